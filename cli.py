@@ -1,0 +1,98 @@
+"""The diarium command line. Thin: it parses, validates and calls one library function per
+command. Progress bars and colours live here only; library code never imports click.
+
+Installed as `diarium.cli` (see setup.cfg: diarium/cli.py links to this file).
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from diarium import __version__
+from diarium.config import DATA_ENV, Settings, load_settings, write_default_config
+from diarium.errors import DiariumError
+from diarium.store import Store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class AppContext:
+    """Shared state the group callback puts on ctx.obj."""
+
+    data_dir: Path
+
+    @functools.cached_property
+    def settings(self) -> Settings:
+        return load_settings(self.data_dir)
+
+    def store(self) -> Store:
+        return Store(self.settings.store_path)
+
+
+def handle_errors(func: F) -> F:
+    """Turn library errors into a clear message and the error's exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DiariumError as exc:
+            click.secho(f"Error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper  # type: ignore[return-value]
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data",
+    "data_dir",
+    envvar=DATA_ENV,
+    default="diarium-data",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help=f"Data folder: store, stored files, embedded index, diarium.toml (env {DATA_ENV}).",
+)
+@click.version_option(__version__, prog_name="diarium")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path) -> None:
+    """diarium: a searchable public diary (sökbart diarium).
+
+    \b
+    Example:
+        diarium --data ./diarium-data import manifest.csv --files ./handlingar
+        diarium extract && diarium index && diarium serve
+    """
+    ctx.obj = AppContext(data_dir=data_dir.expanduser().resolve())
+
+
+@main.command()
+@pass_app
+@handle_errors
+def init(app: AppContext) -> None:
+    """Create the data folder, an empty store and a commented diarium.toml.
+
+    \b
+    Example:
+        diarium --data ./diarium-data init
+    """
+    config = write_default_config(app.data_dir)
+    with app.store():
+        pass
+    click.echo(f"Data folder ready: {app.data_dir}")
+    click.echo(f"Settings: {config}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

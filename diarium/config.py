@@ -1,0 +1,179 @@
+"""Settings: the data folder and `diarium.toml` inside it.
+
+Everything has a default, so a data folder without a diarium.toml works. Example::
+
+    [organisations.helsingborg]
+    name = "Helsingborgs stad"
+    dnr_order = "serial/year"        # 47/2017; the default is "year/serial" (2017/47)
+    dnr_prefixes = ["KS", "SBN"]
+    two_digit_years = true           # accept "Dnr 0263/19"
+    registry_email = "registrator@example.se"
+    base_url = "https://diarium.example.se"
+
+    [organisations.helsingborg.synonyms]
+    SBN = "stadsbyggnadsnämnden"
+
+    [search]
+    engine = "embedded"              # or "elasticsearch", "opensearch"
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from diarium.errors import ConfigError
+
+DATA_ENV = "DIARIUM_DATA"
+DEFAULT_DATA_DIR = "diarium-data"
+CONFIG_NAME = "diarium.toml"
+DNR_ORDERS = ("year/serial", "serial/year")
+
+DEFAULT_SYNONYMS: dict[str, str] = {
+    "KS": "kommunstyrelsen",
+    "KF": "kommunfullmäktige",
+    "BUN": "barn- och utbildningsnämnden",
+    "TN": "tekniska nämnden",
+    "ON": "omsorgsnämnden",
+    "MN": "miljönämnden",
+    "DNR": "diarienummer",
+}
+
+
+@dataclass(frozen=True)
+class OrgSettings:
+    """Per-organisation settings; `slug` is the key used in manifests and URLs."""
+
+    slug: str
+    name: str = ""
+    dnr_order: str = "year/serial"
+    dnr_prefixes: tuple[str, ...] = ()
+    two_digit_years: bool = False
+    registry_email: str = ""
+    base_url: str = ""
+    synonyms: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SYNONYMS))
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.slug
+
+    @property
+    def serial_first(self) -> bool:
+        return self.dnr_order == "serial/year"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    organisations: dict[str, OrgSettings] = field(default_factory=dict)
+    engine: str = "embedded"
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def store_path(self) -> Path:
+        return self.data_dir / "diarium.sqlite"
+
+    @property
+    def files_dir(self) -> Path:
+        return self.data_dir / "files"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.data_dir / "index"
+
+    def org(self, slug: str) -> OrgSettings:
+        """Settings for one organisation; defaults when diarium.toml does not name it."""
+        found = self.organisations.get(slug)
+        return found if found is not None else OrgSettings(slug=slug)
+
+    def section(self, name: str) -> dict[str, Any]:
+        """A raw top-level table of diarium.toml (for example `elasticsearch`), or {}."""
+        value = self.raw.get(name, {})
+        return value if isinstance(value, dict) else {}
+
+
+def resolve_data_dir(data_dir: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder: the argument, else $DIARIUM_DATA, else ./diarium-data."""
+    chosen = data_dir if data_dir is not None else os.environ.get(DATA_ENV) or DEFAULT_DATA_DIR
+    return Path(chosen).expanduser().resolve()
+
+
+def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
+    """Read `diarium.toml` from the data folder (absent file: all defaults).
+
+    Raises ConfigError naming the file and key when a value is invalid.
+    """
+    root = resolve_data_dir(data_dir)
+    path = root / CONFIG_NAME
+    raw: dict[str, Any] = {}
+    if path.exists():
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+    orgs: dict[str, OrgSettings] = {}
+    for slug, table in (raw.get("organisations") or {}).items():
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [organisations.{slug}] must be a table")
+        orgs[slug] = _org_settings(path, slug, table)
+    engine = str((raw.get("search") or {}).get("engine", "embedded"))
+    if engine not in ("embedded", "elasticsearch", "opensearch"):
+        raise ConfigError(
+            f"{path}: search.engine is {engine!r}; use embedded, elasticsearch or opensearch"
+        )
+    return Settings(data_dir=root, organisations=orgs, engine=engine, raw=raw)
+
+
+def _org_settings(path: Path, slug: str, table: dict[str, Any]) -> OrgSettings:
+    order = str(table.get("dnr_order", "year/serial"))
+    if order not in DNR_ORDERS:
+        raise ConfigError(
+            f"{path}: organisations.{slug}.dnr_order is {order!r}; use one of {DNR_ORDERS}"
+        )
+    prefixes = table.get("dnr_prefixes", [])
+    if not isinstance(prefixes, list) or not all(isinstance(p, str) for p in prefixes):
+        raise ConfigError(f"{path}: organisations.{slug}.dnr_prefixes must be a list of strings")
+    synonyms = dict(DEFAULT_SYNONYMS)
+    extra = table.get("synonyms", {})
+    if not isinstance(extra, dict):
+        raise ConfigError(f"{path}: organisations.{slug}.synonyms must be a table")
+    synonyms.update({str(k).upper(): str(v) for k, v in extra.items()})
+    return OrgSettings(
+        slug=slug,
+        name=str(table.get("name", "")),
+        dnr_order=order,
+        dnr_prefixes=tuple(p.upper() for p in prefixes),
+        two_digit_years=bool(table.get("two_digit_years", False)),
+        registry_email=str(table.get("registry_email", "")),
+        base_url=str(table.get("base_url", "")),
+        synonyms=synonyms,
+    )
+
+
+def write_default_config(data_dir: Path) -> Path:
+    """Write a commented diarium.toml if none exists; returns its path."""
+    path = data_dir / CONFIG_NAME
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(_DEFAULT_TOML, encoding="utf-8")
+    return path
+
+
+_DEFAULT_TOML = """\
+# diarium settings. Every key is optional; see the README for all of them.
+
+[search]
+engine = "embedded"   # embedded (tantivy), elasticsearch or opensearch
+
+# One table per organisation, keyed by the `organisation` column of the manifest:
+# [organisations.ks]
+# name = "Exempelkommunen, kommunstyrelsen"
+# dnr_order = "year/serial"   # or "serial/year" (47/2017)
+# dnr_prefixes = ["KS"]
+# two_digit_years = false
+# registry_email = "registrator@example.se"
+# base_url = "https://diarium.example.se"
+"""

@@ -1,0 +1,226 @@
+"""The store: one SQLite file, the source of truth for everything diarium knows.
+
+Every index is derived from it and can be rebuilt from it without re-extracting files.
+WAL mode and foreign keys are on; each batch of writes runs in one transaction, so a crash
+leaves either the whole batch or none of it. The schema carries a version and is moved
+forward by the migrations below, never backwards.
+
+Tables (see SCHEMA_V1):
+- organisations, cases, documents: the register as imported.
+- files: stored document files by content address (sha256) with their extraction state.
+- document_files: which files belong to which document (the original, e-mail attachments).
+- extractions: extracted text, per-page text and metadata per file.
+- failures: why a file failed, to show and to retry.
+- changes: a sequence of document changes that incremental indexing follows.
+- index_state: how far each index has followed `changes`.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from diarium.errors import StoreError
+
+SCHEMA_V1 = """
+CREATE TABLE organisations (
+    id INTEGER PRIMARY KEY,
+    slug TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE cases (
+    id INTEGER PRIMARY KEY,
+    organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+    diarienummer TEXT NOT NULL,          -- as written in the register
+    dnr_key TEXT NOT NULL,               -- canonical PREFIX|YEAR|SERIAL
+    arendemening TEXT NOT NULL DEFAULT '',
+    status TEXT NOT NULL DEFAULT '',
+    namnd TEXT NOT NULL DEFAULT '',
+    enhet TEXT NOT NULL DEFAULT '',
+    handlaggare TEXT NOT NULL DEFAULT '',
+    klassificering TEXT NOT NULL DEFAULT '',
+    UNIQUE (organisation_id, dnr_key)
+);
+CREATE INDEX cases_dnr_key ON cases(dnr_key);
+
+CREATE TABLE files (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    media_type TEXT NOT NULL DEFAULT '',   -- as sniffed by the extractor registry
+    state TEXT NOT NULL DEFAULT 'pending'
+        CHECK (state IN ('pending', 'extracted', 'failed', 'needs_ocr')),
+    stored_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+CREATE INDEX files_state ON files(state);
+
+CREATE TABLE documents (
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES cases(id),
+    lopnummer INTEGER NOT NULL,
+    datum TEXT NOT NULL,                   -- ISO date
+    riktning TEXT NOT NULL,                -- Inkommande | Utgående | Upprättad
+    handlingstyp TEXT NOT NULL DEFAULT '',
+    rubrik TEXT NOT NULL DEFAULT '',
+    part TEXT NOT NULL DEFAULT '',
+    sekretess TEXT NOT NULL DEFAULT '',    -- the provision, empty when public
+    publicerad INTEGER NOT NULL DEFAULT 1, -- cleared for publication on the web
+    fil TEXT NOT NULL DEFAULT '',          -- file path as named in the manifest
+    extra TEXT NOT NULL DEFAULT '{}',      -- JSON object of extra manifest columns
+    row_hash TEXT NOT NULL,                -- hash of the manifest row, to see changes
+    UNIQUE (case_id, lopnummer)
+);
+
+CREATE TABLE document_files (
+    document_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    sha256 TEXT NOT NULL REFERENCES files(sha256),
+    name TEXT NOT NULL,                    -- file name shown for download
+    role TEXT NOT NULL DEFAULT 'original' CHECK (role IN ('original', 'attachment')),
+    position INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (document_id, sha256, role)
+);
+CREATE INDEX document_files_sha ON document_files(sha256);
+
+CREATE TABLE extractions (
+    sha256 TEXT PRIMARY KEY REFERENCES files(sha256),
+    extractor TEXT NOT NULL,
+    text TEXT NOT NULL,
+    pages TEXT NOT NULL DEFAULT '[]',      -- JSON list of per-page text
+    metadata TEXT NOT NULL DEFAULT '{}',   -- JSON object
+    dnr_hints TEXT NOT NULL DEFAULT '[]',  -- JSON list of diarienummer found in the text
+    extracted_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+CREATE TABLE failures (
+    sha256 TEXT PRIMARY KEY REFERENCES files(sha256),
+    kind TEXT NOT NULL,                    -- short code: encrypted, timeout, too_large, ...
+    reason TEXT NOT NULL,                  -- readable sentence
+    attempts INTEGER NOT NULL DEFAULT 1,
+    failed_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+
+CREATE TABLE changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL,          -- no foreign key: deletions are changes too
+    kind TEXT NOT NULL CHECK (kind IN ('upsert', 'delete'))
+);
+CREATE INDEX changes_document ON changes(document_id);
+
+CREATE TABLE index_state (
+    name TEXT PRIMARY KEY,                 -- e.g. "embedded" or "elasticsearch:diarium"
+    last_seq INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))
+);
+"""
+
+# Each entry moves the schema from version i to i+1. Never edit a released entry;
+# append a new one.
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if needed) and migrate the store; returns a configured connection.
+
+    Raises StoreError if the file is not a diarium store or comes from a newer version.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        _migrate(conn, path)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"{path} is not a usable diarium store: {exc}") from exc
+    return conn
+
+
+def _migrate(conn: sqlite3.Connection, path: Path) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path} has schema version {version}, newer than this diarium "
+            f"({SCHEMA_VERSION}); upgrade diarium"
+        )
+    for target in range(version, SCHEMA_VERSION):
+        with transaction(conn):
+            for statement in _statements(MIGRATIONS[target]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version={target + 1}")
+
+
+def _statements(script: str) -> Iterator[str]:
+    """Split a schema script into statements (executescript would commit on its own)."""
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statement = buffer.strip()
+            buffer = ""
+            if statement:
+                yield statement
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One write transaction (BEGIN IMMEDIATE): all of it lands, or none of it."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    else:
+        conn.execute("COMMIT")
+
+
+class Store:
+    """The store of one data folder. Methods are grouped by the command that uses them."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conn = connect(path)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction on this store's connection."""
+        with transaction(self.conn) as conn:
+            yield conn
+
+    def organisation_id(self, slug: str, name: str = "") -> int:
+        """The id of an organisation, creating it; call inside a transaction."""
+        row = self.conn.execute("SELECT id FROM organisations WHERE slug = ?", (slug,)).fetchone()
+        if row is not None:
+            return int(row[0])
+        cur = self.conn.execute(
+            "INSERT INTO organisations (slug, name) VALUES (?, ?)", (slug, name)
+        )
+        return int(cur.lastrowid or 0)
+
+    def record_change(self, document_id: int, kind: str = "upsert") -> None:
+        """Note that a document changed, so incremental indexing picks it up."""
+        self.conn.execute(
+            "INSERT INTO changes (document_id, kind) VALUES (?, ?)", (document_id, kind)
+        )
+
+    def record_file_change(self, sha256: str) -> None:
+        """Note that every document using this file changed (its text came or went)."""
+        self.conn.execute(
+            "INSERT INTO changes (document_id, kind) "
+            "SELECT DISTINCT document_id, 'upsert' FROM document_files WHERE sha256 = ?",
+            (sha256,),
+        )

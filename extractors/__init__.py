@@ -1,0 +1,1 @@
+"""Extractors: one module per format, each turning a file into an Extraction."""

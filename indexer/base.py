@@ -1,0 +1,125 @@
+"""The one backend interface and result shape shared by every search engine.
+
+The web and the CLI only see these types, never an engine's own. Facets are declared as
+data (FACETS), not hand-coded per template or per engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from diarium.public import PublicRecord
+
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet: `name` in URLs and JSON, `field` in the record, `label` in Swedish."""
+
+    name: str
+    field: str
+    label: str
+    kind: Literal["terms", "year", "bool"] = "terms"
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("organisation", "organisation", "Organisation"),
+    Facet("namnd", "namnd", "Nämnd"),
+    Facet("enhet", "enhet", "Enhet"),
+    Facet("riktning", "riktning", "Riktning"),
+    Facet("handlingstyp", "handlingstyp", "Handlingstyp"),
+    Facet("year", "year", "År", kind="year"),
+    Facet("status", "status", "Ärendestatus"),
+    Facet("has_file", "has_file", "Har fil", kind="bool"),
+)
+FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search as the user asked it. `filters` maps a facet name to accepted values (OR);
+    different facets combine with AND."""
+
+    query: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    date_from: str | None = None   # ISO date, inclusive
+    date_to: str | None = None     # ISO date, inclusive
+    sort: Sort = "relevance"
+    page: int = 1
+    per_page: int = 20
+    with_facets: bool = True
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A highlighted range [start, end) in a snippet's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A highlighted fragment: plain text plus marked ranges, never HTML."""
+
+    text: str
+    marks: tuple[Mark, ...]
+    field: str = "text"
+    page: int | None = None        # 1-based page of the hit, when known
+
+
+@dataclass(frozen=True)
+class Hit:
+    record: PublicRecord
+    score: float
+    snippets: tuple[Snippet, ...] = ()
+
+    @property
+    def page(self) -> int | None:
+        for snippet in self.snippets:
+            if snippet.page is not None:
+                return snippet.page
+        return None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: tuple[Hit, ...]
+    facets: Mapping[str, tuple[FacetValue, ...]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 20
+    partial: bool = False          # graceful AND: not all words matched
+
+
+class SearchBackend(Protocol):
+    """What every engine implements. `setup()` is idempotent."""
+
+    name: str
+
+    def setup(self) -> None: ...
+
+    def index(self, records: Iterable[PublicRecord]) -> int:
+        """Add or replace records by doc_id; returns how many were written."""
+        ...
+
+    def delete(self, doc_ids: Iterable[str]) -> int: ...
+
+    def search(self, request: SearchRequest) -> SearchResult: ...
+
+    def get(self, doc_id: str) -> PublicRecord | None: ...
+
+    def count(self) -> int: ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,1 @@
+"""The public website (Jinja-rendered), JSON API, feeds and exports."""
