@@ -84,6 +84,10 @@ class Settings:
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
+    def file_path(self, sha256: str) -> Path:
+        """Where a stored file lives: files/<first two hex digits>/<sha256>."""
+        return self.files_dir / sha256[:2] / sha256
+
     def org(self, slug: str) -> OrgSettings:
         """Settings for one organisation; defaults when diarium.toml does not name it."""
         found = self.organisations.get(slug)
