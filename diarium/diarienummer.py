@@ -1,0 +1,290 @@
+"""Diarienummer (case numbers): read any written form into a canonical key and back.
+
+Rules (DOMAIN.md, "Diarienummer formats seen in the wild"):
+
+1. Unicode NFC, trim, upper-case; Å/Ä/Ö are kept (prefixes such as ``RÄN`` exist).
+2. A leading ``DNR``, ``DIARIENR``, ``DIARIENUMMER``, ``ÄRENDENR`` (and a colon) is dropped.
+3. Space, ``/``, ``-``, ``.``, ``_`` and ``:`` separate groups; letters glued to digits
+   (``LD11``, ``M2011``) are split too. The shape is: letter prefix, number groups,
+   optional trailing letters (a unit code such as ``/Ma``, kept only in `written`).
+4. The year is a 4-digit group 1900-2099. A 2-digit year is read only when the
+   organisation's settings say so (``two_digit_years``); 00-69 mean 2000-2069 and 70-99
+   mean 1970-1999 (a fixed pivot, so the same text always gives the same key).
+5. The serial is an integer: leading zeros are dropped.
+6. A group after year and serial is a document number within the case (not in the key).
+7. Number groups before the serial (``401-790-18``) belong to the series: they join the
+   prefix.
+8. When more than one group could be the year, the organisation's order decides
+   (``year/serial`` by default, ``serial/year`` for diaries such as Helsingborg's).
+9. A date (``2023-05-12``) or a valid personnummer is never a case number.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from diarium import personnummer
+from diarium.errors import InvalidDiarienummer
+
+if TYPE_CHECKING:
+    from diarium.config import OrgSettings
+
+ORDERS = ("year/serial", "serial/year")
+
+_LEAD = re.compile(
+    r"^(?:DNR|DIARIENR|DIARIENUMMER|DIARIE-NR|ÄRENDENR|ÄRENDENUMMER|ÄRENDE-NR|ÄRENDE)"
+    r"(?:\.|:|\s|(?=\d))*"
+)
+_SEPARATORS = re.compile(r"[\s/\-._:]+")
+_TOKEN = re.compile(r"\d+|[^\W\d_]+")
+# Shapes that are dates, never case numbers (ISO, dotted, day/month/year, compact).
+_DATE_SHAPES = (
+    re.compile(r"(\d{4})[-.](\d{1,2})[-.](\d{1,2})"),
+    re.compile(r"(\d{4})(\d{2})(\d{2})"),
+)
+_DMY = re.compile(r"(\d{1,2})[-./](\d{1,2})[-./](\d{4})")
+_MAX_SERIAL_DIGITS = 8
+
+
+@dataclass(frozen=True)
+class Diarienummer:
+    """A parsed diarienummer. `written` is the string as it came (trimmed)."""
+
+    prefix: str
+    year: int
+    serial: int
+    doc: int | None
+    written: str
+
+    @property
+    def key(self) -> str:
+        """The canonical case key "PREFIX|YEAR|SERIAL" (prefix "" when none)."""
+        return f"{self.prefix}|{self.year}|{self.serial}"
+
+    @property
+    def year_serial(self) -> str:
+        """"YEAR|SERIAL": matches the case in every series (a number typed without prefix)."""
+        return f"{self.year}|{self.serial}"
+
+    def format(self, order: str = "year/serial") -> str:
+        """A tidy written form, e.g. "KS 2023/123", "47/2017", "KS 2023/123:4" with a doc.
+
+        Raises ValueError for an unknown order.
+        """
+        if order == "year/serial":
+            core = f"{self.year}/{self.serial}"
+        elif order == "serial/year":
+            core = f"{self.serial}/{self.year}"
+        else:
+            raise ValueError(f"unknown order {order!r}: use one of {ORDERS}")
+        if self.doc is not None:
+            core += f":{self.doc}"
+        return f"{self.prefix} {core}" if self.prefix else core
+
+
+def _normalize(text: str) -> str:
+    cleaned = unicodedata.normalize("NFC", text).strip().upper()
+    cleaned = _LEAD.sub("", cleaned, count=1)
+    return cleaned.strip(" :.\t")
+
+
+def _is_date(text: str) -> bool:
+    candidates: list[tuple[int, int, int]] = []
+    for shape in _DATE_SHAPES:
+        m = shape.fullmatch(text)
+        if m:
+            candidates.append((int(m.group(1)), int(m.group(2)), int(m.group(3))))
+    m = _DMY.fullmatch(text)
+    if m:
+        candidates.append((int(m.group(3)), int(m.group(2)), int(m.group(1))))
+    for y, mo, d in candidates:
+        try:
+            date(y, mo, d)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def _two_digit_year(yy: int) -> int:
+    return 2000 + yy if yy < 70 else 1900 + yy
+
+
+def parse(text: str, org: OrgSettings | None = None) -> Diarienummer:
+    """Read a written diarienummer with the organisation's conventions (defaults: order
+    year/serial, no two-digit years). Returns a Diarienummer.
+
+    Raises InvalidDiarienummer saying why when the text is not a case number.
+    """
+    written = unicodedata.normalize("NFC", str(text)).strip()
+    if not written:
+        raise InvalidDiarienummer("empty diarienummer")
+    serial_first = org is not None and org.serial_first
+    two_digit = org is not None and org.two_digit_years
+    body = _normalize(written)
+    if not body:
+        raise InvalidDiarienummer(f"{written!r} has no number")
+    if _is_date(body):
+        raise InvalidDiarienummer(f"{written!r} is a date, not a diarienummer")
+    if personnummer.is_valid(body):
+        raise InvalidDiarienummer(f"{written!r} is a personnummer, not a diarienummer")
+
+    parts = _SEPARATORS.split(body)
+    tokens = [tok for part in parts for tok in _TOKEN.findall(part)]
+    if "".join(tokens) != "".join(parts):
+        raise InvalidDiarienummer(f"{written!r} holds characters a diarienummer never has")
+    i = 0
+    letters: list[str] = []
+    while i < len(tokens) and not tokens[i].isdigit():
+        letters.append(tokens[i])
+        i += 1
+    numbers: list[str] = []
+    while i < len(tokens) and tokens[i].isdigit():
+        numbers.append(tokens[i])
+        i += 1
+    # Whatever follows must be letters only (a unit code such as "/Ma").
+    if any(tok.isdigit() for tok in tokens[i:]):
+        raise InvalidDiarienummer(f"{written!r}: letters between the numbers")
+    if not numbers:
+        raise InvalidDiarienummer(f"{written!r} has no number")
+    if len(numbers) > 4:
+        raise InvalidDiarienummer(f"{written!r} has too many number groups")
+
+    if len(numbers) == 1:
+        raw = numbers[0]
+        # One system stores "TN 2015-123" as 2015000123: a year and a zero-padded serial.
+        if len(raw) == 10 and 1900 <= int(raw[:4]) <= 2099 and raw[4] == "0" and int(raw[4:]):
+            return Diarienummer(" ".join(letters), int(raw[:4]), int(raw[4:]), None, written)
+        raise InvalidDiarienummer(f"{written!r} needs both a year and a serial number")
+
+    year_at = _find_year(numbers, serial_first, two_digit)
+    if year_at is None:
+        hint = "" if two_digit else " (two-digit years are off for this organisation)"
+        raise InvalidDiarienummer(f"{written!r} has no year 1900-2099{hint}")
+    year_text = numbers[year_at]
+    year = int(year_text) if len(year_text) == 4 else _two_digit_year(int(year_text))
+    if _serial_after(numbers, year_at, serial_first):
+        serial_at = year_at + 1
+        before = numbers[:year_at]
+    else:
+        serial_at = year_at - 1
+        before = numbers[:serial_at]
+    after = numbers[max(year_at, serial_at) + 1:]
+    if len(after) > 1:
+        raise InvalidDiarienummer(f"{written!r} has too many number groups")
+    serial_text = numbers[serial_at]
+    if len(serial_text) > _MAX_SERIAL_DIGITS or int(serial_text) == 0:
+        raise InvalidDiarienummer(f"{written!r}: {serial_text!r} is not a serial number")
+    doc = int(after[0]) if after else None
+    prefix = " ".join([*letters, *(str(int(n)) for n in before)])
+    return Diarienummer(prefix, year, int(serial_text), doc, written)
+
+
+def _is_year4(group: str) -> bool:
+    return len(group) == 4 and 1900 <= int(group) <= 2099
+
+
+def _find_year(numbers: list[str], serial_first: bool, two_digit: bool) -> int | None:
+    """Index of the year group, or None. A year needs a neighbour to be the serial."""
+    candidates = [i for i, g in enumerate(numbers) if _is_year4(g)]
+    if not candidates and two_digit:
+        candidates = [i for i, g in enumerate(numbers) if len(g) == 2]
+    if not candidates:
+        return None
+    if len(candidates) == 1:
+        return candidates[0]
+    if serial_first:
+        # serial/year[/doc]: the first candidate with a serial before it.
+        return next((i for i in candidates if i >= 1), candidates[-1])
+    # year/serial[/doc]: the first candidate with a serial after it.
+    return next((i for i in candidates if i + 1 < len(numbers)), candidates[0])
+
+
+def _serial_after(numbers: list[str], year_at: int, serial_first: bool) -> bool:
+    """Whether the serial follows the year: forced at either end, else by the order."""
+    if year_at == 0:
+        return True
+    if year_at == len(numbers) - 1:
+        return False
+    return not serial_first
+
+
+def try_parse(text: str, org: OrgSettings | None = None) -> Diarienummer | None:
+    """Like parse, but returns None instead of raising."""
+    try:
+        return parse(text, org)
+    except InvalidDiarienummer:
+        return None
+
+
+_MAX_PREFIX_WORD = 6
+
+
+def looks_like_diarienummer(text: str, org: OrgSettings | None = None) -> bool:
+    """True when a search box input is most likely a case number, e.g. "ks 2023/123".
+
+    Stricter than try_parse: the prefix is at most two short words and, when the
+    organisation lists its series prefixes, one of them; no trailing words.
+    """
+    found = try_parse(text, org)
+    if found is None:
+        return False
+    body = _normalize(found.written)
+    tokens = _TOKEN.findall(body)
+    if tokens and not tokens[-1].isdigit() and len(tokens[-1]) > 3:
+        return False  # "2023/123 bygglov": a dnr followed by words is a query, not a dnr
+    words = [w for w in found.prefix.split() if not w.isdigit()]
+    if len(words) > 2 or any(len(w) > _MAX_PREFIX_WORD for w in words):
+        return False
+    if org is not None and org.dnr_prefixes and words:
+        return " ".join(words) in org.dnr_prefixes or words[0] in org.dnr_prefixes
+    return True
+
+
+# Candidates in free text: an optional "Dnr" lead-in, an optional upper-case series
+# prefix, then 2-4 digit groups joined by separators. Law references (SFS 2023:123) are
+# not case numbers.
+_IN_TEXT = re.compile(
+    r"(?<![\w/.-])"
+    r"(?P<lead>(?:[Dd]nr|DNR|[Dd]iarienr|[Dd]iarienummer|[ÄäAa]rendenr)[.:]?\s*)?"
+    r"(?P<prefix>[A-ZÅÄÖ]{1,6}(?:[ -]|(?=\d)))?"
+    r"(?P<num>\d{1,10}(?:[/\-.:]\d{1,8}){1,3})"
+    r"(?:/[A-Za-zÅÄÖåäö]{1,3})?"
+    r"(?![\w/-])"
+)
+_NOT_CASE_PREFIXES = frozenset(
+    {"SFS", "SOU", "DS", "PROP", "AFS", "BFS", "NFS", "FFS", "SKOLFS", "KAP", "NJA", "RÅ",
+     "HFD", "MÖD", "AD", "EU", "EG", "ISO", "SS", "EN", "TSFS", "SJVFS", "MSBFS", "HSLF"}
+)
+
+
+def find_in_text(text: str) -> list[Diarienummer]:
+    """Case numbers mentioned in free text (e.g. "Dnr KS 2023/123", "SBN-2019-0012").
+
+    Returns them in order of appearance, each key once (a bare number after the same
+    number with a prefix is left out). A bare number pair counts only
+    with a "/" (2011/123) or a "Dnr" lead-in; year spans such as 2020-2023, dates, law
+    references (SFS 2023:123) and personnummer are left out.
+    """
+    found: list[Diarienummer] = []
+    seen: set[str] = set()
+    for m in _IN_TEXT.finditer(text):
+        prefix = (m.group("prefix") or "").strip(" -")
+        lead = m.group("lead")
+        num = m.group("num")
+        if prefix in _NOT_CASE_PREFIXES:
+            continue
+        if not prefix and not lead and "/" not in num:
+            continue
+        candidate = m.group(0)
+        dnr = try_parse(candidate)
+        # A bare number already seen with its series prefix adds nothing.
+        if dnr is None or dnr.key in seen or (not dnr.prefix and dnr.year_serial in seen):
+            continue
+        seen.update((dnr.key, dnr.year_serial))
+        found.append(dnr)
+    return found
