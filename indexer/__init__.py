@@ -2,3 +2,32 @@
 
 All implement `diarium.indexer.base.SearchBackend` and return `SearchResult`.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from diarium.errors import ConfigError
+
+if TYPE_CHECKING:
+    from diarium.indexer.base import SearchBackend
+
+    from diarium.config import Settings
+
+ENGINES: tuple[str, ...] = ("embedded", "elasticsearch", "opensearch")
+
+
+def open_backend(settings: Settings, engine: str | None = None) -> SearchBackend:
+    """The backend for `engine` (default: settings.engine), set up and ready.
+
+    Raises ConfigError for an unknown engine name, EngineUnavailable when the engine
+    cannot be opened or reached.
+    """
+    chosen = engine or settings.engine
+    if chosen == "embedded":
+        from diarium.indexer.embedded import EmbeddedBackend
+
+        backend: SearchBackend = EmbeddedBackend(settings.index_dir / "embedded")
+        backend.setup()
+        return backend
+    raise ConfigError(f"unknown search engine {chosen!r}: use one of {', '.join(ENGINES)}")

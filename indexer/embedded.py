@@ -1,0 +1,666 @@
+"""The embedded search backend: tantivy in an index directory beside the store.
+
+Schema (one tantivy document per PublicRecord):
+
+- `doc_id` (raw, stored): the key for replace/delete/get;
+- `record` (stored bytes): the PublicRecord as JSON, so hits and get() rebuild it exactly;
+- free text, per field (rubrik, part, arendemening, text) twice: `<f>` with the Swedish
+  analyzer (lowercase, Snowball Swedish stopwords and stemmer) and `<f>_exact`
+  (lowercase only, boosted above the stemmed field);
+- `folded`: all free text lowercased, ASCII-folded (å/ä→a, ö→o) and stemmed; searched at a
+  low boost and ONLY by query words typed without å/ä/ö, so `foreskrift` finds
+  `föreskrift` while `får` never finds `far`;
+- `parts`, `lemma`: compound parts and lemmas from `diarium.swedish` when that module is
+  present (the hook is `_swedish_extras`); searched below whole words;
+- facet fields (organisation, namnd, enhet, riktning, handlingstyp, year, status,
+  has_file): raw fast text fields, values as shown, for terms aggregations;
+- `kw`: the same values lower-cased as "name=value" terms, for case-insensitive filters;
+- `dnr_key` ("KS|2023|123") and `dnr_year_serial` ("2023|123"): raw, exact and by prefix;
+- `datum`: date (range filters, sort).
+
+The `text` field holds one value per page, so a snippet's position maps back to its page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import fields as dataclass_fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from diarium.indexer.base import (
+    FACETS,
+    MAX_PER_PAGE,
+    SORTS,
+    FacetValue,
+    Hit,
+    Mark,
+    SearchRequest,
+    SearchResult,
+    Snippet,
+)
+from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
+
+from diarium import query as q
+from diarium.errors import EngineUnavailable, QueryError
+from diarium.public import PublicRecord
+
+SCHEMA_VERSION = 1
+SCHEMA_FILE = "diarium-schema.json"
+TEXT_FIELDS: tuple[str, ...] = ("rubrik", "part", "arendemening", "text")
+# Title and parties weigh more than the body; an exact (unstemmed) match more than a stem.
+FIELD_BOOSTS: dict[str, float] = {"rubrik": 3.0, "part": 2.0, "arendemening": 2.0, "text": 1.0}
+EXACT_BOOST = 1.5
+FOLDED_BOOST = 0.3
+PARTS_BOOST = 0.4
+LEMMA_BOOST = 0.7
+DNR_BOOST = 20.0
+# How far a result list may be paged: top-k with offset keeps offset+limit entries in a
+# heap, so this bounds the memory of one query (page 5,000 of 20).
+MAX_OFFSET = 100_000
+FACET_SIZE = 100
+SNIPPET_CHARS = 220
+WRITER_HEAP = 256_000_000
+_UNFOLDED = re.compile("[åäöÅÄÖ]")
+_TRUE = {"true", "ja", "1", "yes"}
+_FALSE = {"false", "nej", "0", "no"}
+
+
+def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
+    """The named analyzers every Index object must register before use."""
+    def base() -> TextAnalyzerBuilder:
+        # Tokens over 60 characters are junk (base64, URLs) and only bloat the dictionary.
+        return TextAnalyzerBuilder(Tokenizer.simple()).filter(Filter.remove_long(60)).filter(
+            Filter.lowercase()
+        )
+
+    return {
+        "sv_stem": base().filter(Filter.stopword("swedish")).filter(
+            Filter.stemmer("swedish")).build(),
+        "sv_exact": base().build(),
+        "sv_folded": base().filter(Filter.ascii_fold()).filter(Filter.stemmer("swedish")).build(),
+        "sv_words": TextAnalyzerBuilder(Tokenizer.whitespace()).filter(
+            Filter.lowercase()).build(),
+    }
+
+
+ANALYZERS = _analyzers()
+
+
+def _build_schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("doc_id", stored=True, tokenizer_name="raw")
+    sb.add_bytes_field("record", stored=True)
+    for name in TEXT_FIELDS:
+        sb.add_text_field(name, tokenizer_name="sv_stem")
+        sb.add_text_field(f"{name}_exact", tokenizer_name="sv_exact")
+    sb.add_text_field("folded", tokenizer_name="sv_folded")
+    sb.add_text_field("parts", tokenizer_name="sv_words", index_option="freq")
+    sb.add_text_field("lemma", tokenizer_name="sv_words")
+    for facet in FACETS:
+        sb.add_text_field(facet.field, tokenizer_name="raw", fast=True, index_option="basic")
+    sb.add_text_field("kw", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("dnr_key", tokenizer_name="raw", index_option="basic")
+    sb.add_text_field("dnr_year_serial", tokenizer_name="raw", index_option="basic")
+    sb.add_date_field("datum", indexed=True, fast=True)
+    return sb.build()
+
+
+SCHEMA = _build_schema()
+_RECORD_FIELDS = tuple(f.name for f in dataclass_fields(PublicRecord))
+
+
+def record_to_json(record: PublicRecord) -> bytes:
+    """The stored form of a record: a JSON object of every PublicRecord field."""
+    data = {name: getattr(record, name) for name in _RECORD_FIELDS}
+    data["pages"] = list(record.pages)
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def record_from_json(raw: bytes) -> PublicRecord:
+    """The PublicRecord stored by record_to_json."""
+    data = json.loads(raw)
+    data["pages"] = tuple(data["pages"])
+    return PublicRecord(**{k: v for k, v in data.items() if k in _RECORD_FIELDS})
+
+
+def facet_value(record: PublicRecord, field: str) -> str:
+    """A record's value of a facet field as indexed and shown ("true"/"false" for bools)."""
+    value = getattr(record, field)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _swedish_extras() -> tuple[Callable[[str], str] | None, Callable[[str], str] | None]:
+    """compound_parts and lemmatize from diarium.swedish, when that module is installed."""
+    try:
+        from diarium import swedish  # type: ignore[attr-defined]
+    except ImportError:
+        return None, None
+    return getattr(swedish, "compound_parts", None), getattr(swedish, "lemmatize", None)
+
+
+def _pages(record: PublicRecord) -> list[str]:
+    """Per-page text to index (one value per page), falling back to the whole text."""
+    if record.pages:
+        return list(record.pages)
+    return [record.text] if record.text else []
+
+
+def _to_datetime(iso: str) -> datetime:
+    return datetime.fromisoformat(iso[:10])
+
+
+class EmbeddedBackend:
+    """SearchBackend on tantivy. The writer is opened only while writing, so a web server
+    can keep searching while `diarium index` runs in another process."""
+
+    name = "embedded"
+
+    def __init__(self, path: Path, writer_heap: int = WRITER_HEAP,
+                 writer_threads: int = 0) -> None:
+        self.path = Path(path)
+        self.writer_heap = writer_heap
+        self.writer_threads = writer_threads
+        self._index: tantivy.Index | None = None
+        self._lock = threading.Lock()
+        self.parts_fn, self.lemma_fn = _swedish_extras()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    def setup(self) -> None:
+        """Open the index, creating it when absent. An index written with another schema
+        version is derived data: it is removed and created empty (run a rebuild)."""
+        with self._lock:
+            if self._index is not None:
+                return
+            marker = self.path / SCHEMA_FILE
+            try:
+                if self.path.exists() and tantivy.Index.exists(str(self.path)):
+                    version = None
+                    if marker.exists():
+                        version = json.loads(marker.read_text("utf-8")).get("version")
+                    if version != SCHEMA_VERSION:
+                        shutil.rmtree(self.path)
+                self.path.mkdir(parents=True, exist_ok=True)
+                index = tantivy.Index(SCHEMA, path=str(self.path), reuse=True)
+            except (OSError, ValueError) as exc:
+                raise EngineUnavailable(
+                    f"cannot open the embedded index at {self.path}: {exc}"
+                ) from exc
+            if not marker.exists():
+                marker.write_text(json.dumps({"version": SCHEMA_VERSION}), "utf-8")
+            for name, analyzer in ANALYZERS.items():
+                index.register_tokenizer(name, analyzer)
+            self._index = index
+
+    @property
+    def index_obj(self) -> tantivy.Index:
+        """The open tantivy Index (set up on first use)."""
+        if self._index is None:
+            self.setup()
+        assert self._index is not None
+        return self._index
+
+    def close(self) -> None:
+        self._index = None
+
+    def _writer(self) -> tantivy.IndexWriter:
+        try:
+            return self.index_obj.writer(self.writer_heap, self.writer_threads)
+        except ValueError as exc:
+            raise EngineUnavailable(
+                f"the embedded index at {self.path} is being written by another process "
+                f"(wait for it to finish): {exc}"
+            ) from exc
+
+    # -- writing -------------------------------------------------------------------------
+
+    def to_document(self, record: PublicRecord) -> tantivy.Document:
+        """The tantivy document of one PublicRecord (see the module doc for the fields)."""
+        doc = tantivy.Document()
+        doc.add_text("doc_id", record.doc_id)
+        doc.add_bytes("record", record_to_json(record))
+        folded: list[str] = []
+        for name in TEXT_FIELDS:
+            values = _pages(record) if name == "text" else [getattr(record, name)]
+            for value in values:
+                if value:
+                    doc.add_text(name, value)
+                    doc.add_text(f"{name}_exact", value)
+                    folded.append(value)
+        for value in folded:
+            doc.add_text("folded", value)
+        if self.parts_fn is not None or self.lemma_fn is not None:
+            whole = "\n".join(folded)
+            if self.parts_fn is not None and whole:
+                doc.add_text("parts", self.parts_fn(whole))
+            if self.lemma_fn is not None and whole:
+                doc.add_text("lemma", self.lemma_fn(whole))
+        for facet in FACETS:
+            value = facet_value(record, facet.field)
+            if value:
+                doc.add_text(facet.field, value)
+                doc.add_text("kw", f"{facet.name}={value.casefold()}")
+        doc.add_text("dnr_key", record.dnr_key)
+        doc.add_text("dnr_year_serial", record.dnr_key.split("|", 1)[-1])
+        doc.add_date("datum", _to_datetime(record.datum))
+        return doc
+
+    def index(self, records: Iterable[PublicRecord]) -> int:
+        """Add or replace records by doc_id and commit; returns how many were written.
+
+        Raises EngineUnavailable when another process holds the index writer.
+        """
+        writer = self._writer()
+        written = 0
+        try:
+            for record in records:
+                writer.delete_documents_by_term("doc_id", record.doc_id)
+                writer.add_document(self.to_document(record))
+                written += 1
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()
+        self.index_obj.reload()
+        return written
+
+    def delete(self, doc_ids: Iterable[str]) -> int:
+        """Remove records by doc_id; returns how many of them were in the index."""
+        ids = list(dict.fromkeys(doc_ids))
+        searcher = self.index_obj.searcher()
+        present = [i for i in ids if searcher.doc_freq("doc_id", i) > 0]
+        if not ids:
+            return 0
+        writer = self._writer()
+        try:
+            for doc_id in ids:
+                writer.delete_documents_by_term("doc_id", doc_id)
+            writer.commit()
+        finally:
+            writer.wait_merging_threads()
+        self.index_obj.reload()
+        return len(present)
+
+    def clear(self) -> None:
+        """Remove every record (the start of a rebuild)."""
+        writer = self._writer()
+        try:
+            writer.delete_all_documents()
+            writer.commit()
+        finally:
+            writer.wait_merging_threads()
+        self.index_obj.reload()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def count(self) -> int:
+        return int(self.index_obj.searcher().num_docs)
+
+    def get(self, doc_id: str) -> PublicRecord | None:
+        """The indexed PublicRecord with this doc_id, or None."""
+        searcher = self.index_obj.searcher()
+        found = searcher.search(Query.term_query(SCHEMA, "doc_id", doc_id), 1, count=False)
+        if not found.hits:
+            return None
+        return self._record(searcher, found.hits[0][1])
+
+    @staticmethod
+    def _record(searcher: tantivy.Searcher, address: tantivy.DocAddress) -> PublicRecord:
+        return record_from_json(searcher.doc(address).get_first("record"))
+
+    def compile(self, text: str) -> tantivy.Query:
+        """The tantivy query for a query string in the diarium query language."""
+        return Compiler(self).compile(q.parse(text))
+
+    def search(self, request: SearchRequest) -> SearchResult:
+        """Run a search: hits of the requested page with snippets, total and facets.
+
+        Raises QueryError for an unknown filter, sort or an out-of-range page.
+        """
+        _validate(request)
+        node = q.parse(request.query)
+        compiler = Compiler(self)
+        main = compiler.compile(node)
+        filters = self._filters(request)
+        searcher = self.index_obj.searcher()
+        combined = _must([main, *filters.values()])
+        offset = (request.page - 1) * request.per_page
+        order = {"newest": tantivy.Order.Desc, "oldest": tantivy.Order.Asc}.get(request.sort)
+        found = _run(searcher, combined, request.per_page, offset, order)
+        partial = False
+        if found.count == 0:
+            relaxed = compiler.relaxed(node)
+            if relaxed is not None:
+                main = relaxed
+                combined = _must([main, *filters.values()])
+                found = _run(searcher, combined, request.per_page, offset, order)
+                partial = found.count > 0
+        hits = tuple(
+            Hit(record=(record := self._record(searcher, address)),
+                score=float(score) if order is None else 0.0,
+                snippets=self._snippets(searcher, main, record))
+            for score, address in found.hits
+        )
+        facets = self._facets(searcher, main, filters) if request.with_facets else {}
+        return SearchResult(total=int(found.count), hits=hits, facets=facets,
+                            page=request.page, per_page=request.per_page, partial=partial)
+
+    def _filters(self, request: SearchRequest) -> dict[str, tantivy.Query]:
+        """One query per filtered facet (values OR'ed) plus the date range ("datum")."""
+        by_name = {f.name: f for f in FACETS}
+        out: dict[str, tantivy.Query] = {}
+        for name, values in request.filters.items():
+            facet = by_name.get(name)
+            if facet is None:
+                raise QueryError(
+                    f"unknown filter {name!r}: use one of {', '.join(by_name)}"
+                )
+            if isinstance(values, str):
+                values = (values,)
+            terms = [f"{name}={_filter_value(facet.kind, v)}" for v in values if v != ""]
+            if terms:
+                out[name] = Query.term_set_query(SCHEMA, "kw", terms)
+        if request.date_from or request.date_to:
+            out["datum"] = _date_query(request.date_from, request.date_to)
+        return out
+
+    def _facets(self, searcher: tantivy.Searcher, main: tantivy.Query,
+                filters: dict[str, tantivy.Query]) -> dict[str, tuple[FacetValue, ...]]:
+        """Facet counts. A facet with a filter of its own is counted without that filter
+        (so its other values stay visible and selectable: OR within a facet); the others
+        share one aggregation over the full query."""
+        def aggs(names: Sequence[str]) -> dict[str, Any]:
+            return {n: {"terms": {"field": by_name[n], "size": FACET_SIZE}} for n in names}
+
+        by_name = {f.name: f.field for f in FACETS}
+        result: dict[str, tuple[FacetValue, ...]] = {}
+        shared = [f.name for f in FACETS if f.name not in filters]
+        groups: list[tuple[list[str], tantivy.Query]] = []
+        if shared:
+            groups.append((shared, _must([main, *filters.values()])))
+        for name in filters:
+            if name in by_name:
+                others = [query for key, query in filters.items() if key != name]
+                groups.append(([name], _must([main, *others])))
+        for names, query in groups:
+            answer = searcher.aggregate(query, aggs(names))
+            for name in names:
+                buckets = answer.get(name, {}).get("buckets", [])
+                result[name] = tuple(
+                    FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets
+                )
+        return {f.name: result.get(f.name, ()) for f in FACETS}
+
+    def _snippets(self, searcher: tantivy.Searcher, query: tantivy.Query,
+                  record: PublicRecord) -> tuple[Snippet, ...]:
+        """A snippet of the body with its page; else of the title or case title."""
+        pages = [(number, page.strip()) for number, page in enumerate(_pages(record), 1)]
+        pages = [(number, page) for number, page in pages if page]
+        for field in ("text", "text_exact", "folded"):
+            snippet = _snippet(searcher, query, field, pages)
+            if snippet is not None:
+                return (Snippet(snippet.text, snippet.marks, "text", snippet.page),)
+        for name in ("rubrik", "arendemening", "part"):
+            value = getattr(record, name).strip()
+            for field in (name, f"{name}_exact"):
+                snippet = _snippet(searcher, query, field, [(0, value)] if value else [])
+                if snippet is not None:
+                    return (Snippet(snippet.text, snippet.marks, name, None),)
+        return ()
+
+
+def _snippet(searcher: tantivy.Searcher, query: tantivy.Query, field: str,
+             pages: list[tuple[int, str]]) -> Snippet | None:
+    """A snippet of `pages` (number, text) for the query's terms in `field`, or None."""
+    if not pages:
+        return None
+    generator = tantivy.SnippetGenerator.create(searcher, query, SCHEMA, field)
+    generator.set_max_num_chars(SNIPPET_CHARS)
+    doc = tantivy.Document()
+    for _, text in pages:
+        doc.add_text(field, text)
+    found = generator.snippet_from_doc(doc)
+    ranges = found.highlighted()
+    if not ranges:
+        return None
+    fragment = found.fragment()
+    raw = fragment.encode("utf-8")
+    # tantivy reports UTF-8 byte offsets; Python strings count characters.
+    marks = tuple(
+        Mark(len(raw[:r.start].decode("utf-8", "ignore")),
+             len(raw[:r.end].decode("utf-8", "ignore")))
+        for r in ranges
+    )
+    # The field's values are joined with one space: find the page of the first mark.
+    hit_at = found.fragment_range().start + ranges[0].start
+    page, offset = pages[0][0], 0
+    for number, text in pages:
+        if offset > hit_at:
+            break
+        page = number
+        offset += len(text.encode("utf-8")) + 1
+    return Snippet(fragment, marks, field, page if page > 0 else None)
+
+
+def _run(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int,
+         order: tantivy.Order | None) -> tantivy.SearchResult:
+    try:
+        if order is None:
+            return searcher.search(query, limit, count=True, offset=offset)
+        return searcher.search(query, limit, count=True, order_by_field="datum",
+                               offset=offset, order=order)
+    except ValueError as exc:
+        raise EngineUnavailable(f"the embedded index refused the search: {exc}") from exc
+
+
+def _validate(request: SearchRequest) -> None:
+    if request.sort not in SORTS:
+        raise QueryError(f"unknown sort {request.sort!r}: use one of {', '.join(SORTS)}")
+    if not 1 <= request.per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    if request.page < 1:
+        raise QueryError("page must be 1 or more")
+    if (request.page - 1) * request.per_page > MAX_OFFSET:
+        raise QueryError(
+            f"page {request.page} is too deep (at most {MAX_OFFSET} results can be paged); "
+            "narrow the search with filters"
+        )
+
+
+def _filter_value(kind: str, value: str) -> str:
+    value = str(value).strip().casefold()
+    if kind == "bool":
+        if value in _TRUE:
+            return "true"
+        if value in _FALSE:
+            return "false"
+        raise QueryError(f"filter value {value!r} is not a yes/no value: use true or false")
+    return value
+
+
+def _date_query(start: str | None, end: str | None) -> tantivy.Query:
+    try:
+        low = _to_datetime(start) if start else None
+        high = _to_datetime(end) if end else None
+    except ValueError as exc:
+        raise QueryError(f"invalid date: {exc}; write dates as YYYY-MM-DD") from exc
+    return Query.range_query(SCHEMA, "datum", tantivy.FieldType.Date, low, high)
+
+
+def _must(queries: Sequence[tantivy.Query]) -> tantivy.Query:
+    if len(queries) == 1:
+        return queries[0]
+    return Query.boolean_query([(Occur.Must, query) for query in queries])
+
+
+def _any(queries: Sequence[tantivy.Query], tie_breaker: float = 0.1) -> tantivy.Query:
+    """The best of several ways to match one thing (dis-max), or nothing when none."""
+    if not queries:
+        return Query.empty_query()
+    if len(queries) == 1:
+        return queries[0]
+    return Query.disjunction_max_query(list(queries), tie_breaker=tie_breaker)
+
+
+def _tokens(analyzer: str, text: str) -> list[str]:
+    return list(ANALYZERS[analyzer].analyze(text))
+
+
+def _positioned(analyzer: str, text: str) -> list[tuple[int, str]]:
+    """Tokens with their positions, so removed stopwords leave their gap in a phrase."""
+    return [(t.position, t.text) for t in ANALYZERS[analyzer].pre_tokenize(text).tokens]
+
+
+def _phrase(field: str, tokens: Sequence[tuple[int, str]] | Sequence[str],
+            boost: float) -> tantivy.Query | None:
+    """A phrase (or a term, for one token) on `field`; None without tokens."""
+    if not tokens:
+        return None
+    if len(tokens) == 1:
+        only = tokens[0]
+        term = only[1] if isinstance(only, tuple) else only
+        query = Query.term_query(SCHEMA, field, term)
+    else:
+        query = Query.phrase_query(SCHEMA, field, list(tokens))
+    return Query.boost_query(query, boost)
+
+
+class Compiler:
+    """Compiles the query AST (diarium.query) to a tantivy Query. Never produces a
+    query tantivy rejects: empty pieces become EmptyQuery, one-token phrases terms."""
+
+    def __init__(self, backend: EmbeddedBackend) -> None:
+        self.use_parts = backend.parts_fn is not None
+        self.lemma_fn = backend.lemma_fn
+
+    def compile(self, node: q.Node) -> tantivy.Query:
+        if isinstance(node, q.MatchAll):
+            return Query.all_query()
+        if isinstance(node, q.Word):
+            return self.word(node.text)
+        if isinstance(node, q.Prefix):
+            return self.prefix(node.text)
+        if isinstance(node, q.Phrase):
+            return self.phrase(node.words)
+        if isinstance(node, q.And):
+            clauses = [
+                (Occur.MustNot, self.compile(child.node)) if isinstance(child, q.Not)
+                else (Occur.Must, self.compile(child))
+                for child in node.children
+            ]
+            if all(occur == Occur.MustNot for occur, _ in clauses):
+                clauses.insert(0, (Occur.Must, Query.all_query()))
+            return Query.boolean_query(clauses)
+        if isinstance(node, q.Or):
+            return Query.boolean_query([(Occur.Should, self.compile(c)) for c in node.children])
+        if isinstance(node, q.Not):
+            # The parser never leaves a bare Not; should one come, it still means "not".
+            return Query.boolean_query([(Occur.Must, Query.all_query()),
+                                        (Occur.MustNot, self.compile(node.node))])
+        if isinstance(node, q.Field):
+            return self.field(node.name, node.value)
+        if isinstance(node, q.DateRange):
+            if node.start is None and node.end is None:
+                return Query.all_query()
+            return _date_query(node.start, node.end)
+        if isinstance(node, q.Diarienummer):
+            if node.prefix:
+                query = Query.term_query(SCHEMA, "dnr_key", node.key)
+            else:
+                query = Query.term_query(SCHEMA, "dnr_year_serial", node.year_serial)
+            return Query.boost_query(query, DNR_BOOST)
+        return Query.empty_query()
+
+    def relaxed(self, node: q.Node) -> tantivy.Query | None:
+        """Graceful AND: the query with its positive parts OR'ed (more matches rank
+        higher); None when the query is not an AND of two or more positive parts."""
+        if not isinstance(node, q.And):
+            return None
+        positive = [c for c in node.children if not isinstance(c, q.Not | q.MatchAll)]
+        if len(positive) < 2:
+            return None
+        clauses = [(Occur.Should, self.compile(c)) for c in positive]
+        clauses += [(Occur.MustNot, self.compile(c.node)) for c in node.children
+                    if isinstance(c, q.Not)]
+        return Query.boolean_query(clauses)
+
+    def word(self, text: str) -> tantivy.Query:
+        """A typed word in every free-text field: exact > stem > lemma > part > folded."""
+        exact = _tokens("sv_exact", text)
+        if len(exact) != 1:
+            # `2023:1`, `e-post`: the analyzer splits it, so its pieces form a phrase.
+            return self.phrase(tuple(exact)) if exact else Query.empty_query()
+        ways: list[tantivy.Query] = []
+        stems = _tokens("sv_stem", text)
+        for name in TEXT_FIELDS:
+            boost = FIELD_BOOSTS[name]
+            ways.append(Query.boost_query(
+                Query.term_query(SCHEMA, f"{name}_exact", exact[0]), boost * EXACT_BOOST))
+            if stems:
+                ways.append(Query.boost_query(Query.term_query(SCHEMA, name, stems[0]), boost))
+        if self.lemma_fn is not None:
+            for lemma in self.lemma_fn(text).lower().split()[:1]:
+                ways.append(Query.boost_query(
+                    Query.term_query(SCHEMA, "lemma", lemma), LEMMA_BOOST))
+        if self.use_parts:
+            ways.append(Query.boost_query(
+                Query.term_query(SCHEMA, "parts", exact[0]), PARTS_BOOST))
+        if not _UNFOLDED.search(text):
+            for folded in _tokens("sv_folded", text)[:1]:
+                ways.append(Query.boost_query(
+                    Query.term_query(SCHEMA, "folded", folded), FOLDED_BOOST))
+        return _any(ways)
+
+    def prefix(self, text: str) -> tantivy.Query:
+        """Words starting with `text`, on the unstemmed fields (and folded when typed
+        without å/ä/ö)."""
+        exact = _tokens("sv_exact", text)
+        if not exact:
+            return Query.empty_query()
+        ways = [
+            Query.boost_query(
+                Query.phrase_prefix_query(SCHEMA, f"{name}_exact", exact), FIELD_BOOSTS[name])
+            for name in TEXT_FIELDS
+        ]
+        if not _UNFOLDED.search(text):
+            folded = _tokens("sv_exact", text.translate(_ASCII_FOLD))
+            ways.append(Query.boost_query(
+                Query.phrase_prefix_query(SCHEMA, "folded", folded), FOLDED_BOOST))
+        return _any(ways)
+
+    def phrase(self, words: Sequence[str]) -> tantivy.Query:
+        """An exact phrase: these words, in this order, on the unstemmed fields.
+        Stopwords count: the exact fields keep them, so "beslut om bygglov" works."""
+        tokens = _tokens("sv_exact", " ".join(words))
+        ways = [
+            query for name in TEXT_FIELDS
+            if (query := _phrase(f"{name}_exact", tokens, FIELD_BOOSTS[name])) is not None
+        ]
+        return _any(ways)
+
+    def field(self, name: str, value: str) -> tantivy.Query:
+        """A field filter: keyword fields by equality ignoring case, part and rubrik as a
+        phrase (stemmed or exact) in that field."""
+        if name in q.KEYWORD_FIELDS:
+            return Query.term_query(SCHEMA, "kw", f"{name}={value.strip().casefold()}")
+        if name in TEXT_FIELDS:
+            ways = [
+                _phrase(f"{name}_exact", _tokens("sv_exact", value), 2.0),
+                _phrase(name, _positioned("sv_stem", value), 1.0),
+            ]
+            return _any([w for w in ways if w is not None])
+        return Query.empty_query()
+
+
+_ASCII_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O"})
