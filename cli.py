@@ -94,5 +94,28 @@ def init(app: AppContext) -> None:
     click.echo(f"Settings: {config}")
 
 
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@click.option("--workers", default=None, type=click.IntRange(1, 64),
+              help="Worker processes (default: two per core, 2-8).")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+              help="Threads per worker.")
+@pass_app
+@handle_errors
+def serve(app: AppContext, host: str, port: int, workers: int | None, threads: int) -> None:
+    """Serve the public site and JSON API with gunicorn (a production WSGI server).
+
+    \b
+    Example:
+        diarium --data ./diarium-data serve --host 0.0.0.0 --port 8080 --workers 4
+    """
+    from diarium.web.server import serve as run_server
+
+    click.echo(f"Serving {app.data_dir} on http://{host}:{port}/ (Ctrl-C stops)")
+    run_server(app.settings, host=host, port=port, workers=workers, threads=threads)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,311 @@
+"""The site's pages: search, case, document, download, feed, exports, about pages."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote
+
+from diarium.indexer.base import FACETS, SORTS, SearchResult
+from diarium.web import export, feeds
+from diarium.web.app import services
+from diarium.web.highlight import highlight_text, render_snippet
+from diarium.web.params import (
+    FEED_SIZE,
+    MAX_QUERY_LENGTH,
+    MAX_RESULT_WINDOW,
+    SORT_LABELS,
+    SearchState,
+    export_limit,
+    parse_state,
+)
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    render_template,
+    request,
+    send_file,
+    stream_with_context,
+    url_for,
+)
+from markupsafe import Markup
+
+from diarium.public import PublicRecord
+
+bp = Blueprint("site", __name__)
+MAX_ID = 2**63 - 1            # SQLite's largest integer: a longer id cannot exist
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+PAGE_WINDOW = 2               # page links shown either side of the current page
+
+
+def _state() -> SearchState:
+    return parse_state(request.args.to_dict(flat=False))
+
+
+def _document_url(doc_id: str) -> str:
+    return url_for("site.document", doc_id=int(doc_id), _external=True)
+
+
+@bp.get("/")
+def search() -> Any:
+    """The search page; with no query it lists the newest records."""
+    state = _state()
+    result = services().search(state.request())
+    single_case = _single_case(result) if state.dnr else None
+    return render_template(
+        "search.html", state=state, result=result, facets=_facet_view(state, result),
+        pages=_pages(state, result), single_case=single_case,
+    )
+
+
+def _single_case(result: SearchResult) -> PublicRecord | None:
+    """When every hit belongs to one case, one of its records (to offer the case page)."""
+    cases = {hit.record.case_id for hit in result.hits}
+    return result.hits[0].record if len(cases) == 1 and result.total else None
+
+
+def _facet_view(state: SearchState, result: SearchResult) -> list[dict[str, Any]]:
+    """Facets as the template shows them: values with counts, selected ones first-class."""
+    view = []
+    for facet in FACETS:
+        counted = list(result.facets.get(facet.name, ()))
+        seen = {v.value for v in counted}
+        values = [(v.value, v.count) for v in counted]
+        # A selected value with no hits still shows, so it can be switched off.
+        values += [(v, 0) for v in state.filters.get(facet.name, ()) if v not in seen]
+        if facet.kind == "year":
+            values.sort(key=lambda item: item[0], reverse=True)
+        if not values:
+            continue
+        view.append({
+            "name": facet.name,
+            "label": facet.label,
+            "values": [
+                {
+                    "value": value,
+                    "label": _facet_label(facet.kind, value),
+                    "count": count,
+                    "selected": state.selected(facet.name, value),
+                    "href": "?" + state.toggled(facet.name, value),
+                }
+                for value, count in values
+            ],
+        })
+    return view
+
+
+def _facet_label(kind: str, value: str) -> str:
+    if kind == "bool":
+        return {"true": "Ja", "false": "Nej"}.get(value, value)
+    return value or "(uppgift saknas)"
+
+
+def _pages(state: SearchState, result: SearchResult) -> dict[str, Any]:
+    """Paging links: previous, next, first, last and a window around the current page."""
+    reachable = min(result.total, MAX_RESULT_WINDOW)
+    last = max(1, -(-reachable // state.per_page))
+    current = min(state.page, last) if result.total else 1
+    window = range(max(1, current - PAGE_WINDOW), min(last, current + PAGE_WINDOW) + 1)
+    return {
+        "current": current,
+        "last": last,
+        "window": [(n, "?" + state.query_string(page=n)) for n in window],
+        "first_href": "?" + state.query_string(page=1),
+        "last_href": "?" + state.query_string(page=last),
+        "prev": "?" + state.query_string(page=current - 1) if current > 1 else None,
+        "next": "?" + state.query_string(page=current + 1) if current < last else None,
+        "capped": result.total > MAX_RESULT_WINDOW,
+    }
+
+
+@bp.get(f"/arende/<int(max={MAX_ID}):case_id>")
+def case(case_id: int) -> Any:
+    """A case's register data and its documents in order."""
+    from diarium.public import public_case  # noqa: PLC0415
+
+    svc = services()
+    found = public_case(svc.store(), svc.settings, case_id)
+    if found is None:
+        abort(404)
+    return render_template("case.html", case=found, q=_carried_query())
+
+
+def _carried_query() -> str:
+    """The query a visitor arrived with (to highlight it), bounded; never an error."""
+    return request.args.get("q", "")[:MAX_QUERY_LENGTH]
+
+
+def _record(doc_id: int) -> PublicRecord:
+    from diarium.public import public_record  # noqa: PLC0415
+
+    svc = services()
+    found = public_record(svc.store(), svc.settings, str(doc_id))
+    if found is None:
+        abort(404)
+    return found
+
+
+@bp.get(f"/handling/<int(max={MAX_ID}):doc_id>")
+def document(doc_id: int) -> Any:
+    """A document's register data, public text (query highlighted) and download link."""
+    record = _record(doc_id)
+    q = _carried_query()
+    pages = record.pages if record.pages else ((record.text,) if record.text else ())
+    return render_template(
+        "document.html", record=record, q=q,
+        pages=[highlight_text(page, q) for page in pages],
+        request_mailto=_request_mailto(record),
+        registry_email=services().settings.org(record.organisation).registry_email,
+    )
+
+
+def _request_mailto(record: PublicRecord) -> str:
+    """A mailto: link to the organisation's registry, prefilled with diarienummer and
+    löpnummer; "" when the organisation has no registry address configured."""
+    email = services().settings.org(record.organisation).registry_email.strip()
+    if not email or "@" not in email:
+        return ""
+    subject = f"Begäran om allmän handling {record.diarienummer}:{record.lopnummer}"
+    body = (
+        "Hej!\n\nJag begär att få ta del av följande allmänna handling:\n"
+        f"Diarienummer: {record.diarienummer}\nLöpnummer: {record.lopnummer}\n"
+        f"Datum: {record.datum}\nHandlingstyp: {record.handlingstyp}\n\n"
+        "Jag vill helst få den som kopia via e-post.\n\nMed vänliga hälsningar\n"
+    )
+    return (f"mailto:{quote(email, safe='@')}?subject={quote(subject, safe='')}"
+            f"&body={quote(body, safe='')}")
+
+
+@bp.get(f"/handling/<int(max={MAX_ID}):doc_id>/fil")
+def download(doc_id: int) -> Any:
+    """The public original of a document, as an attachment with its own content type."""
+    record = _record(doc_id)
+    if not record.has_file:
+        abort(404)
+    svc = services()
+    row = svc.store().conn.execute(
+        "SELECT df.sha256, df.name, f.media_type FROM document_files df "
+        "JOIN files f ON f.sha256 = df.sha256 "
+        "WHERE df.document_id = ? AND df.role = 'original' ORDER BY df.position LIMIT 1",
+        (doc_id,),
+    ).fetchone()
+    if row is None or not _SHA256.fullmatch(row["sha256"]):
+        abort(404)
+    # The path is built from a checked hex digest, never from anything in the URL.
+    path = svc.settings.file_path(row["sha256"])
+    if not path.is_file():
+        abort(404)
+    media_type = record.media_type or row["media_type"] or "application/octet-stream"
+    name = record.file_name or row["name"] or f"handling-{doc_id}"
+    response = send_file(path, mimetype=media_type, as_attachment=True,
+                         download_name=_safe_name(name), conditional=True, etag=row["sha256"])
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _safe_name(name: str) -> str:
+    """A download name without folders or control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?').strip(". ")
+    return cleaned or "handling"
+
+
+@bp.get("/bevakning.atom")
+def feed() -> Any:
+    """An Atom feed of the newest records matching the search (bevakning)."""
+    state = _state()
+    result = services().search(state.request(sort="newest", page=1, per_page=FEED_SIZE))
+    described = state.q or state.dnr or "alla handlingar"
+    body = feeds.build_feed(
+        title=f"{current_app.config['SITE_TITLE']}: {described}",
+        feed_url=request.url,
+        search_url=url_for("site.search", _external=True) + _qs(state),
+        hits=list(result.hits),
+        document_url=_document_url,
+        feed_id=url_for("site.feed", _external=True) + _qs(state),
+    )
+    return Response(body, mimetype="application/atom+xml",
+                    headers={"Content-Type": feeds.ATOM_MEDIA_TYPE})
+
+
+def _qs(state: SearchState) -> str:
+    text = state.query_string(page=1, sort="")
+    return "?" + text if text else ""
+
+
+def _export_hits(state: SearchState, limit: int) -> tuple[int, Iterator[Any]]:
+    svc = services()
+    first = svc.search(state.request(page=1, per_page=1))  # fails here (503), not mid-stream
+    request_ = state.request(page=1)
+    return first.total, export.iter_hits(svc.search, request_, limit)
+
+
+@bp.get("/export.csv")
+def export_csv() -> Any:
+    """The result list as CSV (streamed; at most `max` rows, capped at EXPORT_MAX)."""
+    state = _state()
+    limit = export_limit(request.args.to_dict(flat=False))
+    _total, hits = _export_hits(state, limit)
+    return Response(
+        stream_with_context(export.csv_rows(hits, _document_url)),
+        headers={"Content-Type": export.CSV_MEDIA_TYPE,
+                 "Content-Disposition": 'attachment; filename="diarium-export.csv"'},
+    )
+
+
+@bp.get("/export.json")
+def export_json() -> Any:
+    """The result list as JSON (streamed; capped like the CSV export)."""
+    state = _state()
+    limit = export_limit(request.args.to_dict(flat=False))
+    total, hits = _export_hits(state, limit)
+    return Response(
+        stream_with_context(export.json_chunks(hits, total, limit, _document_url)),
+        headers={"Content-Type": export.JSON_MEDIA_TYPE,
+                 "Content-Disposition": 'attachment; filename="diarium-export.json"'},
+    )
+
+
+@bp.get("/om")
+def about() -> Any:
+    return render_template("about.html")
+
+
+@bp.get("/tillganglighet")
+def accessibility() -> Any:
+    return render_template("accessibility.html")
+
+
+@bp.get("/static/org/<path:filename>")
+def org_static(filename: str) -> Any:
+    """A deployment's own files (logo, colours) from <data>/static/; send_from_directory
+    refuses paths that leave that folder."""
+    from flask import send_from_directory  # noqa: PLC0415
+
+    return send_from_directory(services().settings.data_dir / "static", filename)
+
+
+def _thousands(value: int) -> str:
+    """A count the Swedish way: 12 345 (with a no-break space)."""
+    return f"{value:,}".replace(",", "\u00a0")
+
+
+def install_template_helpers(app: Flask) -> None:
+    """Filters and globals the templates use."""
+    app.add_template_filter(render_snippet, "snippet")
+    app.add_template_filter(_thousands, "thousands")
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {
+            "site_title": app.config["SITE_TITLE"],
+            "site_intro": app.config["SITE_INTRO"],
+            "sort_labels": SORT_LABELS,
+            "sorts": SORTS,
+            "max_query_length": MAX_QUERY_LENGTH,
+            "Markup": Markup,
+        }
