@@ -1,0 +1,195 @@
+"""Splitting Swedish compounds into their parts, for the lower-weight `parts` field.
+
+`bygglovsansökan` → `bygglov ansökan`, `förskoleverksamheten` → `förskola verksamheten`,
+`läkemedelsförsörjning` → `läkemedel försörjning`, `ramavtalet` → `ram avtalet`.
+
+Parts are emitted as words that the backends' Swedish stemmer then stems like any other
+text: the head keeps its inflection (`avtalet`, stemmed to `avtal`), and a modifier is
+given back its base form (`förskole` → `förskola`), so `förskola` and `förskolan` in a
+query meet it.
+
+How a split is chosen (after Koehn & Knight 2003, "Empirical methods for compound
+splitting", with guards that suit Swedish):
+- a modifier (every part but the last) is written as the word itself (`ram`), with a
+  linking `s` (`bygglovs`), with a linking vowel replacing the final vowel (`förskole`
+  for förskola, `kyrko` for kyrka, `gatu` for gata) or added (`barna`), or with its final
+  vowel dropped (`skol` for skola);
+- every part is a real word: listed in the word list with a minimum frequency, at least
+  three letters, not a stopword and not a bare derivational suffix (`het`, `ning`, `lig`:
+  `fastighet` is not fastig + het);
+- the split with the fewest parts wins, then the one whose parts are most frequent;
+- a rare whole word (below RARE_ZIPF) is split whenever a valid split exists; a common one
+  (`kontroll`, `ansvar`, `bygglov`, `kommunstyrelsen`) only when its parts are clearly more
+  frequent than it and each is at least four letters, so `kontroll` never becomes
+  kon + troll and `ansvar` never ans + var.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache, lru_cache
+
+from diarium.swedish.stopwords import STOPWORDS
+from diarium.swedish.wordlist import zipf
+
+MIN_WORD = 6            # shorter words are never split
+MAX_WORD = 45           # longer 'words' are junk (OCR, hashes): not worth the search
+MIN_PART = 3            # letters in every part, as written and as base form
+MAX_PARTS = 4
+MODIFIER_ZIPF = 2.5     # a modifier's base form must be at least this common
+NESTED_ZIPF = 1.0       # a modifier that is itself a compound may be this rare
+SHORT_ZIPF = 3.5        # a three-letter part must be at least this common
+HEAD_ZIPF = 2.0         # heads are inflected forms, rarer than base forms
+RARE_ZIPF = 3.0         # below this a whole word is taken as a productive compound
+COMMON_MARGIN = 0.5     # a common word splits only when its parts beat it by this much
+COMMON_MIN_PART = 4
+
+# Derivational suffixes and bound forms that are listed as words but never stand as a
+# compound's part: without this, fastighet = fastig + het and barndom = barn + dom.
+_SUFFIXES = """het heten heter hets ning ningen ningar ing ingen ingar lig liga ligt ligen
+    else elsen elser are aren arna ande ende ande skap skapet skapen dom domen domar
+    sam samt isk iska iskt ism ist ister nad naden nader ör ors ens ern erna ers ade
+    nde ande ast aste era erat ering eringen ion ionen ioner tion tionen tioner ansen
+    lik ligare ligast bar bart bara vis"""
+# Verb particles: upphandling is not uppe + handling, föreskrift not före + skrift.
+_PARTICLES = """upp uppe uppa före samman över fram bort genom kring åter tillbaka inne ute nere
+    ned ner utom bakom hem emot omkring intill jämte förbi igenom ihop iväg sönder undan
+    bi till från"""
+_NOT_PARTS = frozenset(_SUFFIXES.split()) | frozenset(_PARTICLES.split())
+
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+_VOWELS = "aeiouyåäö"
+
+
+def _part_ok(surface: str, base: str, minimum: float) -> float:
+    """Zipf of `base` when it may stand as a part, else 0.0."""
+    if len(surface) < MIN_PART or len(base) < MIN_PART:
+        return 0.0
+    if base in STOPWORDS or base in _NOT_PARTS:
+        return 0.0
+    value = zipf(base)
+    if len(base) == MIN_PART:
+        # Three-letter words are many and mostly not parts (kon, ans): only common ones.
+        minimum = max(minimum, SHORT_ZIPF)
+    return value if value >= minimum else 0.0
+
+
+def _modifier_base(surface: str, following: str) -> tuple[str, float]:
+    """The base form a modifier written as `surface` stands for, and its Zipf value;
+    ("", 0.0) when it is no modifier. `following` is the next letter of the word."""
+    if surface in STOPWORDS or surface in _NOT_PARTS:
+        return "", 0.0      # före is a particle, not a respelt föra
+    if surface[:-1] in STOPWORDS or surface[:-1] in _NOT_PARTS:
+        return "", 0.0      # föro|rening is för + o, never föra
+    candidates: list[str] = [surface]
+    last = surface[-1]
+    if last == following:
+        candidates.append(surface + last)               # remis|svar → remiss (sss → ss)
+    if last == "s" and len(surface) > MIN_PART:
+        candidates.append(surface[:-1])                 # bygglovs → bygglov
+        candidates.append(surface[:-1] + "e")           # samhälls → samhälle
+    if last in "eaou" and len(surface) > MIN_PART:
+        candidates.append(surface[:-1])                 # barna → barn
+        candidates.append(surface[:-1] + "a")           # förskole → förskola, kyrko → kyrka
+    if last not in _VOWELS and len(surface) > MIN_PART:
+        candidates.append(surface + "a")                # skol → skola
+        candidates.append(surface + "e")                # pojk → pojke
+    # The most frequent reading wins (sociala or social: the stemmer joins them anyway).
+    best, best_z = "", 0.0
+    for base in candidates:
+        value = _part_ok(surface, base, MODIFIER_ZIPF)
+        if value > best_z:
+            best, best_z = base, value
+    if not best_z:
+        # A rarer modifier is accepted when it is itself a compound (detaljplan(e) in
+        # detaljplaneändring, strandskydd(s) in strandskyddsdispens): it is then a word
+        # made of real words, and compound_parts emits its parts too.
+        for base in candidates:
+            if len(base) >= 2 * MIN_PART and zipf(base) >= NESTED_ZIPF and split_compound(base):
+                return base, zipf(base)
+    return best, best_z
+
+
+def _segment(word: str) -> tuple[tuple[str, ...], float] | None:
+    """The best split of `word` into two or more parts: (base forms, summed Zipf)."""
+    n = len(word)
+
+    @cache
+    def tail(i: int, budget: int) -> tuple[int, float, tuple[str, ...]] | None:
+        # Best split of word[i:] into at most `budget` parts: (count, sum, parts).
+        best: tuple[int, float, tuple[str, ...]] | None = None
+        head = word[i:]
+        value = _part_ok(head, head, HEAD_ZIPF)
+        if value:
+            best = (1, value, (head,))
+        if budget > 1:
+            for j in range(i + MIN_PART, n - MIN_PART + 1):
+                base, value = _modifier_base(word[i:j], word[j])
+                if not value:
+                    continue
+                rest = tail(j, budget - 1)
+                if rest is None:
+                    continue
+                option = (rest[0] + 1, rest[1] + value, (base, *rest[2]))
+                if best is None or (option[0], -option[1]) < (best[0], -best[1]):
+                    best = option
+        return best
+
+    best: tuple[int, float, tuple[str, ...]] | None = None
+    for j in range(MIN_PART, n - MIN_PART + 1):
+        base, value = _modifier_base(word[:j], word[j])
+        if not value:
+            continue
+        rest = tail(j, MAX_PARTS - 1)
+        if rest is None:
+            continue
+        option = (rest[0] + 1, rest[1] + value, (base, *rest[2]))
+        if best is None or (option[0], -option[1]) < (best[0], -best[1]):
+            best = option
+    if best is None:
+        return None
+    return best[2], best[1]
+
+
+@lru_cache(maxsize=200_000)
+def split_compound(word: str) -> tuple[str, ...]:
+    """Return the parts of a compound word (base-form modifiers, head as written), or ()
+    when `word` is not split. Lowercases its input; never raises."""
+    word = word.lower()
+    if not MIN_WORD <= len(word) <= MAX_WORD or not word.isalpha():
+        return ()
+    found = _segment(word)
+    if found is None:
+        return ()
+    parts, total = found
+    whole = zipf(word)
+    if whole >= RARE_ZIPF:
+        mean = total / len(parts)
+        if mean < whole + COMMON_MARGIN or min(len(p) for p in parts) < COMMON_MIN_PART:
+            return ()
+    return parts
+
+
+def compound_parts(text: str) -> str:
+    """Return the parts of every compound in `text`, space-joined, for the `parts` field.
+
+    A part that is itself a compound is followed by its own parts
+    (`äldreomsorgsförvaltningen` → `äldreomsorg äldre omsorg förvaltningen`). Words that
+    are not compounds contribute nothing. Never raises.
+    """
+    out: list[str] = []
+    for match in _WORD.finditer(text):
+        out.extend(_expand(match.group(0).lower(), 0))
+    return " ".join(out)
+
+
+def _expand(word: str, depth: int) -> list[str]:
+    parts = split_compound(word)
+    if not parts:
+        return []
+    out: list[str] = []
+    for part in parts:
+        out.append(part)
+        if depth < 2:
+            out.extend(_expand(part, depth + 1))
+    return out

@@ -1,0 +1,38 @@
+"""Folding for the low-boost "folded" field: å, ä → a, ö → o, é → e, lowercase.
+
+The folded field serves only query words typed without å/ä/ö (a visitor on a foreign
+keyboard typing `foreskrift`). The main fields are never folded: å, ä and ö are letters of
+their own in Swedish and `får` must not find `far`.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Letters that NFKD does not decompose into a base letter plus a combining mark.
+_SPECIAL = str.maketrans({"æ": "ae", "ø": "o", "ß": "ss", "đ": "d", "ł": "l", "þ": "th"})
+_SWEDISH_LETTERS = frozenset("åäöÅÄÖ")
+
+
+def fold(text: str) -> str:
+    """Return `text` lowercased with diacritics removed (å, ä → a; ö → o; é → e; ü → u).
+
+    Only combining marks are dropped; digits, punctuation and spacing are kept, so the
+    result tokenizes like the original.
+    """
+    lowered = text.lower().translate(_SPECIAL)
+    decomposed = unicodedata.normalize("NFKD", lowered)
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", stripped)
+
+
+def has_swedish_letters(word: str) -> bool:
+    """Return True when `word` contains å, ä or ö (then the folded field must not be used
+    for it: the user typed the letters, so `får` means får and never far)."""
+    return any(c in _SWEDISH_LETTERS for c in word)
+
+
+def is_folded(word: str) -> bool:
+    """Return True when `word` is already in folded form (nothing to strip): such a query
+    word may search the folded field."""
+    return fold(word) == word.lower()

@@ -1,0 +1,93 @@
+"""Regulation and document identifiers, normalized for the `identifiers` field.
+
+Text such as `AFS 2023:1`, `SFS 2025:1461`, `HSLF-FS 2016:40`, `prop. 2012/13:144`,
+`Dnr 123-2013` or `KS-1646-2024` is indexed as normalized strings, each one a single
+term: lowercase, separators as single spaces, leading zeros dropped, a riksdag session
+(`2012/13`) kept whole: "afs 2023 1", "prop 2012/13 144", "dnr 123 2013", "ks 1646 2024".
+The numbers without their series are indexed too ("2023 1", "2012/13 144", "1646 2024"),
+so a visitor who types only `2012/13:144` finds the proposition.
+
+A query goes through `query_identifiers`, which normalizes it the same way when the whole
+query looks like one identifier (`afs 2023 1`, `AFS 2023:1`, `ks 1646 2024`). Diarienummer
+of the register keep their own field and rules (diarium/diarienummer.py); this field is
+for identifiers met in the text and titles.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Series written in lower or mixed case in Swedish texts (the rest must be upper case,
+# so that an ordinary word before a number is never taken for a series).
+_LOWER_SERIES = ("prop", "bet", "rskr", "skr", "dir", "dnr", "ds", "mot", "sou", "sfs")
+_SESSION = r"(?:19|20)\d{2}/\d{2}(?!\d)"
+_TEXT_ID = re.compile(
+    r"(?<![\w/:-])"
+    r"(?:(?P<series>[A-ZÅÄÖ]{2,8}(?:-[A-ZÅÄÖ]{1,4})?|(?i:" + "|".join(_LOWER_SERIES) + r"))"
+    r"\.?[ \t]?[-\s]?)?"
+    r"(?P<nums>" + _SESSION + r":\d{1,5}|\d{1,6}(?:[-/:]\d{1,6}){1,2})"
+    r"(?![\w/:-]|\.\d)"
+)
+_DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_TOKEN = re.compile(_SESSION + r"|[^\W_]+", re.UNICODE)
+_YEAR = re.compile(r"^(?:19|20)\d{2}$")
+
+
+def _tokens(text: str) -> list[str]:
+    out = []
+    for token in _TOKEN.findall(text.lower()):
+        if token.isdigit():
+            token = token.lstrip("0") or "0"
+        out.append(token)
+    return out
+
+
+def normalize(text: str) -> str:
+    """Return the normalized form of one identifier as written ("AFS 2023:1" → "afs 2023 1")."""
+    return " ".join(_tokens(text))
+
+
+def identifiers(text: str) -> list[str]:
+    """Return the normalized identifiers found in `text`, each with and without its series,
+    without duplicates, in text order. Dates (2023-05-12) and bare number pairs without a
+    series (other than a riksdag session such as 2012/13:144) are not identifiers."""
+    found: list[str] = []
+    seen: set[str] = set()
+    for match in _TEXT_ID.finditer(text):
+        series, nums = match.group("series"), match.group("nums")
+        is_session = re.match(_SESSION + ":", nums) is not None
+        if not series and not is_session:
+            continue
+        if _DATE.match(nums):
+            continue
+        numbers = normalize(nums)
+        for form in ((normalize(series) + " " + numbers) if series else "", numbers):
+            if form and form not in seen:
+                seen.add(form)
+                found.append(form)
+    return found
+
+
+def query_identifiers(query: str) -> list[str]:
+    """Return the normalized identifier a whole query stands for (as a one-element list),
+    or [] when the query does not look like one identifier.
+
+    Accepts any separators: `afs 2023 1`, `AFS 2023:1`, `2012/13:144`, `prop 2012/13 144`,
+    `ks 1646 2024`, `KS-1646-2024`. A query of ordinary words gives [].
+    """
+    tokens = _tokens(query)
+    if not 2 <= len(tokens) <= 5:
+        return []
+    letters = [t for t in tokens if t.isalpha()]
+    numbers = [t for t in tokens if not t.isalpha()]
+    # Shape: optional series words (at most two, first), then two or three numbers, of
+    # which at least one is a year or a session: that keeps `3 2` and `kl 10` out.
+    if len(numbers) < 2 or len(numbers) > 3 or tokens[: len(letters)] != letters:
+        return []
+    if len(letters) > 2 or any(len(t) > 8 for t in letters):
+        return []
+    if not any(_YEAR.match(t) or "/" in t for t in numbers):
+        return []
+    if not all(t.isdigit() or re.fullmatch(_SESSION, t) for t in numbers):
+        return []
+    return [" ".join(tokens)]
