@@ -1,0 +1,342 @@
+#!/usr/bin/env bash
+# Test search engines for diarium: one single-node Elasticsearch and one single-node
+# OpenSearch on loopback, run as a dedicated non-root user.
+#
+#   scripts/engines.sh start    fetch (cached), configure, start, wait for health,
+#                               write var/engines/env.sh (DIARIUM_TEST_ES_URL, ..._OS_URL)
+#   scripts/engines.sh stop     stop both nodes cleanly (TERM, then KILL after 60 s)
+#   scripts/engines.sh status   print whether each node answers
+#
+# Artifacts come from Maven Central through `mvn` (cached in ~/.m2 and var/engines/dl):
+#   org.elasticsearch.distribution.integ-test-zip:elasticsearch:9.2.0:zip
+#     (newest 9.x zip served at the time of writing: 9.3.0 and 9.4.0 are not served;
+#      the zip has no analysis-common module, so only the `hunspell` profile works there)
+#   org.opensearch.distribution.integ-test-zip:opensearch:2.19.6:zip
+#   org.opensearch.plugin:analysis-common:2.19.6 (installed as modules/analysis-common)
+# The Swedish hunspell dictionary comes from Debian's hunspell-sv (scripts/system-packages.txt).
+#
+# Environment overrides: DIARIUM_ENGINES_DIR (default var/engines), DIARIUM_ENGINE_USER
+# (default diarium-engine), ES_JAVA_HOME (a JDK 21+), OPENSEARCH_JAVA_HOME (JDK 17+),
+# DIARIUM_ES_PORT (default 9250), DIARIUM_OS_PORT (default 9260).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+ES_VERSION=9.2.0
+OS_VERSION=2.19.6
+ES_ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VERSION}:zip"
+OS_ARTIFACT="org.opensearch.distribution.integ-test-zip:opensearch:${OS_VERSION}:zip"
+OS_ANALYSIS_ARTIFACT="org.opensearch.plugin:analysis-common:${OS_VERSION}:jar"
+# The 2.8 plugin bundled with Debian's maven cannot copy artifacts without a project.
+DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
+HEAP=512m
+HEALTH_TIMEOUT=${DIARIUM_ENGINE_HEALTH_TIMEOUT:-240}
+HUNSPELL_DIR=/usr/share/hunspell
+
+DIR=${DIARIUM_ENGINES_DIR:-$ROOT/var/engines}
+ENGINE_USER=${DIARIUM_ENGINE_USER:-diarium-engine}
+
+log() { printf '\033[1m== engines: %s\033[0m\n' "$*" >&2; }
+die() { printf 'engines: %s\n' "$*" >&2; exit 1; }
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# --- java ----------------------------------------------------------------------------
+
+java_major() {  # java_major JAVA_HOME -> major version number, or 0
+  local out
+  out=$("$1/bin/java" -version 2>&1 | head -1) || { echo 0; return; }
+  out=$(sed -E 's/.*version "([0-9]+)(\.[0-9]+)*.*/\1/' <<<"$out")
+  [[ $out =~ ^[0-9]+$ ]] && echo "$out" || echo 0
+}
+
+find_jdk() {  # find_jdk MIN_MAJOR [PREFERRED_MAX] -> a JAVA_HOME, newest first within bounds
+  local min=$1 max=${2:-999} best="" best_major=0 home major
+  for home in /usr/lib/jvm/*; do
+    [ -x "$home/bin/java" ] || continue
+    [ -L "$home" ] && continue
+    major=$(java_major "$home")
+    if [ "$major" -ge "$min" ] && [ "$major" -le "$max" ] && [ "$major" -gt "$best_major" ]; then
+      best=$home best_major=$major
+    fi
+  done
+  echo "$best"
+}
+
+# --- fetching --------------------------------------------------------------------------
+
+fetch() {  # fetch GROUP:ARTIFACT:VERSION:TYPE -> path of the cached file in $DIR/dl
+  local coords=$1 g a v t file
+  IFS=: read -r g a v t <<<"$coords"
+  file="$DIR/dl/$a-$v.$t"
+  if [ ! -s "$file" ]; then
+    command -v mvn >/dev/null || die "mvn is needed to fetch $coords (apt-get install maven)"
+    log "fetching $coords"
+    mkdir -p "$DIR/dl"
+    if ! mvn -B -q "$DEP_PLUGIN:copy" -Dartifact="$coords" -DoutputDirectory="$DIR/dl" \
+        -Dmdep.overWriteReleases=false >"$DIR/dl/mvn-$a.log" 2>&1; then
+      tail -20 "$DIR/dl/mvn-$a.log" >&2
+      die "could not fetch $coords (see $DIR/dl/mvn-$a.log)"
+    fi
+    [ -s "$file" ] || die "mvn reported success but $file is missing"
+  fi
+  echo "$file"
+}
+
+# --- the engine user ---------------------------------------------------------------------
+
+ensure_user() {
+  is_root || return 0
+  if ! id -u "$ENGINE_USER" >/dev/null 2>&1; then
+    log "creating user $ENGINE_USER"
+    useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin \
+      "$ENGINE_USER"
+  fi
+}
+
+as_engine_user() {  # run a command as the engine user (as is when not root)
+  if is_root; then
+    runuser -u "$ENGINE_USER" -- "$@"
+  else
+    "$@"
+  fi
+}
+
+# The node homes must be reachable by the engine user; a checkout under /root is not.
+node_base() {
+  if is_root && ! runuser -u "$ENGINE_USER" -- test -x "$DIR"; then
+    echo "/var/lib/diarium-engines"
+  else
+    echo "$DIR/nodes"
+  fi
+}
+
+# --- ports and health --------------------------------------------------------------------
+
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {  # free_port START -> first port >= START with it and START+100 both free
+  local p=$1
+  while port_busy "$p" || port_busy $((p + 100)); do p=$((p + 1)); done
+  echo "$p"
+}
+
+healthy() {  # healthy URL -> 0 when the cluster answers green or yellow
+  curl -fsS --max-time 5 "$1/_cluster/health?wait_for_status=yellow&timeout=3s" 2>/dev/null \
+    | grep -Eq '"status":"(green|yellow)"'
+}
+
+wait_healthy() {  # wait_healthy NAME URL PIDFILE LOG
+  local name=$1 url=$2 pidfile=$3 logfile=$4 waited=0
+  while ! healthy "$url"; do
+    if [ "$waited" -ge "$HEALTH_TIMEOUT" ]; then
+      tail -40 "$logfile" >&2 2>/dev/null || true
+      die "$name did not become healthy at $url within ${HEALTH_TIMEOUT}s (log: $logfile)"
+    fi
+    if [ "$waited" -gt 10 ] && ! pid_alive "$pidfile"; then
+      tail -40 "$logfile" >&2 2>/dev/null || true
+      die "$name exited while starting (log: $logfile)"
+    fi
+    sleep 2
+    waited=$((waited + 2))
+  done
+}
+
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# --- one node ------------------------------------------------------------------------------
+
+# prepare_home NAME ZIP TOPDIR -> node home, unpacked once and owned by the engine user
+prepare_home() {
+  local name=$1 zip=$2 top=$3 base home
+  base=$(node_base)
+  home="$base/$top"
+  if [ ! -f "$home/.diarium-ready" ]; then
+    log "unpacking $name into $home"
+    rm -rf "$home"
+    mkdir -p "$base"
+    unzip -q "$zip" -d "$base"
+    mkdir -p "$home/data" "$home/logs" "$home/tmp" "$home/config/hunspell/sv_SE"
+  fi
+  install_hunspell "$home"
+  echo "$home"
+}
+
+install_hunspell() {
+  local home=$1 f
+  for f in sv_SE.aff sv_SE.dic; do
+    [ -f "$HUNSPELL_DIR/$f" ] || die "$HUNSPELL_DIR/$f is missing: install Debian's hunspell-sv (./dev system)"
+    # Copied, not linked: the node's security manager only reads inside its config dir.
+    cp -L "$HUNSPELL_DIR/$f" "$home/config/hunspell/sv_SE/$f"
+  done
+}
+
+finish_home() {  # finish_home HOME: mark unpacked, hand over to the engine user
+  touch "$1/.diarium-ready"
+  if is_root; then chown -R "$ENGINE_USER:" "$1"; fi
+}
+
+write_common_yml() {  # write_common_yml FILE HTTP_PORT
+  cat >"$1" <<EOF
+# Written by scripts/engines.sh; test node only.
+cluster.name: diarium-test
+node.name: diarium-test-node
+network.host: 127.0.0.1
+http.port: $2
+transport.port: $(($2 + 100))
+discovery.type: single-node
+cluster.routing.allocation.disk.threshold_enabled: false
+action.destructive_requires_name: false
+EOF
+}
+
+start_es() {
+  local zip home url port java
+  java=${ES_JAVA_HOME:-$(find_jdk 21)}
+  [ -n "$java" ] || die "Elasticsearch $ES_VERSION needs a JDK 21 or newer under /usr/lib/jvm (or ES_JAVA_HOME)"
+  zip=$(fetch "$ES_ARTIFACT")
+  home=$(prepare_home elasticsearch "$zip" "elasticsearch-$ES_VERSION")
+  if pid_alive "$home/node.pid" && [ -s "$home/port" ] && healthy "http://127.0.0.1:$(cat "$home/port")"; then
+    ES_URL="http://127.0.0.1:$(cat "$home/port")"
+    log "elasticsearch already running at $ES_URL"
+    return
+  fi
+  port=$(free_port "${DIARIUM_ES_PORT:-9250}")
+  write_common_yml "$home/config/elasticsearch.yml" "$port"
+  cat >>"$home/config/elasticsearch.yml" <<EOF
+path.data: $home/data
+path.logs: $home/logs
+xpack.security.enabled: false
+EOF
+  echo "$port" >"$home/port"
+  finish_home "$home"
+  rm -f "$home/node.pid"
+  log "starting elasticsearch $ES_VERSION on 127.0.0.1:$port (java: $java)"
+  as_engine_user env ES_JAVA_HOME="$java" ES_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
+    ES_TMPDIR="$home/tmp" "$home/bin/elasticsearch" -d -p "$home/node.pid" \
+    >"$home/logs/start.out" 2>&1 || { cat "$home/logs/start.out" >&2; die "elasticsearch failed to start"; }
+  ES_URL="http://127.0.0.1:$port"
+  wait_healthy elasticsearch "$ES_URL" "$home/node.pid" "$home/logs/diarium-test.log"
+  log "elasticsearch healthy at $ES_URL"
+}
+
+install_os_analysis_common() {  # the integ-test zip lacks it; snowball/stemmer live there
+  local home=$1 jar class dir
+  jar=$(fetch "$OS_ANALYSIS_ARTIFACT")
+  dir="$home/modules/analysis-common"
+  [ -f "$dir/plugin-descriptor.properties" ] && return
+  mkdir -p "$dir"
+  cp "$jar" "$dir/"
+  # The plugin class was renamed across versions; read it from the jar. (A listing in a
+  # variable, not a pipe into grep -q: pipefail would count unzip's SIGPIPE as failure.)
+  local listing
+  listing=$(unzip -l "$jar")
+  if grep -q 'org/opensearch/analysis/common/CommonAnalysisModulePlugin.class' <<<"$listing"; then
+    class=org.opensearch.analysis.common.CommonAnalysisModulePlugin
+  elif grep -q 'org/opensearch/analysis/common/CommonAnalysisPlugin.class' <<<"$listing"; then
+    class=org.opensearch.analysis.common.CommonAnalysisPlugin
+  else
+    die "no analysis plugin class found in $jar"
+  fi
+  cat >"$dir/plugin-descriptor.properties" <<EOF
+description=Adds "built in" analyzers to OpenSearch.
+version=$OS_VERSION
+name=analysis-common
+classname=$class
+java.version=11
+opensearch.version=$OS_VERSION
+custom.foldername=
+extended.plugins=lang-painless
+has.native.controller=false
+EOF
+  # lang-painless is not in the integ-test zip: drop the extension it would ask for.
+  if [ ! -d "$home/modules/lang-painless" ]; then
+    sed -i 's/^extended.plugins=.*/extended.plugins=/' "$dir/plugin-descriptor.properties"
+  fi
+}
+
+start_os() {
+  local zip home url port java
+  java=${OPENSEARCH_JAVA_HOME:-$(find_jdk 17 21)}
+  [ -n "$java" ] || java=$(find_jdk 17)
+  [ -n "$java" ] || die "OpenSearch $OS_VERSION needs a JDK 17 or newer under /usr/lib/jvm (or OPENSEARCH_JAVA_HOME)"
+  zip=$(fetch "$OS_ARTIFACT")
+  home=$(prepare_home opensearch "$zip" "opensearch-$OS_VERSION")
+  install_os_analysis_common "$home"
+  if pid_alive "$home/node.pid" && [ -s "$home/port" ] && healthy "http://127.0.0.1:$(cat "$home/port")"; then
+    OS_URL="http://127.0.0.1:$(cat "$home/port")"
+    log "opensearch already running at $OS_URL"
+    return
+  fi
+  port=$(free_port "${DIARIUM_OS_PORT:-9260}")
+  write_common_yml "$home/config/opensearch.yml" "$port"
+  cat >>"$home/config/opensearch.yml" <<EOF
+path.data: $home/data
+path.logs: $home/logs
+EOF
+  echo "$port" >"$home/port"
+  finish_home "$home"
+  rm -f "$home/node.pid"
+  log "starting opensearch $OS_VERSION on 127.0.0.1:$port (java: $java)"
+  as_engine_user env OPENSEARCH_JAVA_HOME="$java" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
+    OPENSEARCH_TMPDIR="$home/tmp" "$home/bin/opensearch" -d -p "$home/node.pid" \
+    >"$home/logs/start.out" 2>&1 || { cat "$home/logs/start.out" >&2; die "opensearch failed to start"; }
+  OS_URL="http://127.0.0.1:$port"
+  wait_healthy opensearch "$OS_URL" "$home/node.pid" "$home/logs/diarium-test.log"
+  log "opensearch healthy at $OS_URL"
+}
+
+stop_node() {  # stop_node HOME
+  local home=$1 pid waited=0
+  [ -s "$home/node.pid" ] || return 0
+  pid=$(cat "$home/node.pid")
+  if kill -0 "$pid" 2>/dev/null; then
+    log "stopping $(basename "$home") (pid $pid)"
+    kill -TERM "$pid" 2>/dev/null || true
+    while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt 60 ]; do sleep 1; waited=$((waited + 1)); done
+    if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
+  fi
+  rm -f "$home/node.pid"
+}
+
+write_env() {
+  mkdir -p "$DIR"
+  cat >"$DIR/env.sh" <<EOF
+# Written by scripts/engines.sh start; source it to point the tests at the nodes.
+export DIARIUM_TEST_ES_URL=$ES_URL
+export DIARIUM_TEST_OS_URL=$OS_URL
+EOF
+}
+
+cmd=${1:-status}
+case "$cmd" in
+  start)
+    command -v curl >/dev/null || die "curl is needed to check node health"
+    command -v unzip >/dev/null || die "unzip is needed to unpack the engines"
+    mkdir -p "$DIR"
+    ensure_user
+    start_es
+    start_os
+    write_env
+    log "ready: source $DIR/env.sh" ;;
+  stop)
+    base=$(node_base 2>/dev/null || echo "$DIR/nodes")
+    for home in "$base/elasticsearch-$ES_VERSION" "$base/opensearch-$OS_VERSION"; do
+      [ -d "$home" ] && stop_node "$home"
+    done
+    rm -f "$DIR/env.sh" ;;
+  status)
+    base=$(node_base 2>/dev/null || echo "$DIR/nodes")
+    rc=0
+    for home in "$base/elasticsearch-$ES_VERSION" "$base/opensearch-$OS_VERSION"; do
+      if [ -s "$home/port" ] && healthy "http://127.0.0.1:$(cat "$home/port")"; then
+        echo "$(basename "$home"): running at http://127.0.0.1:$(cat "$home/port")"
+      else
+        echo "$(basename "$home"): not running"; rc=1
+      fi
+    done
+    exit $rc ;;
+  *)
+    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2 ;;
+esac
