@@ -27,7 +27,7 @@ import json
 import re
 import shutil
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from pathlib import Path
@@ -103,6 +103,7 @@ def _build_schema() -> tantivy.Schema:
     sb.add_text_field("folded", tokenizer_name="sv_folded")
     sb.add_text_field("parts", tokenizer_name="sv_words", index_option="freq")
     sb.add_text_field("lemma", tokenizer_name="sv_words")
+    sb.add_text_field("ident", tokenizer_name="raw", index_option="basic")
     for facet in FACETS:
         sb.add_text_field(facet.field, tokenizer_name="raw", fast=True, index_option="basic")
     sb.add_text_field("kw", tokenizer_name="raw", index_option="basic")
@@ -138,13 +139,38 @@ def facet_value(record: PublicRecord, field: str) -> str:
     return str(value)
 
 
-def _swedish_extras() -> tuple[Callable[[str], str] | None, Callable[[str], str] | None]:
-    """compound_parts and lemmatize from diarium.swedish, when that module is installed."""
-    try:
-        from diarium import swedish  # type: ignore[attr-defined]
-    except ImportError:
-        return None, None
-    return getattr(swedish, "compound_parts", None), getattr(swedish, "lemmatize", None)
+class SwedishExtras:
+    """The hook for diarium.swedish (issue 8): derived fields per document and per query
+    word. Everything is a no-op when that module is absent or switched off."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.module: Any = None
+        if enabled:
+            try:
+                from diarium import swedish
+            except ImportError:
+                swedish = None
+            self.module = swedish
+
+    @property
+    def active(self) -> bool:
+        return self.module is not None
+
+    def document_fields(self, text: str) -> dict[str, Any]:
+        """{"parts": str, "lemma": str, "identifiers": [str]} of a record's text."""
+        if self.module is None or not text:
+            return {}
+        return dict(self.module.index_fields(text))
+
+    def lemma(self, word: str) -> str | None:
+        if self.module is None:
+            return None
+        return str(self.module.lemma(word)).lower() or None
+
+    def query_identifiers(self, text: str) -> list[str]:
+        if self.module is None:
+            return []
+        return list(self.module.query_identifiers(text))
 
 
 def _pages(record: PublicRecord) -> list[str]:
@@ -165,13 +191,13 @@ class EmbeddedBackend:
     name = "embedded"
 
     def __init__(self, path: Path, writer_heap: int = WRITER_HEAP,
-                 writer_threads: int = 0) -> None:
+                 writer_threads: int = 0, swedish: bool = True) -> None:
         self.path = Path(path)
         self.writer_heap = writer_heap
         self.writer_threads = writer_threads
         self._index: tantivy.Index | None = None
         self._lock = threading.Lock()
-        self.parts_fn, self.lemma_fn = _swedish_extras()
+        self.swedish = SwedishExtras(swedish)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -238,12 +264,12 @@ class EmbeddedBackend:
                     folded.append(value)
         for value in folded:
             doc.add_text("folded", value)
-        if self.parts_fn is not None or self.lemma_fn is not None:
-            whole = "\n".join(folded)
-            if self.parts_fn is not None and whole:
-                doc.add_text("parts", self.parts_fn(whole))
-            if self.lemma_fn is not None and whole:
-                doc.add_text("lemma", self.lemma_fn(whole))
+        extras = self.swedish.document_fields("\n".join(folded))
+        for name in ("parts", "lemma"):
+            if extras.get(name):
+                doc.add_text(name, str(extras[name]))
+        for identifier in extras.get("identifiers") or ():
+            doc.add_text("ident", str(identifier))
         for facet in FACETS:
             value = facet_value(record, facet.field)
             if value:
@@ -321,7 +347,7 @@ class EmbeddedBackend:
 
     def compile(self, text: str) -> tantivy.Query:
         """The tantivy query for a query string in the diarium query language."""
-        return Compiler(self).compile(q.parse(text))
+        return Compiler(self).top(q.parse(text), text)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run a search: hits of the requested page with snippets, total and facets.
@@ -331,7 +357,7 @@ class EmbeddedBackend:
         _validate(request)
         node = q.parse(request.query)
         compiler = Compiler(self)
-        main = compiler.compile(node)
+        main = compiler.top(node, request.query)
         filters = self._filters(request)
         searcher = self.index_obj.searcher()
         combined = _must([main, *filters.values()])
@@ -346,10 +372,11 @@ class EmbeddedBackend:
                 combined = _must([main, *filters.values()])
                 found = _run(searcher, combined, request.per_page, offset, order)
                 partial = found.count > 0
+        highlight = _with_prefix_terms(searcher, main, node) if found.hits else main
         hits = tuple(
             Hit(record=(record := self._record(searcher, address)),
                 score=float(score) if order is None else 0.0,
-                snippets=self._snippets(searcher, main, record))
+                snippets=self._snippets(searcher, highlight, record))
             for score, address in found.hits
         )
         facets = self._facets(searcher, main, filters) if request.with_facets else {}
@@ -418,6 +445,36 @@ class EmbeddedBackend:
                 if snippet is not None:
                     return (Snippet(snippet.text, snippet.marks, name, None),)
         return ()
+
+
+def _with_prefix_terms(searcher: tantivy.Searcher, query: tantivy.Query,
+                       node: q.Node) -> tantivy.Query:
+    """`query` plus the commonest words each prefix of `node` expands to: the snippet
+    generator highlights terms, and a prefix query names none."""
+    prefixes: list[str] = []
+
+    def walk(n: q.Node) -> None:
+        if isinstance(n, q.Prefix):
+            prefixes.append(n.text)
+        elif isinstance(n, q.And | q.Or):
+            for child in n.children:
+                walk(child)
+
+    walk(node)
+    if not prefixes:
+        return query
+    extra: list[tantivy.Query] = []
+    for prefix in prefixes:
+        tokens = _tokens("sv_exact", prefix)
+        if len(tokens) != 1:
+            continue
+        for field in ("text_exact", "rubrik_exact", "arendemening_exact", "part_exact"):
+            words = [t for t, _ in searcher.terms_with_prefix(field, tokens[0], limit=30)]
+            if words:
+                extra.append(Query.term_set_query(SCHEMA, field, words))
+    if not extra:
+        return query
+    return Query.boolean_query([(Occur.Should, query)] + [(Occur.Should, e) for e in extra])
 
 
 def _snippet(searcher: tantivy.Searcher, query: tantivy.Query, field: str,
@@ -541,8 +598,17 @@ class Compiler:
     query tantivy rejects: empty pieces become EmptyQuery, one-token phrases terms."""
 
     def __init__(self, backend: EmbeddedBackend) -> None:
-        self.use_parts = backend.parts_fn is not None
-        self.lemma_fn = backend.lemma_fn
+        self.swedish = backend.swedish
+
+    def top(self, node: q.Node, text: str) -> tantivy.Query:
+        """The whole query: `node` compiled, or a record holding the identifier the
+        whole text stands for (`afs 2023 1` finds `AFS 2023:1`)."""
+        main = self.compile(node)
+        idents = self.swedish.query_identifiers(text)
+        if not idents:
+            return main
+        ident = Query.boost_query(Query.term_set_query(SCHEMA, "ident", idents), DNR_BOOST / 2)
+        return Query.boolean_query([(Occur.Should, main), (Occur.Should, ident)])
 
     def compile(self, node: q.Node) -> tantivy.Query:
         if isinstance(node, q.MatchAll):
@@ -583,16 +649,20 @@ class Compiler:
         return Query.empty_query()
 
     def relaxed(self, node: q.Node) -> tantivy.Query | None:
-        """Graceful AND: the query with its positive parts OR'ed (more matches rank
-        higher); None when the query is not an AND of two or more positive parts."""
+        """Graceful AND: the query with its free-text parts OR'ed (records matching more
+        of them rank higher); filters, diarienummer and exclusions still apply. None
+        when fewer than two free-text parts could be relaxed."""
         if not isinstance(node, q.And):
             return None
-        positive = [c for c in node.children if not isinstance(c, q.Not | q.MatchAll)]
-        if len(positive) < 2:
+        loose = [c for c in node.children if _is_free_text(c)]
+        if len(loose) < 2:
             return None
-        clauses = [(Occur.Should, self.compile(c)) for c in positive]
-        clauses += [(Occur.MustNot, self.compile(c.node)) for c in node.children
-                    if isinstance(c, q.Not)]
+        clauses = [(Occur.Should, self.compile(c)) for c in loose]
+        for child in node.children:
+            if isinstance(child, q.Not):
+                clauses.append((Occur.MustNot, self.compile(child.node)))
+            elif not _is_free_text(child) and not isinstance(child, q.MatchAll):
+                clauses.append((Occur.Must, self.compile(child)))
         return Query.boolean_query(clauses)
 
     def word(self, text: str) -> tantivy.Query:
@@ -609,13 +679,14 @@ class Compiler:
                 Query.term_query(SCHEMA, f"{name}_exact", exact[0]), boost * EXACT_BOOST))
             if stems:
                 ways.append(Query.boost_query(Query.term_query(SCHEMA, name, stems[0]), boost))
-        if self.lemma_fn is not None:
-            for lemma in self.lemma_fn(text).lower().split()[:1]:
-                ways.append(Query.boost_query(
-                    Query.term_query(SCHEMA, "lemma", lemma), LEMMA_BOOST))
-        if self.use_parts:
+        lemma = self.swedish.lemma(text)
+        if lemma:
+            ways.append(Query.boost_query(Query.term_query(SCHEMA, "lemma", lemma), LEMMA_BOOST))
+        if self.swedish.active:
+            # Compound parts are stored in base form: try the word as typed and its lemma.
             ways.append(Query.boost_query(
-                Query.term_query(SCHEMA, "parts", exact[0]), PARTS_BOOST))
+                Query.term_set_query(SCHEMA, "parts", sorted({exact[0], lemma or exact[0]})),
+                PARTS_BOOST))
         if not _UNFOLDED.search(text):
             for folded in _tokens("sv_folded", text)[:1]:
                 ways.append(Query.boost_query(
@@ -661,6 +732,13 @@ class Compiler:
             ]
             return _any([w for w in ways if w is not None])
         return Query.empty_query()
+
+
+def _is_free_text(node: q.Node) -> bool:
+    """Words, phrases and prefixes (and ORs of them): what graceful AND may drop."""
+    if isinstance(node, q.Or):
+        return all(_is_free_text(c) or isinstance(c, q.Diarienummer) for c in node.children)
+    return isinstance(node, q.Word | q.Phrase | q.Prefix)
 
 
 _ASCII_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O"})
