@@ -1,0 +1,695 @@
+"""Import a register export (manifest) and its document files into the store.
+
+A manifest is CSV (UTF-8, header row; `,` or `;` between fields) or JSON Lines, one row per
+document carrying its case's fields. Columns (see README, "Manifest format"):
+
+    organisation, diarienummer, arendemening, status, namnd, enhet, handlaggare,
+    klassificering, lopnummer, datum, riktning, handlingstyp, rubrik, part, sekretess,
+    publicerad, fil
+
+Any other column is kept in the document's `extra` JSON object.
+
+How it stays correct:
+- Every row is validated on its own; an invalid row is written to a rejects file with its
+  line number and reason, and the valid rows still import.
+- Rows are written in batches, one transaction per batch, with upserts keyed on
+  (organisation, diarienummer key, löpnummer). Each document stores a hash of its row
+  (row_hash, which covers the file's sha256): an unchanged row writes nothing, so importing
+  the same manifest twice changes nothing, and an import killed at any moment and run again
+  ends in the same store as an uninterrupted run.
+- Files are hashed (sha256) and COPIED to `settings.file_path(sha)`. Copied, not
+  referenced: the data folder must stay complete and self-sufficient when the export folder
+  is moved, cleaned up or edited in place (a reference or hard link would silently change
+  the content behind a content address). Each copy is written under a temporary name and
+  renamed, so a killed import never leaves a half file under a final name.
+- A row whose file content changed gets a new files row (state pending), so extraction
+  picks it up, and its document is marked changed for indexing.
+- The first row of a case in a manifest decides the case's fields (title, status, ...),
+  so a manifest whose rows disagree still imports the same way every time.
+- Import never deletes: a document missing from a manifest stays (exports are often partial).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import IO, Any
+
+from diarium import diarienummer
+from diarium.config import OrgSettings, Settings
+from diarium.errors import InvalidDiarienummer, InvalidRow, ManifestError
+from diarium.models import Riktning
+from diarium.store import Store
+
+COLUMNS: tuple[str, ...] = (
+    "organisation",
+    "diarienummer",
+    "arendemening",
+    "status",
+    "namnd",
+    "enhet",
+    "handlaggare",
+    "klassificering",
+    "lopnummer",
+    "datum",
+    "riktning",
+    "handlingstyp",
+    "rubrik",
+    "part",
+    "sekretess",
+    "publicerad",
+    "fil",
+)
+REQUIRED_COLUMNS: tuple[str, ...] = (
+    "organisation", "diarienummer", "lopnummer", "datum", "riktning",
+)
+CASE_FIELDS: tuple[str, ...] = (
+    "arendemening", "status", "namnd", "enhet", "handlaggare", "klassificering",
+)
+BATCH_SIZE = 1000
+
+_YES = frozenset({"ja", "j", "yes", "y", "true", "1", "x"})
+_NO = frozenset({"nej", "n", "no", "false", "0"})
+# A sekretess cell that only says "yes" names no provision; the entry is still secret.
+SEKRETESS_UNSPECIFIED = "OSL"
+_SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_SURROGATE = re.compile(r"[\udc80-\udcff]")
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One rejected row: its line in the manifest, why, and its original values."""
+
+    line: int
+    reason: str
+    values: tuple[str, ...]
+
+
+@dataclass
+class ImportReport:
+    """What an import did. `changes` is inserted + updated."""
+
+    manifest: Path
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    files_stored: int = 0
+    seconds: float = 0.0
+    rejects_path: Path | None = None
+    rejections: list[tuple[int, str]] = field(default_factory=list)
+
+    @property
+    def changes(self) -> int:
+        return self.inserted + self.updated
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_read / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    """Passed to the progress callback after each batch."""
+
+    rows_read: int
+    rejected: int
+    seconds: float
+
+
+@dataclass
+class _Row:
+    """A validated row, ready to write."""
+
+    line: int
+    org: str
+    dnr: diarienummer.Diarienummer
+    lopnummer: int
+    values: dict[str, str]
+    publicerad: int
+    sekretess: str
+    extra: str
+    file: Path | None
+    sha256: str = ""
+    size: int = 0
+    row_hash: str = ""
+
+
+# ---------------------------------------------------------------------------------------
+# Reading manifests
+
+
+@dataclass
+class _Source:
+    """A manifest being read: its header (for rejects) and its rows with line numbers."""
+
+    header: tuple[str, ...]
+    rows: Iterator[tuple[int, dict[str, str], tuple[str, ...]]]
+    handle: IO[str]
+
+
+def _detect_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suffix in (".csv", ".txt", ".tsv"):
+        return "csv"
+    with path.open("rb") as fh:
+        head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    return "jsonl" if head.startswith(b"{") else "csv"
+
+
+def _open_csv(path: Path) -> _Source:
+    # surrogateescape: bytes that are not UTF-8 survive decoding, so the row holding them
+    # can be rejected with its line number instead of the whole manifest failing.
+    handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+    sample = handle.readline()
+    handle.seek(0)
+    if sample.lstrip("\ufeff").strip() == "":
+        handle.close()
+        raise ManifestError(f"{path}: empty manifest (the first line must be the header)")
+    if _SURROGATE.search(sample):
+        handle.close()
+        raise ManifestError(
+            f"{path}: the header is not UTF-8 ({_encoding_hint(sample)}); "
+            "save the manifest as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8"
+        )
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    reader = csv.reader(handle, delimiter=delimiter)
+    header = tuple(name.strip().lstrip("\ufeff").lower() for name in next(reader))
+    _check_header(path, header)
+    if len(set(header)) != len(header):
+        dupes = sorted({h for h in header if header.count(h) > 1})
+        handle.close()
+        raise ManifestError(f"{path}: column(s) {', '.join(dupes)} appear more than once")
+
+    def rows() -> Iterator[tuple[int, dict[str, str], tuple[str, ...]]]:
+        line = reader.line_num + 1
+        for record in reader:
+            start, line = line, reader.line_num + 1
+            if not record or all(not v.strip() for v in record):
+                continue
+            values = dict(zip(header, record, strict=False))
+            if len(record) != len(header):
+                values["\0width"] = f"{len(record)} fields, the header has {len(header)}"
+            yield start, values, tuple(record)
+
+    return _Source(header, rows(), handle)
+
+
+def _open_jsonl(path: Path) -> _Source:
+    handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
+
+    def rows() -> Iterator[tuple[int, dict[str, str], tuple[str, ...]]]:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            raw = (text.rstrip("\r\n"),)
+            if _SURROGATE.search(text):
+                yield number, {"\0bad": f"not UTF-8 ({_encoding_hint(text)})"}, raw
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield number, {"\0bad": f"not valid JSON: {exc.msg} at column {exc.colno}"}, raw
+                continue
+            if not isinstance(obj, dict):
+                yield number, {"\0bad": "not a JSON object"}, raw
+                continue
+            values: dict[str, str] = {}
+            for key, value in obj.items():
+                converted = _json_value(value)
+                if converted is None:
+                    values["\0bad"] = f"{key}: nested values are not allowed"
+                    break
+                values[str(key).strip().lower()] = converted
+            yield number, values, raw
+
+    first = _first_json_object(path)
+    if first is not None:
+        _check_header(path, tuple(str(k).strip().lower() for k in first))
+    return _Source(("json",), rows(), handle)
+
+
+def _first_json_object(path: Path) -> dict[str, Any] | None:
+    with path.open(encoding="utf-8-sig", errors="replace") as fh:
+        for text in fh:
+            if text.strip():
+                try:
+                    obj = json.loads(text)
+                except json.JSONDecodeError:
+                    return None
+                return obj if isinstance(obj, dict) else None
+    raise ManifestError(f"{path}: empty manifest")
+
+
+def _json_value(value: Any) -> str | None:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "ja" if value else "nej"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    return None
+
+
+def _check_header(path: Path, header: tuple[str, ...]) -> None:
+    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise ManifestError(
+            f"{path}: missing required column(s) {', '.join(missing)}; "
+            f"found {', '.join(h for h in header if h) or 'none'}. "
+            f"Required: {', '.join(REQUIRED_COLUMNS)}"
+        )
+
+
+def _encoding_hint(text: str) -> str:
+    raw = text.encode("utf-8", "surrogateescape")
+    bad = _SURROGATE.search(text)
+    byte = ord(bad.group(0)) - 0xDC00 if bad else 0
+    guess = raw.decode("cp1252", errors="replace").strip()
+    if len(guess) > 60:
+        guess = guess[:57] + "..."
+    return f"byte 0x{byte:02X}; as Windows-1252 it reads {guess!r}"
+
+
+# ---------------------------------------------------------------------------------------
+# Validation
+
+
+class _Validator:
+    def __init__(self, settings: Settings, files_dir: Path) -> None:
+        self.settings = settings
+        self.files_dir = files_dir
+        self.seen: dict[tuple[str, str, int], int] = {}
+        # A case has several rows: parse its diarienummer once per organisation.
+        self.dnrs: dict[tuple[str, str], diarienummer.Diarienummer] = {}
+        self.orgs: dict[str, OrgSettings] = {}
+
+    def row(self, line: int, values: dict[str, str], has_publicerad: bool) -> _Row:
+        """A validated row. Raises InvalidRow with the first problem found."""
+        if "\0bad" in values:
+            raise InvalidRow(line, values["\0bad"])
+        if "\0width" in values:
+            raise InvalidRow(line, values["\0width"])
+        if _SURROGATE.search("".join(values.values())):  # one scan for the common case
+            key, value = next((k, v) for k, v in values.items() if _SURROGATE.search(v))
+            raise InvalidRow(
+                line,
+                f"{key} is not UTF-8 ({_encoding_hint(value)}); save the manifest as UTF-8",
+            )
+        clean = {k: v.strip() for k, v in values.items()}
+        for column in REQUIRED_COLUMNS:
+            if not clean.get(column):
+                raise InvalidRow(line, f"missing {column}")
+
+        org = clean["organisation"].lower()
+        if not _SLUG.fullmatch(org):
+            raise InvalidRow(
+                line, f"organisation {clean['organisation']!r} is not a slug (a-z, 0-9, - and _)"
+            )
+        known = self.settings.organisations
+        if known and org not in known:
+            raise InvalidRow(
+                line,
+                f"unknown organisation {org!r}: diarium.toml names {', '.join(sorted(known))}",
+            )
+        dnr = self.dnrs.get((org, clean["diarienummer"]))
+        if dnr is None:
+            org_settings = self.orgs.get(org)
+            if org_settings is None:
+                org_settings = self.orgs[org] = self.settings.org(org)
+            try:
+                dnr = diarienummer.parse(clean["diarienummer"], org_settings)
+            except InvalidDiarienummer as exc:
+                raise InvalidRow(line, f"diarienummer: {exc}") from exc
+            self.dnrs[(org, clean["diarienummer"])] = dnr
+        lop_text = clean["lopnummer"]
+        if not lop_text.isdigit() or int(lop_text) < 1:
+            raise InvalidRow(line, f"lopnummer {lop_text!r} is not a positive whole number")
+        lopnummer = int(lop_text)
+        datum = clean["datum"]
+        try:
+            if not _ISO_DATE.fullmatch(datum):
+                raise ValueError
+            day = date.fromisoformat(datum)
+        except ValueError:
+            raise InvalidRow(line, f"datum {datum!r} is not a date written YYYY-MM-DD") from None
+        if not 1800 <= day.year <= 2100:
+            raise InvalidRow(line, f"datum {datum!r} is outside 1800-2100")
+        try:
+            riktning = Riktning.parse(clean["riktning"])
+        except ValueError as exc:
+            raise InvalidRow(line, str(exc)) from None
+        publicerad = self._publicerad(line, clean.get("publicerad", ""), has_publicerad)
+        sekretess = self._sekretess(clean.get("sekretess", ""))
+        file = self._file(line, clean.get("fil", ""))
+
+        key = (org, dnr.key, lopnummer)
+        first = self.seen.get(key)
+        if first is not None:
+            raise InvalidRow(
+                line,
+                f"duplicate lopnummer {lopnummer} in case {dnr.written} (first on line {first})",
+            )
+        self.seen[key] = line
+
+        normalized = {c: clean.get(c, "") for c in COLUMNS}
+        normalized.update(
+            organisation=org,
+            lopnummer=str(lopnummer),
+            riktning=riktning.value,
+            publicerad=str(publicerad),
+            sekretess=sekretess,
+        )
+        extras = {
+            k: v
+            for k, v in clean.items()
+            if k and v and k not in COLUMNS and not k.startswith("\0")
+        }
+        return _Row(
+            line=line,
+            org=org,
+            dnr=dnr,
+            lopnummer=lopnummer,
+            values=normalized,
+            publicerad=publicerad,
+            sekretess=sekretess,
+            extra=json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else "{}",
+            file=file,
+        )
+
+    @staticmethod
+    def _publicerad(line: int, text: str, has_column: bool) -> int:
+        # No column at all: the export knows nothing of clearance, so the register's
+        # default (cleared) applies. A column with an empty cell means "not cleared": the
+        # entry is listed, its text and file are withheld. Privacy errs on the safe side.
+        if not has_column:
+            return 1
+        value = text.casefold()
+        if value in _YES:
+            return 1
+        if value in _NO or value == "":
+            return 0
+        raise InvalidRow(line, f"publicerad {text!r} must be ja or nej")
+
+    @staticmethod
+    def _sekretess(text: str) -> str:
+        value = text.casefold()
+        if value in _NO or value in ("", "-"):
+            return ""
+        if value in _YES:
+            return SEKRETESS_UNSPECIFIED
+        return text
+
+    def _file(self, line: int, name: str) -> Path | None:
+        if not name:
+            return None
+        path = self.files_dir / name.replace("\\", "/")
+        if not path.is_file():
+            raise InvalidRow(line, f"file {name!r} not found in {self.files_dir}")
+        return path
+
+
+# ---------------------------------------------------------------------------------------
+# Files
+
+
+class _FileStore:
+    """Hashes manifest files and copies them to their content address."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.hashed: dict[Path, tuple[str, int]] = {}
+        self.present: set[str] = set()
+        self.stored = 0
+
+    def add(self, path: Path) -> tuple[str, int]:
+        """(sha256, size) of the file, copied into the store if not there yet."""
+        cached = self.hashed.get(path)
+        if cached is not None:
+            return cached
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+                size += len(chunk)
+        sha = digest.hexdigest()
+        if sha not in self.present:
+            target = self.settings.file_path(sha)
+            if not (target.is_file() and target.stat().st_size == size):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
+                shutil.copyfile(path, tmp)
+                os.replace(tmp, target)
+                self.stored += 1
+            self.present.add(sha)
+        self.hashed[path] = (sha, size)
+        return sha, size
+
+
+# ---------------------------------------------------------------------------------------
+# Writing
+
+
+class _Writer:
+    """Upserts validated rows; caches organisation and case ids for the run."""
+
+    def __init__(self, store: Store, settings: Settings, report: ImportReport) -> None:
+        self.store = store
+        self.settings = settings
+        self.report = report
+        self.orgs: dict[str, int] = {}
+        self.cases: dict[tuple[int, str], int] = {}
+
+    def write(self, rows: list[_Row]) -> None:
+        conn = self.store.conn
+        with self.store.transaction():
+            for row in rows:
+                case_id = self._case(row)
+                found = conn.execute(
+                    "SELECT id, row_hash FROM documents WHERE case_id = ? AND lopnummer = ?",
+                    (case_id, row.lopnummer),
+                ).fetchone()
+                v = row.values
+                params = (
+                    v["datum"], v["riktning"], v["handlingstyp"], v["rubrik"], v["part"],
+                    row.sekretess, row.publicerad, v["fil"], row.extra, row.row_hash,
+                )
+                if found is None:
+                    cur = conn.execute(
+                        "INSERT INTO documents (case_id, lopnummer, datum, riktning, "
+                        "handlingstyp, rubrik, part, sekretess, publicerad, fil, extra, "
+                        "row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (case_id, row.lopnummer, *params),
+                    )
+                    doc_id = int(cur.lastrowid or 0)
+                    self.report.inserted += 1
+                elif found[1] != row.row_hash:
+                    doc_id = int(found[0])
+                    conn.execute(
+                        "UPDATE documents SET datum = ?, riktning = ?, handlingstyp = ?, "
+                        "rubrik = ?, part = ?, sekretess = ?, publicerad = ?, fil = ?, "
+                        "extra = ?, row_hash = ? WHERE id = ?",
+                        (*params, doc_id),
+                    )
+                    self.report.updated += 1
+                else:
+                    self.report.unchanged += 1
+                    continue
+                self._attach_file(doc_id, row)
+                self.store.record_change(doc_id)
+
+    def _org(self, slug: str) -> int:
+        org_id = self.orgs.get(slug)
+        if org_id is None:
+            name = self.settings.org(slug).display_name
+            org_id = self.store.organisation_id(slug, name)
+            self.orgs[slug] = org_id
+        return org_id
+
+    def _case(self, row: _Row) -> int:
+        org_id = self._org(row.org)
+        key = (org_id, row.dnr.key)
+        case_id = self.cases.get(key)
+        if case_id is not None:
+            return case_id  # the case's first row in this manifest already set its fields
+        conn = self.store.conn
+        fields = tuple(row.values[c] for c in CASE_FIELDS)
+        found = conn.execute(
+            "SELECT id, diarienummer, " + ", ".join(CASE_FIELDS) + " FROM cases "
+            "WHERE organisation_id = ? AND dnr_key = ?",
+            key,
+        ).fetchone()
+        if found is None:
+            cur = conn.execute(
+                "INSERT INTO cases (organisation_id, diarienummer, dnr_key, "
+                + ", ".join(CASE_FIELDS) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (org_id, row.dnr.written, row.dnr.key, *fields),
+            )
+            case_id = int(cur.lastrowid or 0)
+        else:
+            case_id = int(found[0])
+            if (found[1], *tuple(found[2:])) != (row.dnr.written, *fields):
+                conn.execute(
+                    "UPDATE cases SET diarienummer = ?, "
+                    + ", ".join(f"{c} = ?" for c in CASE_FIELDS) + " WHERE id = ?",
+                    (row.dnr.written, *fields, case_id),
+                )
+                # The case's title and officer are part of every document's public record.
+                conn.execute(
+                    "INSERT INTO changes (document_id, kind) "
+                    "SELECT id, 'upsert' FROM documents WHERE case_id = ? ORDER BY id",
+                    (case_id,),
+                )
+        self.cases[key] = case_id
+        return case_id
+
+    def _attach_file(self, doc_id: int, row: _Row) -> None:
+        conn = self.store.conn
+        if row.file is None:
+            conn.execute(
+                "DELETE FROM document_files WHERE document_id = ? AND role = 'original'",
+                (doc_id,),
+            )
+            return
+        # A new content gets its own files row in state pending: extraction picks it up.
+        conn.execute(
+            "INSERT OR IGNORE INTO files (sha256, size) VALUES (?, ?)", (row.sha256, row.size)
+        )
+        conn.execute(
+            "DELETE FROM document_files WHERE document_id = ? AND role = 'original' "
+            "AND sha256 != ?",
+            (doc_id, row.sha256),
+        )
+        conn.execute(
+            "INSERT OR IGNORE INTO document_files (document_id, sha256, name, role, position) "
+            "VALUES (?, ?, ?, 'original', 0)",
+            (doc_id, row.sha256, row.file.name),
+        )
+
+
+# ---------------------------------------------------------------------------------------
+# The import
+
+
+def default_rejects_path(manifest: Path) -> Path:
+    """Where rejects go unless told: next to the manifest, `<name>.rejects.csv`."""
+    return manifest.with_name(manifest.stem + ".rejects.csv")
+
+
+def import_manifest(
+    store: Store,
+    settings: Settings,
+    manifest: Path,
+    files_dir: Path | None = None,
+    rejects_path: Path | None = None,
+    progress: Callable[[ImportProgress], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportReport:
+    """Import a CSV or JSON Lines manifest and its files into the store.
+
+    `files_dir` is where the `fil` paths start (default: the manifest's folder). Rejected
+    rows go to `rejects_path` (default: next to the manifest); a stale rejects file there
+    is removed when every row is accepted. Returns an ImportReport.
+    Raises ManifestError when the manifest as a whole cannot be read (missing, empty,
+    missing required columns, header not UTF-8) before anything is written.
+    """
+    started = time.perf_counter()
+    manifest = Path(manifest)
+    if not manifest.is_file():
+        raise ManifestError(f"manifest {manifest} not found")
+    files_root = Path(files_dir) if files_dir is not None else manifest.parent
+    if not files_root.is_dir():
+        raise ManifestError(f"files folder {files_root} not found")
+    rejects = Path(rejects_path) if rejects_path is not None else default_rejects_path(manifest)
+    if rejects.resolve() == manifest.resolve():
+        raise ManifestError("the rejects file cannot be the manifest itself")
+    if batch_size < 1:
+        raise ManifestError("batch size must be at least 1")
+
+    kind = _detect_format(manifest)
+    source = _open_csv(manifest) if kind == "csv" else _open_jsonl(manifest)
+    has_publicerad = kind == "jsonl" or "publicerad" in source.header
+    report = ImportReport(manifest=manifest)
+    validator = _Validator(settings, files_root.resolve())
+    files = _FileStore(settings)
+    writer = _Writer(store, settings, report)
+    reject_out: IO[str] | None = None
+    reject_writer: Any = None
+    tmp_rejects = rejects.with_name(f".{rejects.name}.{os.getpid()}.tmp")
+    try:
+        batch: list[_Row] = []
+        for line, values, original in source.rows:
+            report.rows_read += 1
+            # JSON Lines rows each carry their own keys; a CSV has one header for all.
+            row_has_publicerad = "publicerad" in values if kind == "jsonl" else has_publicerad
+            try:
+                row = validator.row(line, values, row_has_publicerad)
+                if row.file is not None:
+                    try:
+                        row.sha256, row.size = files.add(row.file)
+                    except OSError as exc:
+                        raise InvalidRow(line, f"file {row.values['fil']!r}: {exc}") from exc
+            except InvalidRow as exc:
+                report.rejected += 1
+                report.rejections.append((exc.line, exc.reason))
+                if reject_out is None:
+                    reject_out = tmp_rejects.open("w", encoding="utf-8", newline="")
+                    reject_writer = csv.writer(reject_out)
+                    reject_writer.writerow(("line", "reason", *source.header))
+                reject_writer.writerow((exc.line, exc.reason, *(_printable(v) for v in original)))
+                continue
+            row.row_hash = _row_hash(row)
+            batch.append(row)
+            if len(batch) >= batch_size:
+                writer.write(batch)
+                batch = []
+                if progress is not None:
+                    progress(ImportProgress(report.rows_read, report.rejected,
+                                            time.perf_counter() - started))
+        if batch:
+            writer.write(batch)
+    finally:
+        source.handle.close()
+        if reject_out is not None:
+            reject_out.close()
+    if reject_out is not None:
+        os.replace(tmp_rejects, rejects)
+        report.rejects_path = rejects
+    elif rejects.exists():
+        rejects.unlink()  # from an earlier run of this manifest; no longer true
+    report.files_stored = files.stored
+    report.seconds = time.perf_counter() - started
+    if progress is not None:
+        progress(ImportProgress(report.rows_read, report.rejected, report.seconds))
+    return report
+
+
+def _printable(value: str) -> str:
+    if _SURROGATE.search(value):
+        return value.encode("utf-8", "surrogateescape").decode("cp1252", errors="replace")
+    return value
+
+
+def _row_hash(row: _Row) -> str:
+    # Each field prefixed by its length: unambiguous whatever the values hold, and much
+    # cheaper than JSON. Fixed column order.
+    values = row.values
+    payload = "".join(
+        f"{len(v)}:{v}"
+        for v in (*(values[c] for c in COLUMNS), row.extra, row.dnr.written, row.sha256)
+    )
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
