@@ -29,6 +29,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
+from diarium.swedish.lemmas import lemma
 from diarium.swedish.stopwords import STOPWORDS
 from diarium.swedish.wordlist import zipf
 
@@ -153,8 +154,9 @@ def _segment(word: str) -> tuple[tuple[str, ...], float] | None:
 
 @lru_cache(maxsize=200_000)
 def split_compound(word: str) -> tuple[str, ...]:
-    """Return the parts of a compound word (base-form modifiers, head as written), or ()
-    when `word` is not split. Lowercases its input; never raises."""
+    """Return the parts of a compound word as written in it (base-form modifiers, the head
+    inflected as in the word: `ram`, `avtalet`), or () when `word` is not split.
+    Lowercases its input; never raises."""
     word = word.lower()
     if not MIN_WORD <= len(word) <= MAX_WORD or not word.isalpha():
         return ()
@@ -171,11 +173,15 @@ def split_compound(word: str) -> tuple[str, ...]:
 
 
 def compound_parts(text: str) -> str:
-    """Return the parts of every compound in `text`, space-joined, for the `parts` field.
+    """Return the parts of every compound in `text` in base form, space-joined, for the
+    `parts` field: `ramavtalet` → `ram avtal`, `förskoleverksamheten` → `förskola
+    verksamhet`.
 
-    A part that is itself a compound is followed by its own parts
-    (`äldreomsorgsförvaltningen` → `äldreomsorg äldre omsorg förvaltningen`). Words that
-    are not compounds contribute nothing. Never raises.
+    Base forms suit both ways a backend may search the field: as keywords matched by the
+    query word or its lemma (the embedded engine), or through a Swedish stemmer, which
+    stems a base form like any inflected form. A part that is itself a compound is
+    followed by its own parts (`äldreomsorgsförvaltningen` → `äldreomsorg äldre omsorg
+    förvaltning`). Words that are not compounds contribute nothing. Never raises.
     """
     out: list[str] = []
     for match in _WORD.finditer(text):
@@ -187,6 +193,8 @@ def _expand(word: str, depth: int) -> list[str]:
     parts = split_compound(word)
     if not parts:
         return []
+    # The head is inflected as in the text (avtalet); modifiers are base forms already.
+    parts = (*parts[:-1], lemma(parts[-1]))
     out: list[str] = []
     for part in parts:
         out.append(part)
