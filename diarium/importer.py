@@ -434,6 +434,17 @@ class _FileStore:
         self.hashed: dict[Path, tuple[str, int]] = {}
         self.present: set[str] = set()
         self.stored = 0
+        self._remove_orphans()
+
+    def _remove_orphans(self) -> None:
+        """Delete half-copied files left by a killed import (their process is gone)."""
+        for tmp in self.settings.files_dir.glob("*/.*.tmp"):
+            try:
+                pid = int(tmp.name.rsplit(".", 2)[-2])
+            except ValueError:
+                continue
+            if pid != os.getpid() and not _process_alive(pid):
+                tmp.unlink(missing_ok=True)
 
     def add(self, path: Path) -> tuple[str, int]:
         """(sha256, size) of the file, copied into the store if not there yet."""
@@ -458,6 +469,16 @@ class _FileStore:
             self.present.add(sha)
         self.hashed[path] = (sha, size)
         return sha, size
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -685,11 +706,11 @@ def _printable(value: str) -> str:
 
 
 def _row_hash(row: _Row) -> str:
-    # Each field prefixed by its length: unambiguous whatever the values hold, and much
-    # cheaper than JSON. Fixed column order.
+    # A JSON list in fixed column order: unambiguous whatever the values hold, and one
+    # call into the C encoder.
     values = row.values
-    payload = "".join(
-        f"{len(v)}:{v}"
-        for v in (*(values[c] for c in COLUMNS), row.extra, row.dnr.written, row.sha256)
+    payload = json.dumps(
+        [*(values[c] for c in COLUMNS), row.extra, row.dnr.written, row.sha256],
+        ensure_ascii=False,
     )
-    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
