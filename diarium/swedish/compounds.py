@@ -27,6 +27,7 @@ splitting", with guards that suit Swedish):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache, lru_cache
 
 from diarium.swedish.lemmas import lemma
@@ -82,32 +83,47 @@ def _modifier_base(surface: str, following: str) -> tuple[str, float]:
         return "", 0.0      # före is a particle, not a respelt föra
     if surface[:-1] in STOPWORDS or surface[:-1] in _NOT_PARTS:
         return "", 0.0      # föro|rening is för + o, never föra
-    candidates: list[str] = [surface]
     last = surface[-1]
     if last == following:
-        candidates.append(surface + last)               # remis|svar → remiss (sss → ss)
-    if last == "s" and len(surface) > MIN_PART:
-        candidates.append(surface[:-1])                 # bygglovs → bygglov
-        candidates.append(surface[:-1] + "e")           # samhälls → samhälle
-    if last in "eaou" and len(surface) > MIN_PART:
-        candidates.append(surface[:-1])                 # barna → barn
+        # Three equal consonants are written as two: remis|svar is remiss + svar.
+        value = _part_ok(surface, surface + last, MODIFIER_ZIPF)
+        if value:
+            return surface + last, value
+    stripped: list[str] = []
+    if last == "s" and len(surface) > MIN_PART + 1:
+        # The linking s is the commonest joint, and its word is attested by the compound
+        # itself, so a rarer base form is accepted (vattenlednings → vattenledning, not
+        # the genitive; utbildnings → utbildning).
+        stripped = [surface[:-1], surface[:-1] + "e"]
+        best, best_z = _best(surface, stripped, HEAD_ZIPF)
+        if best_z:
+            return best, best_z
+    candidates = [surface]
+    if last in "ae" and len(surface) > MIN_PART:
+        candidates.append(surface[:-1])                 # barna → barn, tjänste → tjänst
+    if last in "eou" and len(surface) > MIN_PART:
         candidates.append(surface[:-1] + "a")           # förskole → förskola, kyrko → kyrka
     if last not in _VOWELS and len(surface) > MIN_PART:
         candidates.append(surface + "a")                # skol → skola
         candidates.append(surface + "e")                # pojk → pojke
     # The most frequent reading wins (sociala or social: the stemmer joins them anyway).
-    best, best_z = "", 0.0
-    for base in candidates:
-        value = _part_ok(surface, base, MODIFIER_ZIPF)
-        if value > best_z:
-            best, best_z = base, value
+    best, best_z = _best(surface, candidates, MODIFIER_ZIPF)
     if not best_z:
         # A rarer modifier is accepted when it is itself a compound (detaljplan(e) in
-        # detaljplaneändring, strandskydd(s) in strandskyddsdispens): it is then a word
-        # made of real words, and compound_parts emits its parts too.
-        for base in candidates:
+        # detaljplaneändring): it is then a word made of real words, and
+        # compound_parts emits its parts too.
+        for base in [*stripped, *candidates]:
             if len(base) >= 2 * MIN_PART and zipf(base) >= NESTED_ZIPF and split_compound(base):
                 return base, zipf(base)
+    return best, best_z
+
+
+def _best(surface: str, candidates: Sequence[str], minimum: float) -> tuple[str, float]:
+    best, best_z = "", 0.0
+    for base in candidates:
+        value = _part_ok(surface, base, minimum)
+        if value > best_z:
+            best, best_z = base, value
     return best, best_z
 
 
@@ -193,8 +209,10 @@ def _expand(word: str, depth: int) -> list[str]:
     parts = split_compound(word)
     if not parts:
         return []
-    # The head is inflected as in the text (avtalet); modifiers are base forms already.
-    parts = (*parts[:-1], lemma(parts[-1]))
+    if depth == 0:
+        # The head is inflected as in the text (avtalet); modifiers are base forms, and
+        # so are the parts of a part (lemmatizing nämnd again would give the verb nämna).
+        parts = (*parts[:-1], lemma(parts[-1]))
     out: list[str] = []
     for part in parts:
         out.append(part)
