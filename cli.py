@@ -200,5 +200,183 @@ def search(app: AppContext, query: str, filters: dict[str, tuple[str, ...]], sor
             click.echo(f"  …{text + snippet.text[pos:]}…{where}")
 
 
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "?"
+    seconds = int(seconds)
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds} s"
+
+
+@main.command()
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes (default: extraction.workers, else all cores).")
+@click.option("--retry-failed", is_flag=True, help="Retry only the files that failed before.")
+@click.option("--only-new", is_flag=True, help="Only files never extracted (state pending).")
+@click.option("--timeout", type=click.FloatRange(1, None), default=None,
+              help="Wall-clock seconds per file before its worker is stopped (default 300).")
+@click.option("--memory-mb", type=click.IntRange(64, None), default=None,
+              help="Memory limit of each worker in MB (default 2048).")
+@click.option("--max-file-mb", type=click.IntRange(1, None), default=None,
+              help="Larger files fail as too_large without being read (default 256).")
+@click.option("--ocr/--no-ocr", default=None,
+              help="OCR scans and images with Tesseract (default: when Tesseract with "
+                   "Swedish data is installed).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@pass_app
+@handle_errors
+def extract(app: AppContext, workers: int | None, retry_failed: bool, only_new: bool,
+            timeout: float | None, memory_mb: int | None, max_file_mb: int | None,
+            ocr: bool | None, quiet: bool) -> None:
+    """Extract text from the stored files, in parallel, recording every failure.
+
+    A killed run resumes where it stopped; failures are retried only on request.
+
+    \b
+    Example:
+        diarium extract --workers 4
+        diarium extract --retry-failed --timeout 900
+    """
+    from diarium.extraction import Progress, config_from_settings, failures, state_counts
+    from diarium.extraction import extract as run_extract
+
+    config = config_from_settings(app.settings, workers=workers, timeout=timeout,
+                                  memory_mb=memory_mb, max_file_mb=max_file_mb, ocr=ocr)
+    show = not quiet and sys.stderr.isatty()
+
+    def progress(p: Progress) -> None:
+        if not show:
+            return
+        line = (f"\r{p.done}/{p.total} filer · {p.files_per_s:.1f} filer/s · "
+                f"{p.pages_per_s:.0f} sidor/s · {p.failed} misslyckade · "
+                f"kvar {_duration(p.eta_s)}")
+        click.echo(line.ljust(90), nl=False, err=True)
+
+    with app.store() as store:
+        report = run_extract(store, app.settings, config, retry_failed=retry_failed,
+                             only_new=only_new, progress=progress)
+        if show:
+            click.echo("", err=True)
+        click.echo(
+            f"{report.done} filer på {_duration(report.seconds)} ({report.workers} processer, "
+            f"OCR {'på' if report.ocr else 'av'}): {report.extracted} extraherade, "
+            f"{report.needs_ocr} behöver OCR, {report.failed} misslyckade, "
+            f"{report.attachments} bilagor, {report.pages} sidor"
+        )
+        if report.failures_by_kind:
+            kinds = ", ".join(f"{k} {n}" for k, n in sorted(report.failures_by_kind.items()))
+            click.echo(f"Misslyckade per orsak: {kinds}")
+            for row in failures(store, limit=10):
+                click.echo(f"  {row['name'] or row['sha256'][:12]}: [{row['kind']}] "
+                           f"{row['reason']}")
+            click.echo("Försök igen med: diarium extract --retry-failed")
+        states = state_counts(store)
+        click.echo("Filer per status: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
+
+def _grouped(value: int) -> str:
+    """A count with Swedish digit grouping: 12 345."""
+    return f"{value:,}".replace(",", "\u00a0")
+
+
+@main.command("import")
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--files", "files_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder the manifest's `fil` paths start from (default: the manifest's).")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write rejected rows (default: MANIFEST's name + .rejects.csv).")
+@pass_app
+@handle_errors
+def import_(app: AppContext, manifest: Path, files_dir: Path | None,
+            rejects_path: Path | None) -> None:
+    """Import a register export (CSV or JSON Lines manifest) and its files.
+
+    Re-importing changes only what changed. Invalid rows go to a rejects file with
+    their line number and reason; the exit code is then 1 (2: manifest unreadable).
+
+    \b
+    Example:
+        diarium --data ./diarium-data import export/diarium.csv --files export/handlingar
+    """
+    from diarium.importer import ImportProgress, import_manifest
+
+    show = sys.stderr.isatty()
+
+    def progress(p: ImportProgress) -> None:
+        if show:
+            rate = p.rows_read / p.seconds if p.seconds else 0.0
+            click.echo(f"\r{_grouped(p.rows_read)} rader, {_grouped(round(rate))} rader/s, "
+                       f"{_grouped(p.rejected)} avvisade", nl=False, err=True)
+
+    with app.store() as store:
+        report = import_manifest(store, app.settings, manifest, files_dir, rejects_path,
+                                 progress=progress)
+    if show:
+        click.echo("", err=True)
+    n = _grouped
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    click.echo(
+        f"Läste {n(report.rows_read)} rader: {n(report.inserted)} nya, "
+        f"{n(report.updated)} ändrade, {n(report.unchanged)} oförändrade, "
+        f"{n(report.rejected)} avvisade; {n(report.files_stored)} nya filer lagrade "
+        f"({seconds} s, {n(round(report.rows_per_second))} rader/s)."
+    )
+    if report.rejected:
+        for line, reason in report.rejections[:10]:
+            click.echo(f"  rad {line}: {reason}", err=True)
+        if report.rejected > 10:
+            click.echo(f"  ... och {n(report.rejected - 10)} till", err=True)
+        rows = "rad" if report.rejected == 1 else "rader"
+        click.secho(f"{n(report.rejected)} {rows} avvisades; se {report.rejects_path}",
+                    fg="yellow", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+@handle_errors
+def status(app: AppContext, as_json: bool) -> None:
+    """Counts per organisation: cases, documents, files per extraction state
+    (pending, extracted, failed, needs_ocr) and documents indexed per index.
+
+    \b
+    Example:
+        diarium --data ./diarium-data status
+        diarium status --json | jq .total
+    """
+    import json
+
+    from diarium.status import store_status
+
+    with app.store() as store:
+        result = store_status(store)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    n = _grouped
+    if not result.organisations:
+        click.echo("Inga handlingar importerade ännu (diarium import MANIFEST).")
+    for org in [*result.organisations, result.total]:
+        title = org.slug or "Totalt"
+        if org.name and org.name != org.slug:
+            title += f" ({org.name})"
+        click.secho(title, bold=True)
+        click.echo(f"  ärenden {n(org.cases)}, handlingar {n(org.documents)} "
+                   f"(sekretess {n(org.secret)}, ej publicerade {n(org.unpublished)}, "
+                   f"utan fil {n(org.without_file)})")
+        f = org.files
+        click.echo(f"  filer {n(org.files_total)}: väntar {n(f['pending'])}, "
+                   f"extraherade {n(f['extracted'])}, misslyckade {n(f['failed'])}, "
+                   f"behöver OCR {n(f['needs_ocr'])}")
+        for name, counts in org.indexes.items():
+            click.echo(f"  index {name}: indexerade {n(counts.indexed)}, "
+                       f"väntar {n(counts.pending)}")
+    if not result.indexes:
+        click.echo("Inget index byggt ännu (diarium index).")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
