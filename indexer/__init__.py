@@ -30,4 +30,8 @@ def open_backend(settings: Settings, engine: str | None = None) -> SearchBackend
         backend: SearchBackend = EmbeddedBackend(settings.index_dir / "embedded")
         backend.setup()
         return backend
+    if chosen in ("elasticsearch", "opensearch"):
+        from diarium.indexer.elastic import open_elastic
+
+        return open_elastic(settings, chosen)
     raise ConfigError(f"unknown search engine {chosen!r}: use one of {', '.join(ENGINES)}")

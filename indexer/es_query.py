@@ -1,0 +1,196 @@
+"""Compile the query AST (diarium.query) to Elasticsearch/OpenSearch query DSL.
+
+Mirrors the embedded compiler (indexer/embedded.py) clause for clause, so both engines
+match the same records: a word is the best (dis_max) of its exact form, its stem, its
+lemma, its compound part and (only when typed without å/ä/ö) its folded form, in each
+free-text field with the same boosts; a phrase is a phrase on the exact sub-fields; a
+diarienummer matches the case-number keywords; keyword filters compare lowercased
+"name=value" terms. Analysis of query words happens on the node (match queries), except
+for the Python-derived fields (folded, lemma, parts), whose query side is computed here
+with the same functions as the index side.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from diarium.indexer.es_settings import (
+    DNR_BOOST,
+    EXACT_BOOST,
+    FIELD_BOOSTS,
+    FOLDED_BOOST,
+    LEMMA_BOOST,
+    PARTS_BOOST,
+    TEXT_FIELDS,
+)
+
+from diarium import query as q
+
+Dsl = dict[str, Any]
+MATCH_ALL: Dsl = {"match_all": {}}
+MATCH_NONE: Dsl = {"match_none": {}}
+_UNFOLDED = re.compile("[åäöÅÄÖ]")
+# The standard tokenizer's idea of a word is close enough for deciding "one token or
+# several" on the query side (e-post, 2023:1 become phrases, as in the embedded compiler).
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def _fold(text: str) -> str:
+    try:
+        from diarium.swedish import fold
+    except ImportError:  # pragma: no cover - the Swedish module is part of the package
+        return text.lower().translate(_ASCII_FOLD)
+    return fold(text)
+
+
+_ASCII_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O"})
+
+
+def _dis_max(queries: Sequence[Dsl], tie_breaker: float = 0.1) -> Dsl:
+    if not queries:
+        return MATCH_NONE
+    if len(queries) == 1:
+        return queries[0]
+    return {"dis_max": {"queries": list(queries), "tie_breaker": tie_breaker}}
+
+
+def _must(queries: Sequence[Dsl]) -> Dsl:
+    if len(queries) == 1:
+        return queries[0]
+    return {"bool": {"must": list(queries)}}
+
+
+class Compiler:
+    """AST → query DSL. `lemma_fn` / `parts` enable the Python-derived fields, as in the
+    embedded backend."""
+
+    def __init__(self, lemma_fn: Callable[[str], str] | None = None,
+                 use_parts: bool = False) -> None:
+        self.lemma_fn = lemma_fn
+        self.use_parts = use_parts
+
+    def compile(self, node: q.Node) -> Dsl:
+        """The DSL query of an AST node. Never raises for a well-formed AST."""
+        if isinstance(node, q.MatchAll):
+            return MATCH_ALL
+        if isinstance(node, q.Word):
+            return self.word(node.text)
+        if isinstance(node, q.Prefix):
+            return self.prefix(node.text)
+        if isinstance(node, q.Phrase):
+            return self.phrase(node.words)
+        if isinstance(node, q.And):
+            must = [self.compile(c) for c in node.children if not isinstance(c, q.Not)]
+            must_not = [self.compile(c.node) for c in node.children if isinstance(c, q.Not)]
+            if not must:
+                must = [MATCH_ALL]
+            body: Dsl = {"must": must}
+            if must_not:
+                body["must_not"] = must_not
+            return {"bool": body}
+        if isinstance(node, q.Or):
+            return {"bool": {"should": [self.compile(c) for c in node.children],
+                             "minimum_should_match": 1}}
+        if isinstance(node, q.Not):
+            return {"bool": {"must": [MATCH_ALL], "must_not": [self.compile(node.node)]}}
+        if isinstance(node, q.Field):
+            return self.field(node.name, node.value)
+        if isinstance(node, q.DateRange):
+            if node.start is None and node.end is None:
+                return MATCH_ALL
+            return date_range(node.start, node.end)
+        if isinstance(node, q.Diarienummer):
+            if node.prefix:
+                term: Dsl = {"term": {"dnr_key": {"value": node.key, "boost": DNR_BOOST}}}
+            else:
+                term = {"term": {"dnr_year_serial": {"value": node.year_serial,
+                                                     "boost": DNR_BOOST}}}
+            return term
+        return MATCH_NONE
+
+    def relaxed(self, node: q.Node) -> Dsl | None:
+        """Graceful AND: positive parts OR'ed; None when not an AND of two or more."""
+        if not isinstance(node, q.And):
+            return None
+        positive = [c for c in node.children if not isinstance(c, q.Not | q.MatchAll)]
+        if len(positive) < 2:
+            return None
+        body: Dsl = {"should": [self.compile(c) for c in positive], "minimum_should_match": 1}
+        nots = [self.compile(c.node) for c in node.children if isinstance(c, q.Not)]
+        if nots:
+            body["must_not"] = nots
+        return {"bool": body}
+
+    def word(self, text: str) -> Dsl:
+        """A typed word in every free-text field: exact > stem > lemma > part > folded."""
+        tokens = _TOKEN.findall(text)
+        if len(tokens) != 1:
+            return self.phrase(tuple(tokens)) if tokens else MATCH_NONE
+        ways: list[Dsl] = []
+        for name in TEXT_FIELDS:
+            boost = FIELD_BOOSTS[name]
+            ways.append({"match": {f"{name}.exact": {"query": text,
+                                                     "boost": boost * EXACT_BOOST}}})
+            # A stopword analyses to nothing: zero_terms_query none keeps it matching none.
+            ways.append({"match": {name: {"query": text, "boost": boost,
+                                          "zero_terms_query": "none"}}})
+        if self.lemma_fn is not None:
+            for lemma in self.lemma_fn(text).lower().split()[:1]:
+                ways.append({"term": {"lemma": {"value": lemma, "boost": LEMMA_BOOST}}})
+        if self.use_parts:
+            ways.append({"term": {"parts": {"value": text.lower(), "boost": PARTS_BOOST}}})
+        if not _UNFOLDED.search(text):
+            ways.append({"match": {"folded": {"query": _fold(text), "boost": FOLDED_BOOST}}})
+        return _dis_max(ways)
+
+    def prefix(self, text: str) -> Dsl:
+        """Words starting with `text`, on the exact sub-fields (and folded when typed
+        without å/ä/ö)."""
+        tokens = _TOKEN.findall(text.lower())
+        if not tokens:
+            return MATCH_NONE
+        phrase = " ".join(tokens)
+        ways: list[Dsl] = [
+            {"match_phrase_prefix": {f"{name}.exact": {"query": phrase,
+                                                       "boost": FIELD_BOOSTS[name],
+                                                       "max_expansions": 50}}}
+            for name in TEXT_FIELDS
+        ]
+        if not _UNFOLDED.search(text):
+            ways.append({"match_phrase_prefix": {"folded": {
+                "query": _fold(phrase), "boost": FOLDED_BOOST, "max_expansions": 50}}})
+        return _dis_max(ways)
+
+    def phrase(self, words: Sequence[str]) -> Dsl:
+        """The words in this order on the exact sub-fields (stopwords count)."""
+        text = " ".join(words)
+        if not _TOKEN.search(text):
+            return MATCH_NONE
+        return _dis_max([
+            {"match_phrase": {f"{name}.exact": {"query": text, "boost": FIELD_BOOSTS[name]}}}
+            for name in TEXT_FIELDS
+        ])
+
+    def field(self, name: str, value: str) -> Dsl:
+        """A field filter: keyword fields by equality ignoring case; part and rubrik as a
+        phrase (exact or stemmed) in that field."""
+        if name in q.KEYWORD_FIELDS:
+            return {"term": {"kw": f"{name}={value.strip().casefold()}"}}
+        if name in TEXT_FIELDS:
+            return _dis_max([
+                {"match_phrase": {f"{name}.exact": {"query": value, "boost": 2.0}}},
+                {"match_phrase": {name: {"query": value, "boost": 1.0}}},
+            ])
+        return MATCH_NONE
+
+
+def date_range(start: str | None, end: str | None) -> Dsl:
+    """Records with datum in [start, end] (ISO dates, either may be None)."""
+    bounds: Dsl = {"format": "strict_date"}
+    if start:
+        bounds["gte"] = start[:10]
+    if end:
+        bounds["lte"] = end[:10]
+    return {"range": {"datum": bounds}}

@@ -1,0 +1,170 @@
+"""Index settings, mappings and Swedish analysis profiles for Elasticsearch and OpenSearch.
+
+One module for both engines (they accept the same index bodies). The fields mirror the
+embedded backend (indexer/embedded.py) so that both answer the same query the same way:
+
+- `rubrik`, `part`, `arendemening`, `text` (text is one value per page): the Swedish
+  analyzer of the chosen profile, with an `.exact` sub-field (standard tokenizer and
+  lowercase only, å/ä/ö kept) boosted above the stems;
+- `folded`: all free text folded in Python (å, ä → a, ö → o) and indexed lowercase; only
+  query words typed without å/ä/ö search it, at a low boost. Folding is done in Python
+  because `asciifolding` lives in analysis-common, which minimal nodes lack;
+- `parts`, `lemma`: compound parts and lemmas from diarium.swedish (computed in Python,
+  so no word list must be installed on the nodes);
+- facet fields as `keyword` (values as shown), `kw` ("name=value" lowercased) for
+  case-insensitive filters, `dnr_key` and `dnr_year_serial` keywords, `datum` a date;
+- every PublicRecord field is in `_source`, so hits rebuild the record exactly.
+
+Analysis profiles (DESIGN.md, "Engines"): `snowball` (standard, lowercase, stop _swedish_,
+stemmer swedish: needs analysis-common), `hunspell` (lowercase, stop _swedish_, hunspell
+sv_SE: needs the dictionary in the nodes' config/hunspell/sv_SE) and `auto`, which picks
+snowball when the cluster has analysis-common, else hunspell when the dictionary answers,
+else stops with a ConfigError. No profile folds å/ä/ö in the main fields (får ≠ far).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from diarium.indexer.base import FACETS
+
+from diarium.errors import ConfigError
+
+SCHEMA_VERSION = 1
+PROFILES: tuple[str, ...] = ("auto", "snowball", "hunspell")
+TEXT_FIELDS: tuple[str, ...] = ("rubrik", "part", "arendemening", "text")
+# The same weights as the embedded backend, so rankings agree where scoring decides.
+FIELD_BOOSTS: dict[str, float] = {"rubrik": 3.0, "part": 2.0, "arendemening": 2.0, "text": 1.0}
+EXACT_BOOST = 1.5
+FOLDED_BOOST = 0.3
+PARTS_BOOST = 0.4
+LEMMA_BOOST = 0.7
+DNR_BOOST = 20.0
+
+_STOP = {"type": "stop", "stopwords": "_swedish_"}
+
+
+def analysis(profile: str) -> dict[str, Any]:
+    """The `analysis` index settings of a concrete profile (snowball or hunspell).
+
+    Raises ConfigError for another name (resolve `auto` first with resolve_profile).
+    """
+    if profile == "snowball":
+        stem_filters: dict[str, Any] = {
+            "sv_stop": _STOP,
+            "sv_stem": {"type": "stemmer", "language": "swedish"},
+        }
+    elif profile == "hunspell":
+        stem_filters = {
+            "sv_stop": _STOP,
+            # dedup: one stem per form is enough for matching and keeps the index small.
+            "sv_stem": {"type": "hunspell", "locale": "sv_SE", "dedup": True},
+        }
+    else:
+        raise ConfigError(
+            f"unknown analysis profile {profile!r}: use one of {', '.join(PROFILES)}"
+        )
+    return {
+        "filter": stem_filters,
+        "analyzer": {
+            "sv": {"type": "custom", "tokenizer": "standard",
+                   "filter": ["lowercase", "sv_stop", "sv_stem"]},
+            "sv_exact": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]},
+            "sv_words": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]},
+        },
+    }
+
+
+def mappings() -> dict[str, Any]:
+    """The index mappings (see the module doc for the fields)."""
+    props: dict[str, Any] = {
+        "doc_id": {"type": "keyword"},
+        "case_id": {"type": "long"},
+        "organisation_name": {"type": "keyword", "index": False},
+        "diarienummer": {"type": "keyword"},
+        "lopnummer": {"type": "integer", "index": False},
+        "datum": {"type": "date", "format": "strict_date"},
+        "secret": {"type": "boolean"},
+        "sekretess_text": {"type": "keyword", "index": False},
+        "handlaggare": {"type": "keyword"},
+        "klassificering": {"type": "keyword"},
+        "pages": {"type": "object", "enabled": False},
+        "file_name": {"type": "keyword", "index": False},
+        "media_type": {"type": "keyword", "index": False},
+        "folded": {"type": "text", "analyzer": "sv_exact"},
+        "parts": {"type": "text", "analyzer": "sv_words"},
+        "lemma": {"type": "text", "analyzer": "sv_words"},
+        "kw": {"type": "keyword"},
+        "dnr_key": {"type": "keyword"},
+        "dnr_year_serial": {"type": "keyword"},
+    }
+    for name in TEXT_FIELDS:
+        props[name] = {
+            "type": "text", "analyzer": "sv",
+            # Positions gap as in the embedded field: a phrase never spans two pages.
+            "position_increment_gap": 100,
+            "fields": {"exact": {"type": "text", "analyzer": "sv_exact",
+                                 "position_increment_gap": 100}},
+        }
+    for facet in FACETS:
+        if facet.kind == "bool":
+            props[facet.field] = {"type": "boolean"}
+        else:
+            props[facet.field] = {"type": "keyword"}
+    # `pages` is kept in _source only (the text field holds the same text, indexed).
+    return {"dynamic": "strict", "properties": props}
+
+
+def index_body(profile: str, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
+    """The body of a create-index request for a concrete analysis profile."""
+    return {
+        "settings": {
+            "index": {
+                "number_of_shards": shards,
+                "number_of_replicas": replicas,
+                # Deep pages go through search_after; from+size stays within this.
+                "max_result_window": 10_000,
+            },
+            "analysis": analysis(profile),
+        },
+        "mappings": mappings(),
+    }
+
+
+def resolve_profile(profile: str, modules: Callable[[], set[str]],
+                    hunspell_works: Callable[[], bool]) -> str:
+    """The concrete profile for `profile` on a cluster.
+
+    `modules()` gives the names of the cluster's modules and plugins; `hunspell_works()`
+    tries an _analyze call with the sv_SE dictionary. Raises ConfigError when `auto`
+    finds neither, or when an explicit profile's requirement is missing.
+    """
+    if profile not in PROFILES:
+        raise ConfigError(f"unknown analysis profile {profile!r}: use one of {', '.join(PROFILES)}")
+    if profile == "snowball":
+        if "analysis-common" not in modules():
+            raise ConfigError(
+                "the analysis profile snowball needs the analysis-common module, which this "
+                "cluster does not have; use profile = \"hunspell\" (with the sv_SE "
+                "dictionary in config/hunspell/sv_SE on every node) or \"auto\""
+            )
+        return "snowball"
+    if profile == "hunspell":
+        if not hunspell_works():
+            raise ConfigError(_NO_HUNSPELL)
+        return "hunspell"
+    if "analysis-common" in modules():
+        return "snowball"
+    if hunspell_works():
+        return "hunspell"
+    raise ConfigError(
+        "the cluster has neither the analysis-common module (for Swedish snowball "
+        "stemming) nor a Swedish hunspell dictionary. " + _NO_HUNSPELL
+    )
+
+
+_NO_HUNSPELL = (
+    "The hunspell profile needs sv_SE.aff and sv_SE.dic (Debian package hunspell-sv) "
+    "copied into config/hunspell/sv_SE/ on every node, then a node restart."
+)
