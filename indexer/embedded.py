@@ -51,7 +51,7 @@ from diarium import query as q
 from diarium.errors import EngineUnavailable, QueryError
 from diarium.public import PublicRecord
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA_FILE = "diarium-schema.json"
 TEXT_FIELDS: tuple[str, ...] = ("rubrik", "part", "arendemening", "text")
 # Title and parties weigh more than the body; an exact (unstemmed) match more than a stem.
@@ -68,6 +68,7 @@ FACET_SIZE = 100
 SNIPPET_CHARS = 220
 WRITER_HEAP = 256_000_000
 _UNFOLDED = re.compile("[åäöÅÄÖ]")
+_WORD = re.compile(r"\w+")
 _TRUE = {"true", "ja", "1", "yes"}
 _FALSE = {"false", "nej", "0", "no"}
 
@@ -102,7 +103,7 @@ def _build_schema() -> tantivy.Schema:
         sb.add_text_field(f"{name}_exact", tokenizer_name="sv_exact")
     sb.add_text_field("folded", tokenizer_name="sv_folded")
     sb.add_text_field("parts", tokenizer_name="sv_words", index_option="freq")
-    sb.add_text_field("lemma", tokenizer_name="sv_words")
+    sb.add_text_field("lemma", tokenizer_name="sv_words", index_option="freq")
     sb.add_text_field("ident", tokenizer_name="raw", index_option="basic")
     for facet in FACETS:
         sb.add_text_field(facet.field, tokenizer_name="raw", fast=True, index_option="basic")
@@ -157,10 +158,18 @@ class SwedishExtras:
         return self.module is not None
 
     def document_fields(self, text: str) -> dict[str, Any]:
-        """{"parts": str, "lemma": str, "identifiers": [str]} of a record's text."""
+        """{"parts": str, "lemma": str, "identifiers": [str]} of a record's text.
+
+        Parts and lemmas are computed once per distinct word: those fields are matched
+        by term, never as phrases, so order and repetition do not matter there."""
         if self.module is None or not text:
             return {}
-        return dict(self.module.index_fields(text))
+        distinct = " ".join(dict.fromkeys(_WORD.findall(text)))
+        return {
+            "parts": self.module.compound_parts(distinct),
+            "lemma": self.module.lemmatize(distinct),
+            "identifiers": self.module.identifiers(text),
+        }
 
     def lemma(self, word: str) -> str | None:
         if self.module is None:
@@ -372,11 +381,12 @@ class EmbeddedBackend:
                 combined = _must([main, *filters.values()])
                 found = _run(searcher, combined, request.per_page, offset, order)
                 partial = found.count > 0
-        highlight = _with_prefix_terms(searcher, main, node) if found.hits else main
+        snippets = Snippets(searcher, _with_prefix_terms(searcher, main, node)
+                            if found.hits else main)
         hits = tuple(
             Hit(record=(record := self._record(searcher, address)),
                 score=float(score) if order is None else 0.0,
-                snippets=self._snippets(searcher, highlight, record))
+                snippets=snippets.of(record))
             for score, address in found.hits
         )
         facets = self._facets(searcher, main, filters) if request.with_facets else {}
@@ -429,23 +439,6 @@ class EmbeddedBackend:
                 )
         return {f.name: result.get(f.name, ()) for f in FACETS}
 
-    def _snippets(self, searcher: tantivy.Searcher, query: tantivy.Query,
-                  record: PublicRecord) -> tuple[Snippet, ...]:
-        """A snippet of the body with its page; else of the title or case title."""
-        pages = [(number, page.strip()) for number, page in enumerate(_pages(record), 1)]
-        pages = [(number, page) for number, page in pages if page]
-        for field in ("text", "text_exact", "folded"):
-            snippet = _snippet(searcher, query, field, pages)
-            if snippet is not None:
-                return (Snippet(snippet.text, snippet.marks, "text", snippet.page),)
-        for name in ("rubrik", "arendemening", "part"):
-            value = getattr(record, name).strip()
-            for field in (name, f"{name}_exact"):
-                snippet = _snippet(searcher, query, field, [(0, value)] if value else [])
-                if snippet is not None:
-                    return (Snippet(snippet.text, snippet.marks, name, None),)
-        return ()
-
 
 def _with_prefix_terms(searcher: tantivy.Searcher, query: tantivy.Query,
                        node: q.Node) -> tantivy.Query:
@@ -477,37 +470,67 @@ def _with_prefix_terms(searcher: tantivy.Searcher, query: tantivy.Query,
     return Query.boolean_query([(Occur.Should, query)] + [(Occur.Should, e) for e in extra])
 
 
-def _snippet(searcher: tantivy.Searcher, query: tantivy.Query, field: str,
-             pages: list[tuple[int, str]]) -> Snippet | None:
-    """A snippet of `pages` (number, text) for the query's terms in `field`, or None."""
-    if not pages:
-        return None
-    generator = tantivy.SnippetGenerator.create(searcher, query, SCHEMA, field)
-    generator.set_max_num_chars(SNIPPET_CHARS)
-    doc = tantivy.Document()
-    for _, text in pages:
-        doc.add_text(field, text)
-    found = generator.snippet_from_doc(doc)
-    ranges = found.highlighted()
-    if not ranges:
-        return None
-    fragment = found.fragment()
-    raw = fragment.encode("utf-8")
-    # tantivy reports UTF-8 byte offsets; Python strings count characters.
-    marks = tuple(
-        Mark(len(raw[:r.start].decode("utf-8", "ignore")),
-             len(raw[:r.end].decode("utf-8", "ignore")))
-        for r in ranges
-    )
-    # The field's values are joined with one space: find the page of the first mark.
-    hit_at = found.fragment_range().start + ranges[0].start
-    page, offset = pages[0][0], 0
-    for number, text in pages:
-        if offset > hit_at:
-            break
-        page = number
-        offset += len(text.encode("utf-8")) + 1
-    return Snippet(fragment, marks, field, page if page > 0 else None)
+class Snippets:
+    """Snippets for the hits of one search. A SnippetGenerator per field is built once
+    per search (it looks up the query's terms and their statistics), not once per hit."""
+
+    def __init__(self, searcher: tantivy.Searcher, query: tantivy.Query) -> None:
+        self.searcher = searcher
+        self.query = query
+        self.generators: dict[str, tantivy.SnippetGenerator] = {}
+
+    def generator(self, field: str) -> tantivy.SnippetGenerator:
+        found = self.generators.get(field)
+        if found is None:
+            found = tantivy.SnippetGenerator.create(self.searcher, self.query, SCHEMA, field)
+            found.set_max_num_chars(SNIPPET_CHARS)
+            self.generators[field] = found
+        return found
+
+    def of(self, record: PublicRecord) -> tuple[Snippet, ...]:
+        """A snippet of the body with its page; else of the title, case title or party."""
+        pages = [(number, page.strip()) for number, page in enumerate(_pages(record), 1)]
+        pages = [(number, page) for number, page in pages if page]
+        for field in ("text", "text_exact", "folded"):
+            snippet = self.snippet(field, pages)
+            if snippet is not None:
+                return (Snippet(snippet.text, snippet.marks, "text", snippet.page),)
+        for name in ("rubrik", "arendemening", "part"):
+            value = getattr(record, name).strip()
+            for field in (name, f"{name}_exact"):
+                snippet = self.snippet(field, [(0, value)] if value else [])
+                if snippet is not None:
+                    return (Snippet(snippet.text, snippet.marks, name, None),)
+        return ()
+
+    def snippet(self, field: str, pages: list[tuple[int, str]]) -> Snippet | None:
+        """A snippet of `pages` (number, text) for the query's terms in `field`, or None."""
+        if not pages:
+            return None
+        doc = tantivy.Document()
+        for _, text in pages:
+            doc.add_text(field, text)
+        found = self.generator(field).snippet_from_doc(doc)
+        ranges = found.highlighted()
+        if not ranges:
+            return None
+        fragment = found.fragment()
+        raw = fragment.encode("utf-8")
+        # tantivy reports UTF-8 byte offsets; Python strings count characters.
+        marks = tuple(
+            Mark(len(raw[:r.start].decode("utf-8", "ignore")),
+                 len(raw[:r.end].decode("utf-8", "ignore")))
+            for r in ranges
+        )
+        # The field's values are joined with one space: find the page of the first mark.
+        hit_at = found.fragment_range().start + ranges[0].start
+        page, offset = pages[0][0], 0
+        for number, text in pages:
+            if offset > hit_at:
+                break
+            page = number
+            offset += len(text.encode("utf-8")) + 1
+        return Snippet(fragment, marks, field, page if page > 0 else None)
 
 
 def _run(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int,
