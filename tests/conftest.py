@@ -32,3 +32,72 @@ def corpus_dir() -> Path:
     if not (CORPUS / "MANIFEST.csv").exists():
         pytest.fail(f"real corpus not found at {CORPUS}")
     return CORPUS
+
+
+def _engine_url(variable: str, name: str) -> str:
+    """The URL of a test node started by scripts/engines.sh (env, else var/engines/env.sh),
+    checked for health. Fails under CI=true when the node is missing; skips elsewhere."""
+    import os
+    import urllib.request
+
+    url = os.environ.get(variable, "")
+    env_file = ROOT / "var" / "engines" / "env.sh"
+    if not url and env_file.exists():
+        for line in env_file.read_text().splitlines():
+            if line.startswith(f"export {variable}="):
+                url = line.split("=", 1)[1].strip()
+    problem = ""
+    if not url:
+        problem = f"{name} test node not configured ({variable})"
+    else:
+        try:
+            with urllib.request.urlopen(f"{url}/_cluster/health", timeout=10) as answer:
+                answer.read()
+        except OSError as exc:
+            problem = f"{name} test node at {url} does not answer: {exc}"
+    if problem:
+        hint = "; run scripts/engines.sh start (./dev test does)"
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(problem + hint)
+        pytest.skip(problem + hint)
+    return url
+
+
+@pytest.fixture(scope="session")
+def es_url() -> str:
+    """URL of the Elasticsearch test node."""
+    return _engine_url("DIARIUM_TEST_ES_URL", "Elasticsearch")
+
+
+@pytest.fixture(scope="session")
+def os_url() -> str:
+    """URL of the OpenSearch test node."""
+    return _engine_url("DIARIUM_TEST_OS_URL", "OpenSearch")
+
+
+@pytest.fixture
+def make_elastic(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    """Factory: make_elastic("elasticsearch" | "opensearch", **config) -> an ElasticBackend
+    on the test node with a unique alias, set up; its indices are deleted afterwards."""
+    import uuid
+
+    from diarium.indexer.elastic import ElasticBackend, load_config
+
+    made = []
+
+    def make(engine: str, setup: bool = True, **overrides: object) -> ElasticBackend:
+        url = request.getfixturevalue("es_url" if engine == "elasticsearch" else "os_url")
+        overrides.setdefault("index", f"test-{uuid.uuid4().hex[:12]}")
+        backend = ElasticBackend(load_config(None, engine, {"url": url, **overrides}))
+        made.append(backend)
+        if setup:
+            backend.setup()
+        return backend
+
+    yield make
+    for backend in made:
+        try:
+            for name in backend.versioned_indices():
+                backend.delete_index(name)
+        finally:
+            backend.close()
