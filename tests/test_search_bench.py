@@ -1,0 +1,34 @@
+"""Smoke test: the search benchmark runs end to end at a tiny size and prints its table."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_search_bench_runs_tiny(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "search_bench.py"), "--docs", "300",
+         "--repeat", "2", "--keep", str(tmp_path / "bench")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "raw tantivy add_document" in out and "ratio" in out
+    shape_lines = [line for line in out.splitlines()
+                   if line.split() and line.split()[0] in
+                   ("word", "phrase", "boolean", "prefix", "diarienummer")]
+    assert len(shape_lines) == 20
+    assert "peak memory" in out
+    assert (tmp_path / "bench" / "embedded").is_dir()
+
+
+def test_search_bench_rejects_bad_sizes() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "search_bench.py"), "--docs", "0"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2 and "--docs" in done.stderr
