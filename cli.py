@@ -276,6 +276,54 @@ def extract(app: AppContext, workers: int | None, retry_failed: bool, only_new: 
         states = state_counts(store)
         click.echo("Filer per status: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
 
+@main.command("index")
+@click.option("--rebuild", is_flag=True,
+              help="Clear the index and index every document again (otherwise: only what "
+                   "changed since the last run).")
+@click.option("--engine", type=click.Choice(["embedded", "elasticsearch", "opensearch"]),
+              default=None, help="Search engine (default: search.engine in diarium.toml).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@pass_app
+@handle_errors
+def index_(app: AppContext, rebuild: bool, engine: str | None, quiet: bool) -> None:
+    """Bring the search index up to date with the store: changed documents are indexed
+    again (their public projection), deleted ones leave the index.
+
+    \b
+    Example:
+        diarium index
+        diarium index --rebuild --engine opensearch
+    """
+    from diarium.indexer import open_backend
+
+    from diarium.indexing import IndexProgress
+    from diarium.indexing import index as run_index
+
+    show = not quiet and sys.stderr.isatty()
+
+    def progress(p: IndexProgress) -> None:
+        if show:
+            click.echo(f"\rIndexerar: {_grouped(p.done)} av {_grouped(p.total)} handlingar, "
+                       f"{_grouped(round(p.docs_per_second))} handlingar/s", nl=False, err=True)
+
+    with app.store() as store:
+        backend = open_backend(app.settings, engine)
+        try:
+            report = run_index(store, app.settings, backend, rebuild=rebuild,
+                               progress=progress)
+        finally:
+            backend.close()
+    if show:
+        click.echo("", err=True)
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    what = "Byggde om indexet" if report.rebuild else "Uppdaterade indexet"
+    click.echo(
+        f"{what} ({report.state_name}): {_grouped(report.indexed)} indexerade, "
+        f"{_grouped(report.deleted)} borttagna, {_grouped(report.count)} handlingar i "
+        f"indexet ({seconds} s, {_grouped(round(report.docs_per_second))} handlingar/s)."
+    )
+
+
 def _grouped(value: int) -> str:
     """A count with Swedish digit grouping: 12 345."""
     return f"{value:,}".replace(",", "\u00a0")

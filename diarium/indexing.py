@@ -1,0 +1,239 @@
+"""The indexing service: bring a search backend up to date with the store.
+
+The store records every document change in the `changes` table (a growing sequence);
+`index_state` remembers, per index, the last sequence number that index has absorbed.
+An incremental run takes the documents changed since then, projects them again through
+the public projection (diarium.public, the only place privacy rules apply) and:
+
+- upserts the PublicRecord of every changed document that still exists, so a document
+  that became secret or lost its publication clearance is replaced by its register entry
+  and its text leaves the index;
+- deletes every changed document that no longer exists (a 'delete' change, or a row gone).
+
+The store's current state decides, not the kind of change, so replaying changes is
+harmless: after a crash the next run simply does the same work again. `last_seq` is
+written only after the backend committed everything up to it.
+
+A rebuild clears the index and indexes every document. An index that has no state yet, or
+that is empty while the store is not (the embedded engine drops an index written with an
+older schema), is rebuilt automatically.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from diarium.config import Settings
+from diarium.public import PublicRecord, public_records
+from diarium.store import Store
+
+if TYPE_CHECKING:
+    from diarium.indexer.base import SearchBackend
+
+# Documents per backend write (one commit / bulk round each): large enough that the
+# engine's per-commit cost is small, small enough that a crash loses little work.
+CHUNK = 10_000
+PROGRESS_EVERY = 1_000
+
+
+@dataclass(frozen=True)
+class IndexProgress:
+    """Where a run is: `done` of `total` documents written or deleted so far."""
+
+    done: int
+    total: int
+    seconds: float
+    rebuild: bool
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.done / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """What a run did. `indexed`: records written; `deleted`: documents removed that were
+    in the index; `count`: records in the index afterwards; `last_seq`: the change
+    sequence the index has now absorbed."""
+
+    engine: str
+    state_name: str
+    rebuild: bool
+    indexed: int
+    deleted: int
+    count: int
+    last_seq: int
+    seconds: float
+
+    @property
+    def docs_per_second(self) -> float:
+        return self.indexed / self.seconds if self.seconds > 0 else 0.0
+
+
+def state_name(backend: SearchBackend) -> str:
+    """The index_state key of a backend: "embedded", or e.g. "elasticsearch:diarium"
+    when the backend names its index (`state_name` attribute)."""
+    return str(getattr(backend, "state_name", None) or backend.name)
+
+
+def last_seq(store: Store, name: str) -> int | None:
+    """The change sequence the named index has absorbed, or None when never indexed."""
+    row = store.conn.execute("SELECT last_seq FROM index_state WHERE name = ?",
+                             (name,)).fetchone()
+    return None if row is None else int(row[0])
+
+
+def pending(store: Store, name: str) -> int:
+    """How many documents changed since the named index's last run (all when never run)."""
+    seq = last_seq(store, name)
+    if seq is None:
+        return int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+    return int(store.conn.execute(
+        "SELECT COUNT(DISTINCT document_id) FROM changes WHERE seq > ?", (seq,)
+    ).fetchone()[0])
+
+
+def index(
+    store: Store,
+    settings: Settings,
+    backend: SearchBackend,
+    rebuild: bool = False,
+    progress: Callable[[IndexProgress], None] | None = None,
+) -> IndexReport:
+    """Bring `backend` up to date with the store (see the module doc); returns an
+    IndexReport. Raises EngineUnavailable (and whatever DiariumError the backend raises)
+    when the engine cannot be written; index_state then keeps its previous value, so the
+    next run repeats the work."""
+    started = time.perf_counter()
+    name = state_name(backend)
+    # The head is read before any document: changes made during this run come after it
+    # and are picked up by the next run (a document may be indexed twice, never missed).
+    head = int(store.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+    since = last_seq(store, name)
+    documents = int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+    if since is None or (documents and backend.count() == 0):
+        rebuild = True
+
+    counter = _Counter(progress, rebuild, started)
+    if rebuild:
+        # Forget the old state first: a rebuild interrupted after the clear must not be
+        # mistaken for an index that is up to date.
+        _forget(store, name)
+        _clear(store, backend)
+        counter.total = documents
+        indexed = _write(backend, public_records(store, settings), counter)
+        deleted = 0
+    else:
+        assert since is not None
+        changed = [
+            int(r[0])
+            for r in store.conn.execute(
+                "SELECT DISTINCT document_id FROM changes WHERE seq > ? AND seq <= ? "
+                "ORDER BY document_id",
+                (since, head),
+            )
+        ]
+        counter.total = len(changed)
+        indexed = deleted = 0
+        for start in range(0, len(changed), CHUNK):
+            chunk = changed[start:start + CHUNK]
+            seen: set[int] = set()
+            records = _remember(public_records(store, settings, chunk), seen)
+            indexed += _write(backend, records, counter)
+            gone = [str(i) for i in chunk if i not in seen]
+            if gone:
+                deleted += backend.delete(gone)
+                counter.add(len(gone))
+    _save(store, name, head)
+    counter.finish()
+    return IndexReport(
+        engine=backend.name, state_name=name, rebuild=rebuild, indexed=indexed,
+        deleted=deleted, count=backend.count(), last_seq=head,
+        seconds=time.perf_counter() - started,
+    )
+
+
+class _Counter:
+    """Counts documents as the backend consumes them and reports progress now and then."""
+
+    def __init__(self, progress: Callable[[IndexProgress], None] | None, rebuild: bool,
+                 started: float) -> None:
+        self.progress = progress
+        self.rebuild = rebuild
+        self.started = started
+        self.done = 0
+        self.total = 0
+        self._next = PROGRESS_EVERY
+
+    def add(self, n: int = 1) -> None:
+        self.done += n
+        if self.progress is not None and self.done >= self._next:
+            self._next = self.done + PROGRESS_EVERY
+            self._report()
+
+    def finish(self) -> None:
+        if self.progress is not None:
+            self._report()
+
+    def _report(self) -> None:
+        assert self.progress is not None
+        self.progress(IndexProgress(self.done, max(self.total, self.done),
+                                    time.perf_counter() - self.started, self.rebuild))
+
+
+def _counted(records: Iterable[PublicRecord], counter: _Counter) -> Iterator[PublicRecord]:
+    for record in records:
+        yield record
+        counter.add()
+
+
+def _remember(records: Iterable[PublicRecord], seen: set[int]) -> Iterator[PublicRecord]:
+    for record in records:
+        seen.add(int(record.doc_id))
+        yield record
+
+
+def _write(backend: SearchBackend, records: Iterable[PublicRecord], counter: _Counter) -> int:
+    """Hand records to the backend in chunks of CHUNK (each chunk is committed)."""
+    written = 0
+    batch: list[PublicRecord] = []
+    for record in records:
+        batch.append(record)
+        if len(batch) >= CHUNK:
+            written += backend.index(_counted(batch, counter))
+            batch = []
+    if batch:
+        written += backend.index(_counted(batch, counter))
+    return written
+
+
+def _clear(store: Store, backend: SearchBackend) -> None:
+    """Empty the index: the backend's own clear() when it has one; otherwise delete every
+    document the store has ever mentioned (what an index built from it can hold)."""
+    clear = getattr(backend, "clear", None)
+    if callable(clear):
+        clear()
+        return
+    ids = [str(r[0]) for r in store.conn.execute(
+        "SELECT id FROM documents UNION SELECT document_id FROM changes")]
+    for start in range(0, len(ids), CHUNK):
+        backend.delete(ids[start:start + CHUNK])
+
+
+def _forget(store: Store, name: str) -> None:
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM index_state WHERE name = ?", (name,))
+
+
+def _save(store: Store, name: str, seq: int) -> None:
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO index_state (name, last_seq, updated_at) "
+            "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
+            "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq, "
+            "updated_at = excluded.updated_at",
+            (name, seq),
+        )
