@@ -27,7 +27,11 @@ def open_backend(settings: Settings, engine: str | None = None) -> SearchBackend
     if chosen == "embedded":
         from diarium.indexer.embedded import EmbeddedBackend
 
-        backend: SearchBackend = EmbeddedBackend(settings.index_dir / "embedded")
+        from diarium.config import DEFAULT_SYNONYMS
+
+        tables = [DEFAULT_SYNONYMS] + [o.synonyms for o in settings.organisations.values()]
+        backend: SearchBackend = EmbeddedBackend(settings.index_dir / "embedded",
+                                                 synonyms=tables)
         backend.setup()
         return backend
     if chosen in ("elasticsearch", "opensearch"):

@@ -27,7 +27,7 @@ import json
 import re
 import shutil
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields as dataclass_fields
 from datetime import datetime
 from pathlib import Path
@@ -61,6 +61,7 @@ FOLDED_BOOST = 0.3
 PARTS_BOOST = 0.4
 LEMMA_BOOST = 0.7
 DNR_BOOST = 20.0
+SYNONYM_BOOST = 0.8
 # How far a result list may be paged: top-k with offset keeps offset+limit entries in a
 # heap, so this bounds the memory of one query (page 5,000 of 20).
 MAX_OFFSET = 100_000
@@ -144,8 +145,10 @@ class SwedishExtras:
     """The hook for diarium.swedish (issue 8): derived fields per document and per query
     word. Everything is a no-op when that module is absent or switched off."""
 
-    def __init__(self, enabled: bool = True) -> None:
+    def __init__(self, enabled: bool = True,
+                 synonym_tables: Sequence[Mapping[str, str]] = ()) -> None:
         self.module: Any = None
+        self.synonym_tables = tuple(synonym_tables)
         if enabled:
             try:
                 from diarium import swedish
@@ -156,6 +159,16 @@ class SwedishExtras:
     @property
     def active(self) -> bool:
         return self.module is not None
+
+    def synonyms(self, word: str) -> tuple[str, ...]:
+        """Other ways of writing `word` (KS ↔ kommunstyrelsen) in any organisation's
+        table; a search runs across organisations, so their tables are united."""
+        if self.module is None:
+            return ()
+        found: list[str] = []
+        for table in self.synonym_tables or (None,):
+            found += self.module.synonyms(word, table)
+        return tuple(dict.fromkeys(found))
 
     def document_fields(self, text: str) -> dict[str, Any]:
         """{"parts": str, "lemma": str, "identifiers": [str]} of a record's text.
@@ -200,13 +213,17 @@ class EmbeddedBackend:
     name = "embedded"
 
     def __init__(self, path: Path, writer_heap: int = WRITER_HEAP,
-                 writer_threads: int = 0, swedish: bool = True) -> None:
+                 writer_threads: int = 0, swedish: bool = True,
+                 synonyms: Sequence[Mapping[str, str]] = ()) -> None:
+        """`synonyms`: abbreviation tables (OrgSettings.synonyms); none given means the
+        defaults of diarium.config. `swedish=False` leaves out the diarium.swedish
+        fields (compound parts, lemmas, identifiers, synonyms)."""
         self.path = Path(path)
         self.writer_heap = writer_heap
         self.writer_threads = writer_threads
         self._index: tantivy.Index | None = None
         self._lock = threading.Lock()
-        self.swedish = SwedishExtras(swedish)
+        self.swedish = SwedishExtras(swedish, synonyms)
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -407,7 +424,7 @@ class EmbeddedBackend:
                 values = (values,)
             terms = [f"{name}={_filter_value(facet.kind, v)}" for v in values if v != ""]
             if terms:
-                out[name] = Query.term_set_query(SCHEMA, "kw", terms)
+                out[name] = _terms("kw", terms)
         if request.date_from or request.date_to:
             out["datum"] = _date_query(request.date_from, request.date_to)
         return out
@@ -705,7 +722,20 @@ class Compiler:
         return Query.boolean_query(clauses)
 
     def word(self, text: str) -> tantivy.Query:
-        """A typed word in every free-text field: exact > stem > lemma > part > folded."""
+        """A typed word in every free-text field: exact > stem > lemma > part > folded;
+        an abbreviation also finds what it stands for (KS: kommunstyrelsen), and back."""
+        expansions = self.swedish.synonyms(text)
+        if not expansions:
+            return self.one_word(text)
+        ways = [self.one_word(text)] + [
+            Query.boost_query(
+                self.one_word(other) if len(other.split()) == 1
+                else self.phrase(tuple(other.split())), SYNONYM_BOOST)
+            for other in expansions
+        ]
+        return Query.boolean_query([(Occur.Should, way) for way in ways])
+
+    def one_word(self, text: str) -> tantivy.Query:
         exact = _tokens("sv_exact", text)
         if len(exact) != 1:
             # `2023:1`, `e-post`: the analyzer splits it, so its pieces form a phrase.

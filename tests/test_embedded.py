@@ -223,3 +223,24 @@ def test_a_register_entry_without_text_gets_a_title_snippet(tmp_path: Path) -> N
     snippet = engine.search(SearchRequest("bygglov")).hits[0].snippets[0]
     assert snippet.field == "rubrik" and snippet.page is None
     assert [snippet.text[m.start:m.end] for m in snippet.marks] == ["bygglov"]
+
+
+def test_abbreviations_find_what_they_stand_for_and_back(tmp_path: Path) -> None:
+    engine = EmbeddedBackend(tmp_path / "embedded", writer_heap=15_000_000, writer_threads=1,
+                             synonyms=[{"SBN": "stadsbyggnadsnämnden", "KS": "kommunstyrelsen"}])
+    engine.index([
+        make_record("long", text="Kommunstyrelsen beslutade i ärendet."),
+        make_record("short", text="KS beslutade i ärendet."),
+        make_record("sbn", text="Stadsbyggnadsnämnden yttrade sig."),
+        make_record("other", text="Nämnden beslutade i ärendet."),
+    ])
+    def ids(query: str) -> list[str]:
+        return [h.record.doc_id for h in engine.search(SearchRequest(query)).hits]
+
+    assert ids("KS") == ["short", "long"]               # as typed first
+    assert ids("kommunstyrelsen") == ["long", "short"]
+    assert ids("sbn") == ["sbn"]
+    plain = EmbeddedBackend(tmp_path / "plain", writer_heap=15_000_000, writer_threads=1,
+                            swedish=False)
+    plain.index([make_record("long", text="Kommunstyrelsen beslutade.")])
+    assert plain.search(SearchRequest("KS")).total == 0
