@@ -8,7 +8,7 @@ message that the view turns into a 400 page (or a JSON error in the API).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
@@ -31,6 +31,9 @@ SORT_LABELS: dict[str, str] = {
 FACET_LABELS: dict[str, str] = {f.name: f.label for f in FACETS}
 BOOL_FACETS = frozenset(f.name for f in FACETS if f.kind == "bool")
 YEAR_FACETS = frozenset(f.name for f in FACETS if f.kind == "year")
+
+
+_BEFORE_FILTERS = frozenset({"q", "dnr"})
 
 
 class BadParameter(ValueError):
@@ -113,12 +116,28 @@ class SearchState:
 
     def toggled(self, facet: str, value: str) -> str:
         """The query string with one facet value switched on or off (back to page 1)."""
+        return self.toggler(facet)(value)
+
+    def toggler(self, facet: str) -> Callable[[str], str]:
+        """A function value -> `toggled(facet, value)`. The pairs that do not change are
+        encoded once, since a search page links every value of every facet."""
+        pairs = self.params(page=1)
         current = self.filters.get(facet, ())
-        chosen = tuple(v for v in current if v != value) if value in current else current + (value,)
-        filters = {k: v for k, v in self.filters.items() if k != facet}
-        if chosen:
-            filters[facet] = chosen
-        return self.query_string(filters=filters, page=1)
+        before = urlencode([p for p in pairs if p[0] in _BEFORE_FILTERS])
+        others = [p for p in pairs if p[0] in FACET_NAMES and p[0] != facet]
+        after = urlencode([p for p in pairs if p[0] not in FACET_NAMES
+                           and p[0] not in _BEFORE_FILTERS])
+        position = FACET_NAMES.index(facet)
+        head = urlencode([p for p in others if FACET_NAMES.index(p[0]) < position])
+        tail = urlencode([p for p in others if FACET_NAMES.index(p[0]) > position])
+        kept = [urlencode([(facet, v)]) for v in current]
+
+        def toggle(value: str) -> str:
+            mine = ([k for k, v in zip(kept, current, strict=True) if v != value]
+                    if value in current else [*kept, urlencode([(facet, value)])])
+            return "&".join(part for part in (before, head, *mine, tail, after) if part)
+
+        return toggle
 
     def selected(self, facet: str, value: str) -> bool:
         return value in self.filters.get(facet, ())

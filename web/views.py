@@ -59,6 +59,8 @@ def search() -> Any:
     return render_template(
         "search.html", state=state, result=result, facets=_facet_view(state, result),
         pages=_pages(state, result), single_case=single_case,
+        # Links of every hit share these prefixes; building each with url_for is slow.
+        doc_base=url_for("site.search") + "handling/", case_base=url_for("site.search") + "arende/",
     )
 
 
@@ -81,6 +83,7 @@ def _facet_view(state: SearchState, result: SearchResult) -> list[dict[str, Any]
             values.sort(key=lambda item: item[0], reverse=True)
         if not values:
             continue
+        toggle = state.toggler(facet.name)
         view.append({
             "name": facet.name,
             "label": facet.label,
@@ -90,7 +93,7 @@ def _facet_view(state: SearchState, result: SearchResult) -> list[dict[str, Any]
                     "label": _facet_label(facet.kind, value),
                     "count": count,
                     "selected": state.selected(facet.name, value),
-                    "href": "?" + state.toggled(facet.name, value),
+                    "href": "?" + toggle(value),
                 }
                 for value, count in values
             ],
