@@ -10,6 +10,11 @@ the public projection (diarium.public, the only place privacy rules apply) and:
   and its text leaves the index;
 - deletes every changed document that no longer exists (a 'delete' change, or a row gone).
 
+When a run takes published content back (a document deleted, made secret or stripped of
+its text), the old content must leave the index files too, not only the search results:
+engines keep replaced documents in old segments until a merge. Such a run ends with a
+purge (the backend's purge() when it has one, else a rebuild).
+
 The store's current state decides, not the kind of change, so replaying changes is
 harmless: after a crash the next run simply does the same work again. `last_seq` is
 written only after the backend committed everything up to it.
@@ -67,6 +72,7 @@ class IndexReport:
     count: int
     last_seq: int
     seconds: float
+    purged: bool = False         # withdrawn content was purged (see _purge)
 
     @property
     def docs_per_second(self) -> float:
@@ -118,6 +124,7 @@ def index(
         rebuild = True
 
     counter = _Counter(progress, rebuild, started)
+    withdrawn = purged = False
     if rebuild:
         # Forget the old state first: a rebuild interrupted after the clear must not be
         # mistaken for an index that is up to date.
@@ -140,20 +147,54 @@ def index(
         indexed = deleted = 0
         for start in range(0, len(changed), CHUNK):
             chunk = changed[start:start + CHUNK]
-            seen: set[int] = set()
-            records = _remember(public_records(store, settings, chunk), seen)
+            records = list(public_records(store, settings, chunk))
+            withdrawn = withdrawn or _withdraws(backend, records)
             indexed += _write(backend, records, counter)
+            seen = {int(r.doc_id) for r in records}
             gone = [str(i) for i in chunk if i not in seen]
             if gone:
-                deleted += backend.delete(gone)
+                removed = backend.delete(gone)
+                deleted += removed
+                withdrawn = withdrawn or removed > 0
                 counter.add(len(gone))
+        if withdrawn:
+            purged = _purge(store, settings, backend, counter)
     _save(store, name, head)
     counter.finish()
     return IndexReport(
         engine=backend.name, state_name=name, rebuild=rebuild, indexed=indexed,
         deleted=deleted, count=backend.count(), last_seq=head,
-        seconds=time.perf_counter() - started,
+        seconds=time.perf_counter() - started, purged=purged,
     )
+
+
+def _withdraws(backend: SearchBackend, records: list[PublicRecord]) -> bool:
+    """Whether writing these records takes published content back: a document that is
+    now secret or without text while its indexed version was public or had text."""
+    for record in records:
+        if record.secret or not record.text:
+            old = backend.get(record.doc_id)
+            if old is not None and ((record.secret and not old.secret)
+                                    or (old.text and not record.text)):
+                return True
+    return False
+
+
+def _purge(store: Store, settings: Settings, backend: SearchBackend,
+           counter: _Counter) -> bool:
+    """Make withdrawn content physically leave the index. An engine keeps a replaced or
+    deleted document in its old segment (terms, stored fields) until a merge, where
+    reading the index files directly would still find it. The backend's own purge() is
+    used when it has one (e.g. a merge that expunges deletes); otherwise the index is
+    rebuilt, which drops every old segment. Returns True."""
+    purge = getattr(backend, "purge", None)
+    if callable(purge):
+        purge()
+        return True
+    _clear(store, backend)
+    counter.total += int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
+    _write(backend, public_records(store, settings), counter)
+    return True
 
 
 class _Counter:
@@ -188,12 +229,6 @@ def _counted(records: Iterable[PublicRecord], counter: _Counter) -> Iterator[Pub
     for record in records:
         yield record
         counter.add()
-
-
-def _remember(records: Iterable[PublicRecord], seen: set[int]) -> Iterator[PublicRecord]:
-    for record in records:
-        seen.add(int(record.doc_id))
-        yield record
 
 
 def _write(backend: SearchBackend, records: Iterable[PublicRecord], counter: _Counter) -> int:

@@ -111,6 +111,41 @@ def test_document_that_became_secret_loses_its_text_in_the_index(
     assert record.rubrik == "Sekretess enligt 26 kap. 1 § OSL" and record.text == ""
 
 
+def _terms(backend: EmbeddedBackend, *fields: str) -> set[str]:
+    searcher = backend.index_obj.searcher()
+    return {t for name in fields for t, _ in searcher.terms_with_prefix(name, "")}
+
+
+def test_withdrawn_content_leaves_the_index_files_too(
+        settings: Settings, store: Store) -> None:
+    # One writer thread: all documents share one segment, where a replaced document's
+    # terms stay until a merge unless the run purges them.
+    backend = EmbeddedBackend(settings.index_dir / "embedded", writer_heap=15_000_000,
+                              writer_threads=1)
+    backend.setup()
+    first, _, _ = _three(store)
+    index(store, settings, backend)
+    assert "tallväg" in _terms(backend, "text")
+    with store.transaction() as conn:
+        conn.execute("UPDATE documents SET sekretess = 'OSL' WHERE id = ?", (first,))
+        store.record_change(first)
+    report = index(store, settings, backend)
+    assert report.purged and report.count == 3
+    assert "tallväg" not in _terms(backend, "text", "text_exact", "folded")
+    assert "garage" not in _terms(backend, "rubrik_exact")
+    assert _total(backend, "strandskydd") == 1          # the others are all still there
+
+
+def test_an_ordinary_update_does_not_purge(
+        store: Store, settings: Settings, backend: EmbeddedBackend) -> None:
+    first, _, _ = _three(store)
+    index(store, settings, backend)
+    with store.transaction() as conn:
+        conn.execute("UPDATE documents SET handlingstyp = 'Beslut' WHERE id = ?", (first,))
+        store.record_change(first)
+    assert not index(store, settings, backend).purged
+
+
 def test_document_whose_clearance_was_withdrawn_loses_its_text(
         store: Store, settings: Settings, backend: EmbeddedBackend) -> None:
     first, _, _ = _three(store)
@@ -153,6 +188,7 @@ def test_deleted_document_leaves_the_index(
         store.record_change(second, "delete" if with_delete_change else "upsert")
     report = index(store, settings, backend)
     assert (report.indexed, report.deleted, report.count) == (0, 1, 2)
+    assert report.purged
     assert backend.get(str(second)) is None
     assert _total(backend, "strandskydd") == 0
 
