@@ -43,7 +43,6 @@ from diarium.indexer.base import (
 from diarium.indexer.es_settings import (
     PROFILES,
     SCHEMA_VERSION,
-    TEXT_FIELDS,
     index_body,
     resolve_profile,
 )
@@ -258,12 +257,12 @@ class Connection:
             code = getattr(exc, "status_code", None)
             status = code if isinstance(code, int) else None
         where = f"{self.engine} at {self.config.safe_url}"
+        if type(exc).__name__ == "UnsupportedProductError":
+            return EngineUnavailable(
+                f"{where} is not Elasticsearch (an OpenSearch server?): use "
+                "--engine opensearch")
         if status is None:
             name = type(exc).__name__
-            if name == "UnsupportedProductError":
-                return EngineUnavailable(
-                    f"{where} is not Elasticsearch (an OpenSearch server?): use "
-                    "--engine opensearch")
             return EngineUnavailable(
                 f"{where} cannot be reached ({name}); is it running? Check the URL "
                 f"(option --url, env {ENV_PREFIX[self.engine]}URL, or [{self.engine}] url "
@@ -328,12 +327,22 @@ class DocumentBuilder:
 
     def source(self, record: PublicRecord) -> dict[str, Any]:
         """The _source of one record: every PublicRecord field plus derived fields."""
-        doc: dict[str, Any] = {name: getattr(record, name) for name in _RECORD_FIELDS}
-        doc["pages"] = list(record.pages)
-        free = "\n".join(v for v in (getattr(record, n) for n in TEXT_FIELDS) if v)
-        doc["folded"] = self.fold_fn(free) if free else ""
+        doc: dict[str, Any] = {name: getattr(record, name) for name in _RECORD_FIELDS
+                               if name not in ("text", "pages")}
+        # As in the embedded backend, `text` holds one value per page (a phrase never
+        # spans two pages, and a snippet's page is the value it came from); the record's
+        # own text is kept unindexed in `body`.
+        doc["text"] = list(record.pages) if record.pages else (
+            [record.text] if record.text else [])
+        doc["paged"] = bool(record.pages)
+        doc["body"] = record.text
+        free = _free_text(record)
         doc["parts"] = self.parts_fn(free) if self.parts_fn is not None and free else ""
         doc["lemma"] = self.lemma_fn(free) if self.lemma_fn is not None and free else ""
+        # The folded text first (its positions are those of the original text, for
+        # highlights), then the folded lemmas, so `foreskrift` finds `föreskrifterna`
+        # without a stemmer that would need å/ä/ö.
+        doc["folded"] = self.fold_fn(free + "\n" + doc["lemma"]) if free else ""
         doc["year"] = str(record.year)
         doc["kw"] = [f"{f.name}={facet_value(record, f.field).casefold()}" for f in FACETS
                      if facet_value(record, f.field)]
@@ -341,10 +350,19 @@ class DocumentBuilder:
         return doc
 
 
+def _free_text(record: PublicRecord) -> str:
+    """All free text of a record joined by newlines: rubrik, part, arendemening, then the
+    body (its pages when it has them), the order of the folded field."""
+    body = "\n".join(record.pages) if record.pages else record.text
+    values = [record.rubrik, record.part, record.arendemening, body]
+    return "\n".join(v for v in values if v)
+
+
 def record_from_source(source: Mapping[str, Any]) -> PublicRecord:
     """The PublicRecord stored in a document's _source."""
     data = {k: source[k] for k in _RECORD_FIELDS if k in source}
-    data["pages"] = tuple(data.get("pages") or ())
+    data["pages"] = tuple(source.get("text") or ()) if source.get("paged") else ()
+    data["text"] = source.get("body", "")
     return PublicRecord(**data)
 
 
@@ -785,6 +803,43 @@ def _page_of(fragment: str, pages: tuple[str, ...]) -> int | None:
     return None
 
 
+def _segments(record: PublicRecord) -> list[tuple[str, str, int | None]]:
+    """(field, text, page) lines in the order of _free_text."""
+    out: list[tuple[str, str, int | None]] = []
+    for name in ("rubrik", "part", "arendemening"):
+        if getattr(record, name):
+            out.append((name, getattr(record, name), None))
+    if record.pages:
+        out += [("text", page, number) for number, page in enumerate(record.pages, 1)]
+    elif record.text:
+        out.append(("text", record.text, 1))
+    return out
+
+
+def _folded_snippet(record: PublicRecord, fragment: str, folded: str) -> Snippet | None:
+    """A snippet of the original text for a highlight of the folded field.
+
+    fold() keeps every character's position, so a mark's place in the folded text is its
+    place in the original free text; the snippet is the original line (field value or
+    page) holding the first mark. None when the marks fall only on the folded lemmas.
+    """
+    text, marks = parse_marked(fragment)
+    at = folded.find(text)
+    if at < 0 or not marks:
+        return None
+    first = at + marks[0].start
+    offset = 0
+    for name, value, page in _segments(record):
+        line_end = offset + len(value)
+        if offset <= first < line_end:
+            lo, hi = max(at, offset), min(at + len(text), line_end)
+            kept = tuple(Mark(at + m.start - lo, at + m.end - lo) for m in marks
+                         if at + m.start >= lo and at + m.end <= hi)
+            return Snippet(value[lo - offset:hi - offset], kept, name, page)
+        offset = line_end + 1
+    return None
+
+
 def _snippet(record: PublicRecord, highlight: Mapping[str, list[str]],
              folded: str) -> Snippet | None:
     """The best snippet: body text (with its page), else title, case title, party."""
@@ -794,20 +849,9 @@ def _snippet(record: PublicRecord, highlight: Mapping[str, list[str]],
             page = _page_of(text.strip(), record.pages) if record.pages else 1
             return Snippet(text, marks, "text", page)
     if highlight.get("folded") and folded:
-        # fold() keeps every character's position, so the folded fragment's place in
-        # the folded text is its place in the original text.
-        text, marks = parse_marked(highlight["folded"][0])
-        at = folded.find(text)
-        whole = "\n".join(v for v in (getattr(record, n) for n in TEXT_FIELDS) if v)
-        if at >= 0 and len(whole) == len(folded):
-            original = whole[at:at + len(text)]
-            body_start = len(whole) - len(record.text) if record.text else len(whole)
-            if at >= body_start:
-                page = _page_of(original.strip(), record.pages) if record.pages else 1
-                return Snippet(original, marks, "text", page)
-            for name in ("rubrik", "arendemening", "part"):
-                if original.strip() and original.strip() in getattr(record, name):
-                    return Snippet(original, marks, name, None)
+        found = _folded_snippet(record, highlight["folded"][0], folded)
+        if found is not None:
+            return found
     for name in ("rubrik", "arendemening", "part"):
         for key in (name, f"{name}.exact"):
             if highlight.get(key):

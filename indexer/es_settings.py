@@ -13,7 +13,8 @@ embedded backend (indexer/embedded.py) so that both answer the same query the sa
   so no word list must be installed on the nodes);
 - facet fields as `keyword` (values as shown), `kw` ("name=value" lowercased) for
   case-insensitive filters, `dnr_key` and `dnr_year_serial` keywords, `datum` a date;
-- every PublicRecord field is in `_source`, so hits rebuild the record exactly.
+- every PublicRecord field is in `_source` (pages as the values of `text`, the text
+  itself as the unindexed `body`), so hits rebuild the record exactly.
 
 Analysis profiles (DESIGN.md, "Engines"): `snowball` (standard, lowercase, stop _swedish_,
 stemmer swedish: needs analysis-common), `hunspell` (lowercase, stop _swedish_, hunspell
@@ -89,7 +90,8 @@ def mappings() -> dict[str, Any]:
         "sekretess_text": {"type": "keyword", "index": False},
         "handlaggare": {"type": "keyword"},
         "klassificering": {"type": "keyword"},
-        "pages": {"type": "object", "enabled": False},
+        "paged": {"type": "boolean", "index": False},
+        "body": {"type": "text", "index": False},
         "file_name": {"type": "keyword", "index": False},
         "media_type": {"type": "keyword", "index": False},
         "folded": {"type": "text", "analyzer": "sv_exact"},
@@ -112,7 +114,7 @@ def mappings() -> dict[str, Any]:
             props[facet.field] = {"type": "boolean"}
         else:
             props[facet.field] = {"type": "keyword"}
-    # `pages` is kept in _source only (the text field holds the same text, indexed).
+    # `text` holds the pages (one value each); the record's own text is `body`, unindexed.
     return {"dynamic": "strict", "properties": props}
 
 
