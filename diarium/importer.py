@@ -557,6 +557,11 @@ class _Writer:
         if org_id is None:
             name = self.settings.org(slug).display_name
             org_id = self.store.organisation_id(slug, name)
+            # diarium.toml may have named the organisation since it was first imported.
+            self.store.conn.execute(
+                "UPDATE organisations SET name = ? WHERE id = ? AND name != ?",
+                (name, org_id, name),
+            )
             self.orgs[slug] = org_id
         return org_id
 

@@ -212,3 +212,21 @@ def test_progress_is_reported_per_batch(tmp_path: Path, settings: Settings) -> N
         import_manifest(store, settings, manifest, batch_size=100,
                         progress=lambda p: seen.append(p.rows_read))
     assert seen == [100, 200, 250]
+
+
+def test_organisation_name_follows_diarium_toml(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    settings = load_settings(data)
+    manifest = manifests.write_csv(tmp_path / "m.csv", manifests.rows(15))
+    with Store(settings.store_path) as store:
+        import_manifest(store, settings, manifest)
+    (data / "diarium.toml").write_text(
+        '[organisations.ks]\nname = "Exempelkommunen, kommunstyrelsen"\n[organisations.sbn]\n',
+        encoding="utf-8",
+    )
+    settings = load_settings(data)
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, manifest)
+        names = dict(store.conn.execute("SELECT slug, name FROM organisations").fetchall())
+    assert report.changes == 0
+    assert names == {"ks": "Exempelkommunen, kommunstyrelsen", "sbn": "sbn"}
