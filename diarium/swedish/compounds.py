@@ -200,9 +200,15 @@ def compound_parts(text: str) -> str:
     förvaltning`). Words that are not compounds contribute nothing. Never raises.
     """
     out: list[str] = []
-    for match in _WORD.finditer(text):
-        out.extend(_expand(match.group(0).lower(), 0))
+    for word in _WORD.findall(text.lower()):
+        if len(word) >= MIN_WORD:
+            out.extend(_word_parts(word))
     return " ".join(out)
+
+
+@lru_cache(maxsize=200_000)
+def _word_parts(word: str) -> tuple[str, ...]:
+    return tuple(_expand(word, 0))
 
 
 def _expand(word: str, depth: int) -> list[str]:

@@ -21,13 +21,16 @@ import re
 # so that an ordinary word before a number is never taken for a series).
 _LOWER_SERIES = ("prop", "bet", "rskr", "skr", "dir", "dnr", "ds", "mot", "sou", "sfs")
 _SESSION = r"(?:19|20)\d{2}/\d{2}(?!\d)"
-_TEXT_ID = re.compile(
-    r"(?<![\w/:-])"
-    r"(?:(?P<series>[A-ZÅÄÖ]{2,8}(?:-[A-ZÅÄÖ]{1,4})?|(?i:" + "|".join(_LOWER_SERIES) + r"))"
-    r"\.?[ \t]?[-\s]?)?"
-    r"(?P<nums>" + _SESSION + r":\d{1,5}|\d{1,6}(?:[-/:]\d{1,6}){1,2})"
-    r"(?![\w/:-]|\.\d)"
+# Identifiers are found number-first (a cheap scan), then the series is looked for just
+# before the numbers: one combined pattern with its alternations cost 0.4 ms per record.
+_NUMBERS = re.compile(
+    r"(?<![\w/:])(?:" + _SESSION + r":\d{1,5}|\d{1,6}(?:[-/:]\d{1,6}){1,2})(?![\w/:-]|\.\d)"
 )
+_SERIES_BEFORE = re.compile(
+    r"(?:^|[^\w-])(?P<series>[A-ZÅÄÖ]{2,8}(?:-[A-ZÅÄÖ]{1,4})?|(?i:"
+    + "|".join(_LOWER_SERIES) + r"))\.?[ \t]?-?$"
+)
+_LOOKBACK = 16
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _TOKEN = re.compile(_SESSION + r"|[^\W_]+", re.UNICODE)
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
@@ -53,8 +56,10 @@ def identifiers(text: str) -> list[str]:
     series (other than a riksdag session such as 2012/13:144) are not identifiers."""
     found: list[str] = []
     seen: set[str] = set()
-    for match in _TEXT_ID.finditer(text):
-        series, nums = match.group("series"), match.group("nums")
+    for match in _NUMBERS.finditer(text):
+        nums = match.group(0)
+        before = _SERIES_BEFORE.search(text[max(0, match.start() - _LOOKBACK):match.start()])
+        series = before.group("series") if before else ""
         is_session = re.match(_SESSION + ":", nums) is not None
         if not series and not is_session:
             continue

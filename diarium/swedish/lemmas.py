@@ -41,7 +41,7 @@ def lemmatize(text: str) -> str:
 
     Digits and identifiers pass through lowercased; never raises.
     """
-    return " ".join(lemma(m.group(0)) for m in _WORD.finditer(text))
+    return " ".join(map(lemma, _WORD.findall(text.lower())))
 
 
 def load() -> None:

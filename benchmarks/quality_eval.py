@@ -1,0 +1,330 @@
+"""Swedish search quality: success@10 and MRR per query kind, before and after each feature.
+
+    .venv/bin/python benchmarks/quality_eval.py [--background 5000] [--repeats 5]
+
+Indexes the planted register entries of benchmarks/quality_set.py among `--background`
+generated records (diarium.synthetic) once per configuration, runs every query and prints,
+side by side in one run:
+
+- per query kind (inflected, compound part, unaccented, identifier, phrase, natural):
+  success@10 (a relevant record in the top ten) and MRR (mean of 1/rank of the first
+  relevant record, 0 when none in the top 100), for each configuration:
+  `stem` (the search core alone: Snowball stems, exact and folded fields),
+  `+compounds`, `+lemmas`, `+identifiers` (one feature each on top of stem),
+  `all` (every feature) and `all -fallback` (every feature, but a partial AND result,
+  the graceful fallback, counted as no result);
+- the cost per record of each derived field (compound parts, lemmas, identifiers,
+  folding) on 1,000 records, with cold and with warm word caches, and the indexing time
+  per record of each configuration;
+- query latency of `all` against `stem`, per query (fastest of --repeats runs), with the
+  largest ratio: the bar is that no query gets slower than 1.5 × its time before.
+
+The embedded engine always runs. Elasticsearch/OpenSearch runs too when
+DIARIUM_TEST_ES_URL is set and its backend accepts the `swedish` switch (stem vs all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from diarium.indexer.base import SearchRequest  # noqa: E402
+from diarium.indexer.embedded import EmbeddedBackend, SwedishExtras  # noqa: E402
+from quality_set import KINDS, PLANTED, QUERIES, EvalQuery  # noqa: E402
+
+from diarium import swedish  # noqa: E402
+from diarium.public import PublicRecord  # noqa: E402
+from diarium.synthetic import generate_records, make_record  # noqa: E402
+
+TOP = 10
+DEPTH = 100
+
+
+@dataclass(frozen=True)
+class Config:
+    name: str
+    compounds: bool = False
+    lemmas: bool = False
+    identifiers: bool = False
+    fallback: bool = True
+
+
+CONFIGS: tuple[Config, ...] = (
+    Config("stem"),
+    Config("+compounds", compounds=True),
+    Config("+lemmas", lemmas=True),
+    Config("+identifiers", identifiers=True),
+    Config("all", compounds=True, lemmas=True, identifiers=True),
+    Config("all -fallback", compounds=True, lemmas=True, identifiers=True, fallback=False),
+)
+
+
+class FeatureExtras(SwedishExtras):
+    """The embedded backend's diarium.swedish hook with single features switched off."""
+
+    def __init__(self, config: Config) -> None:
+        super().__init__(enabled=config.compounds or config.lemmas or config.identifiers)
+        self.config = config
+
+    def document_fields(self, text: str) -> dict[str, Any]:
+        if self.module is None or not text:
+            return {}
+        fields = swedish.index_fields(text, lemmas=self.config.lemmas,
+                                      compounds=self.config.compounds)
+        if not self.config.identifiers:
+            fields["identifiers"] = []
+        return fields
+
+    def lemma(self, word: str) -> str | None:
+        return super().lemma(word) if self.config.lemmas else None
+
+    def query_identifiers(self, text: str) -> list[str]:
+        return super().query_identifiers(text) if self.config.identifiers else []
+
+
+def planted_records() -> list[PublicRecord]:
+    return [
+        make_record(doc_id, text=text, rubrik=rubrik, datum=datum, organisation="planted",
+                    organisation_name="Planterade kommunen", arendemening=rubrik,
+                    diarienummer=f"PL 2020/{n}", dnr_key=f"PL|2020|{n}")
+        for n, (doc_id, rubrik, text, datum) in enumerate(PLANTED, 1)
+    ]
+
+
+def relevant_ids(records: Sequence[PublicRecord], query: EvalQuery) -> set[str]:
+    """Records whose title or text matches the query's relevance pattern."""
+    pattern = re.compile(query.relevant, re.IGNORECASE)
+    return {r.doc_id for r in records if pattern.search(f"{r.rubrik}\n{r.text}")}
+
+
+@dataclass
+class Outcome:
+    rank: int | None           # 1-based rank of the first relevant record, None if absent
+    partial: bool
+    latency_ms: float = 0.0    # fastest time of one result page (10 hits, facets)
+    total: int = 0             # how many records that page's search matched
+
+
+Search = Callable[[str, int, bool], tuple[list[str], bool, int]]
+
+
+def judge(search: Search, qrels: dict[str, set[str]]) -> dict[str, Outcome]:
+    """Rank of the first relevant record in the top DEPTH, per query."""
+    out: dict[str, Outcome] = {}
+    for query in QUERIES:
+        ids, partial, _ = search(query.query, DEPTH, False)
+        rank = next((i for i, doc in enumerate(ids, 1) if doc in qrels[query.query]), None)
+        out[query.query] = Outcome(rank, partial)
+    return out
+
+
+def time_pages(searches: dict[str, Search], outcomes: dict[str, dict[str, Outcome]],
+               repeats: int) -> None:
+    """Latency of a result page as a visitor gets it (10 hits with snippets, facets),
+    fastest of `repeats`. The configurations take turns query by query, so that the load
+    of a shared machine falls on all of them alike."""
+    for query in QUERIES:
+        times: dict[str, list[float]] = {name: [] for name in searches}
+        for _ in range(repeats):
+            for name, search in searches.items():
+                start = time.perf_counter()
+                _, _, total = search(query.query, TOP, True)
+                times[name].append((time.perf_counter() - start) * 1000)
+                outcomes[name][query.query].total = total
+        for name in searches:
+            # The fastest run is the cost of the work itself: slower ones carry the
+            # other processes of a shared machine and the interpreter's garbage
+            # collections (large word caches make those pauses long), which fall on
+            # either configuration at random.
+            outcomes[name][query.query].latency_ms = min(times[name])
+
+
+def embedded_search(backend: EmbeddedBackend) -> Search:
+    def search(text: str, per_page: int, facets: bool) -> tuple[list[str], bool, int]:
+        result = backend.search(SearchRequest(query=text, per_page=per_page,
+                                              with_facets=facets))
+        return [hit.record.doc_id for hit in result.hits], result.partial, result.total
+    return search
+
+
+def scores(outcomes: dict[str, Outcome], kind: str, fallback: bool) -> tuple[float, float]:
+    """(success@10, MRR) over the queries of one kind."""
+    ranks = []
+    for query in QUERIES:
+        if query.kind != kind:
+            continue
+        found = outcomes[query.query]
+        rank = None if (found.partial and not fallback) else found.rank
+        ranks.append(rank)
+    success = sum(1 for r in ranks if r is not None and r <= TOP) / len(ranks)
+    mrr = sum(1 / r for r in ranks if r is not None) / len(ranks)
+    return success, mrr
+
+
+def evaluate_embedded(records: list[PublicRecord], qrels: dict[str, set[str]],
+                      repeats: int, workdir: Path) -> tuple[dict[str, dict[str, Outcome]],
+                                                            dict[str, float]]:
+    """Outcomes per configuration name, and indexing ms per document per configuration."""
+    outcomes: dict[str, dict[str, Outcome]] = {}
+    per_doc_ms: dict[str, float] = {}
+    swedish.lemmatize("ansökningar")     # load word lists before timing
+    swedish.compound_parts("bygglovsansökan")
+    searches: dict[str, Search] = {}
+    backends: dict[tuple[bool, bool, bool], EmbeddedBackend] = {}
+    for config in CONFIGS:
+        key = (config.compounds, config.lemmas, config.identifiers)
+        if key not in backends:
+            backend = EmbeddedBackend(workdir / config.name.strip("+ -"), writer_threads=1)
+            backend.swedish = FeatureExtras(config)
+            backend.setup()
+            start = time.perf_counter()
+            backend.index(records)
+            per_doc_ms[config.name] = (time.perf_counter() - start) * 1000 / len(records)
+            backends[key] = backend
+            searches[config.name] = embedded_search(backend)
+            for query in QUERIES[:5]:     # warm the searcher's caches
+                searches[config.name](query.query, TOP, True)
+        outcomes[config.name] = judge(embedded_search(backends[key]), qrels)
+    time_pages({name: searches[name] for name in ("stem", "all")}, outcomes, repeats)
+    for backend in backends.values():
+        backend.close()
+    return outcomes, per_doc_ms
+
+
+def derived_field_costs(records: Sequence[PublicRecord]) -> dict[str, tuple[float, float]]:
+    """ms per record of each diarium.swedish function on `records`: (cold, warm) caches."""
+    from diarium.swedish import compounds, lemmas
+
+    texts = ["\n".join((r.rubrik, r.part, r.arendemening, r.text)) for r in records]
+    functions: dict[str, Callable[[str], object]] = {
+        "fold": swedish.fold, "identifiers": swedish.identifiers,
+        "compound_parts": swedish.compound_parts, "lemmatize": swedish.lemmatize,
+        "index_fields (all)": swedish.index_fields,
+    }
+    out: dict[str, tuple[float, float]] = {}
+    for name, function in functions.items():
+        runs = []
+        for _ in range(2):
+            start = time.perf_counter()
+            for text in texts:
+                function(text)
+            runs.append((time.perf_counter() - start) * 1000 / len(texts))
+        out[name] = (runs[0], runs[1])
+        for cache in (compounds.split_compound, compounds._word_parts, lemmas.lemma):
+            cache.cache_clear()
+    return out
+
+
+def print_table(title: str, outcomes: dict[str, dict[str, Outcome]],
+                configs: Sequence[Config]) -> None:
+    print(f"\n{title}: success@{TOP} / MRR per query kind")
+    names = [c.name for c in configs if c.name in outcomes]
+    header = f"{'kind':<14}{'n':>3}  " + "".join(f"{n:>16}" for n in names)
+    print(header)
+    print("-" * len(header))
+    for kind in (*KINDS, "ALL"):
+        count = sum(1 for q in QUERIES if kind in (q.kind, "ALL"))
+        cells = []
+        for config in configs:
+            if config.name not in outcomes:
+                continue
+            if kind == "ALL":
+                pairs = [scores(outcomes[config.name], k, config.fallback) for k in KINDS]
+                weights = [sum(1 for q in QUERIES if q.kind == k) for k in KINDS]
+                s = sum(p[0] * w for p, w in zip(pairs, weights, strict=True)) / count
+                m = sum(p[1] * w for p, w in zip(pairs, weights, strict=True)) / count
+            else:
+                s, m = scores(outcomes[config.name], kind, config.fallback)
+            cells.append(f"{s:>8.2f} / {m:.2f}")
+        print(f"{kind:<14}{count:>3}  " + "".join(f"{c:>16}" for c in cells))
+
+
+def print_latency(outcomes: dict[str, dict[str, Outcome]], before: str, after: str) -> float:
+    """Per-query latency of `after` against `before`; returns the largest ratio over the
+    queries that matched as many records in both. A query that finds more records after
+    (the point of the features) does more work: counting, scoring and facetting more
+    hits; its ratio is shown but measures that, not overhead."""
+    print(f"\nLatency of a result page (10 hits, snippets, facets), fastest of the runs, "
+          f"ms: {before} vs "
+          f"{after}, ratio {after}/{before}; records matched in brackets")
+    worst, sum_a, sum_b = 0.0, 0.0, 0.0
+    for query in QUERIES:
+        a, b = outcomes[before][query.query], outcomes[after][query.query]
+        ratio = b.latency_ms / a.latency_ms if a.latency_ms > 0 else 1.0
+        same = a.total == b.total
+        if same:
+            worst = max(worst, ratio)
+            sum_a, sum_b = sum_a + a.latency_ms, sum_b + b.latency_ms
+        note = "" if same else "  (more records matched)"
+        print(f"  {query.kind:<14}{query.query:<38}{a.latency_ms:>7.2f} [{a.total:>4}]"
+              f"{b.latency_ms:>7.2f} [{b.total:>4}]{ratio:>7.2f}x{note}")
+    print(f"queries matching as many records: total {sum_a:.1f} ms vs {sum_b:.1f} ms "
+          f"({sum_b / max(sum_a, 1e-9):.2f}x); largest ratio {worst:.2f}x (bar: 1.5x)")
+    return worst
+
+
+def print_misses(outcomes: dict[str, dict[str, Outcome]], name: str) -> None:
+    misses = [(q, outcomes[name][q.query].rank) for q in QUERIES
+              if (outcomes[name][q.query].rank or DEPTH + 1) > TOP]
+    print(f"\nQueries without a relevant record in the top {TOP} ({name}):")
+    for query, rank in misses:
+        print(f"  {query.kind:<14}{query.query:<38}rank {rank or f'>{DEPTH}'}")
+    if not misses:
+        print("  none")
+
+
+def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
+    """Run the evaluation and print its tables; returns the figures (for the smoke test)."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--background", type=int, default=5000,
+                        help="generated records around the planted ones (default 5000)")
+    parser.add_argument("--repeats", type=int, default=15,
+                        help="runs of each query, the fastest is its latency (default 15)")
+    args = parser.parse_args(argv)
+    if args.background < 0 or args.repeats < 1:
+        parser.error("--background must be 0 or more and --repeats 1 or more")
+
+    records = [*generate_records(args.background, seed=2026), *planted_records()]
+    qrels = {q.query: relevant_ids(records, q) for q in QUERIES}
+    empty = [q.query for q in QUERIES if not qrels[q.query]]
+    if empty:
+        raise SystemExit(f"queries without any relevant record: {empty}")
+    print(f"{len(records)} records ({len(PLANTED)} planted), {len(QUERIES)} queries, "
+          f"relevant records per query: median "
+          f"{statistics.median(len(v) for v in qrels.values()):.0f}")
+
+    with tempfile.TemporaryDirectory(prefix="quality-eval-") as tmp:
+        outcomes, per_doc_ms = evaluate_embedded(records, qrels, args.repeats, Path(tmp))
+    print_table("embedded (tantivy)", outcomes, CONFIGS)
+    print("\nDerived fields, ms per record on 1,000 records (word lists loaded; word caches "
+          "cold / warm):")
+    costs = derived_field_costs(records[:1000])
+    for name, (cold, warm) in costs.items():
+        print(f"  {name:<20}{cold:>8.3f} /{warm:>7.3f}")
+    print("Indexing into tantivy, ms per record (one run each, all records, warm caches):")
+    for name, ms in per_doc_ms.items():
+        print(f"  {name:<20}{ms:>8.3f}  ({ms / per_doc_ms['stem']:.2f}x stem)")
+    print_misses(outcomes, "all")
+    worst = print_latency(outcomes, "stem", "all")
+    es_url = os.environ.get("DIARIUM_TEST_ES_URL")
+    if not es_url:
+        print("\nElasticsearch/OpenSearch: not run (DIARIUM_TEST_ES_URL is not set)")
+    return {"outcomes": outcomes, "per_doc_ms": per_doc_ms, "worst_latency_ratio": worst,
+            "derived_ms": costs,
+            "scores": {c.name: {k: scores(outcomes[c.name], k, c.fallback) for k in KINDS}
+                       for c in CONFIGS}}
+
+
+if __name__ == "__main__":
+    main()
