@@ -1,0 +1,528 @@
+"""The extraction pipeline: runs the extractors over the store's files in worker processes.
+
+Each file goes to a worker process with a wall-clock timeout and a memory limit
+(RLIMIT_AS), so a pathological file cannot hang or exhaust the run: a worker that hangs is
+killed, one that dies is replaced, and the file is recorded as failed (timeout / crashed /
+memory) while the batch goes on. Files above the size limit never reach a worker.
+
+Results are written by this (the parent) process only, one small transaction per file:
+`extractions` (text, pages, metadata, dnr_hints), `failures` (kind, reason, attempts),
+`files.state` and a change record so incremental indexing sees the document. Because
+every finished file is committed at once, a killed run resumes where it stopped.
+E-mail attachments are stored as files of their own (content-addressed), linked to the
+same documents with role 'attachment', and extracted in the same run.
+
+Which files a run takes:
+- default: pending files, plus needs_ocr files not yet tried with OCR when OCR is on;
+- only_new: pending files only;
+- retry_failed: failed files only (both flags: pending and failed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import multiprocessing
+import multiprocessing.connection
+import os
+import signal
+import sqlite3
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from diarium.config import Settings
+from diarium.errors import ConfigError, DiariumError, ExtractionFailed, UnsupportedFormat
+from diarium.extractors.base import MB, Extraction, ExtractOptions
+from diarium.store import Store
+
+# How long a worker gets to exit after being asked, before it is killed.
+_STOP_GRACE = 2.0
+
+
+def default_workers() -> int:
+    """All cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not Linux
+        return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class ExtractConfig:
+    """How a run behaves. `ocr=None` means: on when Tesseract with the languages exists."""
+
+    workers: int = field(default_factory=default_workers)
+    timeout: float = 300.0           # wall-clock seconds per file
+    memory_mb: int = 2048            # address-space limit of each worker
+    max_file_mb: int = 256           # larger files fail as too_large without being read
+    max_unzipped_mb: int = 500       # DOCX/ODT bomb guard
+    ocr: bool | None = None
+    ocr_languages: str = "swe"
+
+    def options(self, ocr: bool) -> ExtractOptions:
+        return ExtractOptions(
+            max_unzipped_bytes=self.max_unzipped_mb * MB,
+            ocr=ocr,
+            ocr_languages=self.ocr_languages,
+            tool_timeout=max(5.0, self.timeout * 0.9),
+        )
+
+
+_CONFIG_KEYS = {
+    "workers": int,
+    "timeout": float,
+    "memory_mb": int,
+    "max_file_mb": int,
+    "max_unzipped_mb": int,
+    "ocr": bool,
+    "ocr_languages": str,
+}
+
+
+def config_from_settings(settings: Settings, **overrides: Any) -> ExtractConfig:
+    """The [extraction] table of diarium.toml, then `overrides` (None values ignored).
+
+    Raises ConfigError naming the key when a value has the wrong type or is not positive.
+    """
+    values: dict[str, Any] = {}
+    for key, value in {**settings.section("extraction"), **overrides}.items():
+        if value is None:
+            continue
+        kind = _CONFIG_KEYS.get(key)
+        if kind is None:
+            raise ConfigError(
+                f"extraction.{key} is not a setting; use one of {', '.join(_CONFIG_KEYS)}"
+            )
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"extraction.{key} must be a {kind.__name__}, not {value!r}")
+        if kind in (int, float) and value <= 0:
+            raise ConfigError(f"extraction.{key} must be positive, not {value!r}")
+        values[key] = value
+    return ExtractConfig(**values)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where a run stands; passed to the progress callback after every file."""
+
+    done: int
+    total: int
+    extracted: int
+    failed: int
+    needs_ocr: int
+    pages: int
+    elapsed: float
+
+    @property
+    def files_per_s(self) -> float:
+        return self.done / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def pages_per_s(self) -> float:
+        return self.pages / self.elapsed if self.elapsed > 0 else 0.0
+
+    @property
+    def eta_s(self) -> float | None:
+        """Seconds left at the current rate, None before the first file is done."""
+        if self.done == 0:
+            return None
+        return (self.total - self.done) / self.files_per_s
+
+
+@dataclass
+class ExtractReport:
+    """What a run did."""
+
+    selected: int = 0
+    extracted: int = 0
+    failed: int = 0
+    needs_ocr: int = 0
+    attachments: int = 0
+    pages: int = 0
+    bytes: int = 0
+    seconds: float = 0.0
+    workers: int = 0
+    ocr: bool = False
+    failures_by_kind: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def done(self) -> int:
+        return self.extracted + self.failed + self.needs_ocr
+
+
+@dataclass(frozen=True)
+class Job:
+    sha256: str
+    path: str
+    name: str
+    size: int
+
+
+# --------------------------------------------------------------------------- selection
+
+
+def select_jobs(store: Store, settings: Settings, *, retry_failed: bool = False,
+                only_new: bool = False, ocr: bool = False) -> list[Job]:
+    """The files this run should extract, smallest first within each state (quick
+    progress early and big files spread over the run)."""
+    states: list[str] = []
+    if only_new or not retry_failed:
+        states.append("pending")
+    if retry_failed:
+        states.append("failed")
+    where = f"f.state IN ({', '.join('?' * len(states))})"
+    params: list[Any] = list(states)
+    if ocr and not only_new and not retry_failed:
+        where = (f"({where} OR (f.state = 'needs_ocr' AND NOT EXISTS (SELECT 1 FROM "
+                 "extractions e WHERE e.sha256 = f.sha256 AND "
+                 "json_extract(e.metadata, '$.ocr') IS NOT NULL)))")
+    rows = store.conn.execute(
+        "SELECT f.sha256, f.size, (SELECT MIN(df.name) FROM document_files df "
+        f"WHERE df.sha256 = f.sha256) AS name FROM files f WHERE {where} "
+        "ORDER BY f.size, f.sha256",
+        params,
+    ).fetchall()
+    return [Job(r["sha256"], str(settings.file_path(r["sha256"])), r["name"] or "",
+                int(r["size"])) for r in rows]
+
+
+# --------------------------------------------------------------------------- worker
+
+
+def _worker_main(conn: Any, memory_bytes: int, options: ExtractOptions) -> None:
+    """A worker process: extract each job it is sent until told to stop or orphaned."""
+    import resource
+    import sys
+
+    from diarium.extractors.tools import set_parent_death_signal
+
+    # If the parent is killed (SIGKILL, OOM), the worker dies with it: none left behind.
+    set_parent_death_signal(signal.SIGKILL)
+    # Ctrl-C reaches the whole process group; the parent decides and stops workers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if os.getppid() == 1:  # the parent died before the death signal was armed
+        sys.exit(0)
+    from diarium.diarienummer import find_in_text
+    from diarium.extractors.registry import extract_file
+
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if memory_bytes > 0:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):
+            return
+        if job is None:
+            return
+        sha, path, name = job
+        try:
+            extraction = extract_file(Path(path), options, name=name or None)
+            hints = [d.written for d in find_in_text(extraction.text)]
+            conn.send(("ok", sha, extraction, hints))
+        except MemoryError:
+            conn.send(("failed", sha, "memory",
+                       f"needed more than the memory limit of {memory_bytes // MB} MB"))
+            return  # a worker that ran out of memory is not trusted with the next file
+        except UnsupportedFormat as exc:
+            conn.send(("failed", sha, "unsupported", str(exc)))
+        except ExtractionFailed as exc:
+            conn.send(("failed", sha, exc.kind, str(exc)))
+        except DiariumError as exc:
+            conn.send(("failed", sha, "error", str(exc)))
+        except Exception as exc:  # the batch goes on whatever one file does
+            conn.send(("failed", sha, "error", f"{type(exc).__name__}: {exc}"[:500]))
+
+
+class _Worker:
+    """One worker process and the job it is busy with."""
+
+    def __init__(self, ctx: Any, memory_bytes: int, options: ExtractOptions) -> None:
+        parent_end, child_end = ctx.Pipe(duplex=True)
+        self.conn = parent_end
+        self.process = ctx.Process(target=_worker_main, args=(child_end, memory_bytes, options),
+                                   daemon=True, name="diarium-extract")
+        self.process.start()
+        child_end.close()
+        self.job: Job | None = None
+        self.started = 0.0
+
+    def send(self, job: Job) -> None:
+        self.job = job
+        self.started = time.monotonic()
+        self.conn.send((job.sha256, job.path, job.name))
+
+    def stop(self) -> None:
+        """Ask the worker to exit, kill it if it does not; never leaves it running."""
+        with contextlib.suppress(OSError, ValueError, BrokenPipeError):
+            if self.process.is_alive() and self.job is None:
+                self.conn.send(None)
+        self.process.join(_STOP_GRACE if self.job is None else 0)
+        if self.process.is_alive():
+            self.kill()
+        self.conn.close()
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError, OSError):
+            self.process.kill()
+        self.process.join(5)
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def extract(store: Store, settings: Settings, config: ExtractConfig | None = None, *,
+            retry_failed: bool = False, only_new: bool = False,
+            progress: Callable[[Progress], None] | None = None) -> ExtractReport:
+    """Extract the selected files of the store; returns what happened.
+
+    Per-file failures are recorded in the store, never raised. Raises ConfigError for
+    impossible settings.
+    """
+    from diarium.extractors.image import ocr_available
+
+    config = config or config_from_settings(settings)
+    if config.workers < 1:
+        raise ConfigError("workers must be at least 1")
+    ocr = ocr_available(config.ocr_languages) if config.ocr is None else config.ocr
+    jobs = deque(select_jobs(store, settings, retry_failed=retry_failed, only_new=only_new,
+                             ocr=ocr))
+    report = ExtractReport(selected=len(jobs), workers=config.workers, ocr=ocr)
+    started = time.monotonic()
+    total = len(jobs)
+
+    def tick() -> None:
+        report.seconds = time.monotonic() - started
+        if progress is not None:
+            progress(Progress(report.done, total, report.extracted, report.failed,
+                              report.needs_ocr, report.pages, report.seconds))
+
+    def fail(job: Job, kind: str, reason: str) -> None:
+        record_failure(store, job.sha256, kind, reason)
+        report.failed += 1
+        report.failures_by_kind[kind] = report.failures_by_kind.get(kind, 0) + 1
+        tick()
+
+    # Checks that need no worker: the file is missing or too large.
+    runnable: deque[Job] = deque()
+    for job in jobs:
+        try:
+            size = os.stat(job.path).st_size
+        except FileNotFoundError:
+            fail(job, "missing", f"the stored file is missing: {job.path}")
+            continue
+        if size > config.max_file_mb * MB:
+            fail(job, "too_large", f"file is {size / MB:.0f} MB, above the limit of "
+                                   f"{config.max_file_mb} MB (extraction.max_file_mb)")
+            continue
+        runnable.append(job)
+    if not runnable:
+        tick()
+        return report
+
+    options = config.options(ocr)
+    ctx = multiprocessing.get_context("spawn")
+    count = min(config.workers, len(runnable))
+    memory = config.memory_mb * MB
+    workers = [_Worker(ctx, memory, options) for _ in range(count)]
+    try:
+        while runnable or any(w.job is not None for w in workers):
+            for worker in workers:
+                if worker.job is None and runnable:
+                    job = runnable.popleft()
+                    try:
+                        worker.send(job)
+                    except (BrokenPipeError, OSError):
+                        runnable.appendleft(job)
+                        worker.job = None
+            busy = [w for w in workers if w.job is not None]
+            now = time.monotonic()
+            wait_for = min((w.started + config.timeout - now for w in busy), default=0.5)
+            ready = multiprocessing.connection.wait(
+                [w.conn for w in busy] + [w.process.sentinel for w in busy],
+                timeout=max(0.01, min(wait_for, 1.0)),
+            )
+            for index, worker in enumerate(workers):
+                job = worker.job
+                if job is None:
+                    continue
+                message = None
+                if worker.conn in ready:
+                    with contextlib.suppress(EOFError, OSError):
+                        message = worker.conn.recv()
+                if message is not None:
+                    worker.job = None
+                    added = _handle(store, settings, job, message, report)
+                    runnable.extend(added)
+                    total += len(added)
+                    tick()
+                    if not worker.process.is_alive() or message[0] == "failed" and (
+                        message[2] == "memory"
+                    ):
+                        worker.process.join(5)
+                        workers[index] = _replace(worker, ctx, memory, options)
+                    continue
+                if not worker.process.is_alive():
+                    code = worker.process.exitcode
+                    fail(job, *_death_reason(code, config.memory_mb))
+                    worker.job = None
+                    workers[index] = _replace(worker, ctx, memory, options)
+                elif time.monotonic() - worker.started > config.timeout:
+                    worker.kill()
+                    fail(job, "timeout", f"extraction took longer than {config.timeout:.0f} s "
+                                         "(extraction.timeout); the worker was stopped")
+                    worker.job = None
+                    workers[index] = _replace(worker, ctx, memory, options)
+    finally:
+        for worker in workers:
+            worker.stop()
+    tick()
+    return report
+
+
+def _replace(worker: _Worker, ctx: Any, memory: int, options: ExtractOptions) -> _Worker:
+    worker.job = None
+    worker.stop()
+    return _Worker(ctx, memory, options)
+
+
+def _death_reason(code: int | None, memory_mb: int) -> tuple[str, str]:
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        if -code == signal.SIGKILL:
+            return ("crashed", f"the worker was killed ({name}), most likely by the system "
+                               f"for using too much memory (limit {memory_mb} MB)")
+        return "crashed", f"the extractor crashed the worker ({name})"
+    return "crashed", f"the worker exited unexpectedly (exit code {code})"
+
+
+def _handle(store: Store, settings: Settings, job: Job, message: tuple[Any, ...],
+            report: ExtractReport) -> list[Job]:
+    """Write one worker result; returns new jobs (attachments to extract)."""
+    if message[0] == "ok":
+        _, _, extraction, hints = message
+        added = record_extraction(store, settings, job.sha256, extraction, hints)
+        report.pages += extraction.page_count
+        report.bytes += job.size
+        report.attachments += len(added)
+        if extraction.needs_ocr:
+            report.needs_ocr += 1
+        else:
+            report.extracted += 1
+        return added
+    _, _, kind, reason = message
+    record_failure(store, job.sha256, kind, reason)
+    report.failed += 1
+    report.failures_by_kind[kind] = report.failures_by_kind.get(kind, 0) + 1
+    return []
+
+
+# --------------------------------------------------------------------------- store writes
+
+
+def record_extraction(store: Store, settings: Settings, sha256: str, extraction: Extraction,
+                      hints: Iterable[str] = ()) -> list[Job]:
+    """Store one file's Extraction (and its attachments) in one transaction; returns the
+    attachments that still need extracting, as jobs."""
+    stored = [(a, _store_bytes(settings, a.data)) for a in extraction.attachments]
+    state = "needs_ocr" if extraction.needs_ocr else "extracted"
+    new_jobs: list[Job] = []
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO extractions (sha256, extractor, text, pages, metadata, dnr_hints) "
+            "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(sha256) DO UPDATE SET "
+            "extractor = excluded.extractor, text = excluded.text, pages = excluded.pages, "
+            "metadata = excluded.metadata, dnr_hints = excluded.dnr_hints, "
+            "extracted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+            (sha256, extraction.extractor, extraction.text,
+             json.dumps(list(extraction.pages), ensure_ascii=False),
+             json.dumps(dict(extraction.metadata), ensure_ascii=False, default=str),
+             json.dumps(list(dict.fromkeys(hints)), ensure_ascii=False)),
+        )
+        conn.execute("DELETE FROM failures WHERE sha256 = ?", (sha256,))
+        conn.execute("UPDATE files SET state = ?, media_type = ? WHERE sha256 = ?",
+                     (state, extraction.media_type, sha256))
+        for position, (attachment, (digest, size)) in enumerate(stored, start=1):
+            cur = conn.execute(
+                "INSERT OR IGNORE INTO files (sha256, size, media_type) VALUES (?, ?, ?)",
+                (digest, size, attachment.media_type),
+            )
+            conn.execute(
+                "INSERT OR IGNORE INTO document_files (document_id, sha256, name, role, "
+                "position) SELECT DISTINCT document_id, ?, ?, 'attachment', ? "
+                "FROM document_files WHERE sha256 = ?",
+                (digest, attachment.name, position, sha256),
+            )
+            if cur.rowcount:
+                new_jobs.append(Job(digest, str(settings.file_path(digest)), attachment.name,
+                                    size))
+        store.record_file_change(sha256)
+    return new_jobs
+
+
+def record_failure(store: Store, sha256: str, kind: str, reason: str) -> None:
+    """Record (or count again) a failure of one file, in one transaction."""
+    with store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO failures (sha256, kind, reason) VALUES (?, ?, ?) "
+            "ON CONFLICT(sha256) DO UPDATE SET kind = excluded.kind, reason = excluded.reason, "
+            "attempts = failures.attempts + 1, "
+            "failed_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
+            (sha256, kind, reason),
+        )
+        conn.execute("DELETE FROM extractions WHERE sha256 = ?", (sha256,))
+        conn.execute("UPDATE files SET state = 'failed' WHERE sha256 = ?", (sha256,))
+        store.record_file_change(sha256)
+
+
+def _store_bytes(settings: Settings, data: bytes) -> tuple[str, int]:
+    """Write bytes content-addressed (atomically); returns (sha256, size)."""
+    digest = hashlib.sha256(data).hexdigest()
+    target = settings.file_path(digest)
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{digest}.{os.getpid()}.tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, target)
+    return digest, len(data)
+
+
+def failures(store: Store, limit: int = 50) -> list[sqlite3.Row]:
+    """The most recent failures with a file name, for display."""
+    return store.conn.execute(
+        "SELECT fl.sha256, fl.kind, fl.reason, fl.attempts, fl.failed_at, "
+        "(SELECT MIN(name) FROM document_files df WHERE df.sha256 = fl.sha256) AS name "
+        "FROM failures fl ORDER BY fl.failed_at DESC, fl.sha256 LIMIT ?",
+        (limit,),
+    ).fetchall()
+
+
+def state_counts(store: Store) -> dict[str, int]:
+    """How many files are in each extraction state."""
+    return {r[0]: r[1] for r in
+            store.conn.execute("SELECT state, COUNT(*) FROM files GROUP BY state")}
+
+
+__all__ = [
+    "ExtractConfig",
+    "ExtractReport",
+    "Progress",
+    "config_from_settings",
+    "extract",
+    "failures",
+    "record_extraction",
+    "record_failure",
+    "state_counts",
+]

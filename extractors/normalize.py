@@ -1,0 +1,60 @@
+"""Text normalization applied to every extractor's output.
+
+Unicode NFC (a PDF may spell "ä" as "a" + combining diaeresis, which would not match a typed
+"ä"), ligatures expanded, words hyphenated across line breaks joined, soft hyphens and
+control characters removed, runs of blank lines and spaces collapsed. Page boundaries are
+not touched: normalization runs per page.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+    "\u0132": "IJ",
+    "\u0133": "ij",
+    "\u0152": "OE",
+    "\u0153": "oe",
+}
+_LIGATURE_TABLE = str.maketrans(LIGATURES)
+
+# Control characters except tab and newline; also NUL-like format characters that PDFs
+# leave behind (zero-width space/joiners, BOM, soft hyphen).
+_CONTROL = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u00ad\u200b-\u200d\u2060\ufeff\ufffe\uffff]"
+)
+# A letter, a hyphen at the end of a line, then a lower-case letter on the next line:
+# "för-\nvaltningen" -> "förvaltningen". Swedish coordinations such as "barn- och
+# ungdomsnämnden" keep their hyphen: the next word is a conjunction.
+_HYPHEN_BREAK = re.compile(
+    r"(?<=[^\W\d_])[-\u2010\u2011]\n[ \t]*(?!(?:och|eller|samt|resp|respektive|till)\b)"
+    r"(?=[a-zåäöéü])"
+)
+_SOFT_BREAK = re.compile("\u00ad[ \t]*\n[ \t]*")
+_SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+def normalize(text: str) -> str:
+    """The cleaned text: NFC, ligatures expanded, hyphenation joined, controls removed."""
+    if not text:
+        return ""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\f", "\n")
+    text = text.translate(_LIGATURE_TABLE)
+    # A soft hyphen at a line end marks a break inside one word.
+    text = _SOFT_BREAK.sub("", text)
+    text = _CONTROL.sub("", text)
+    text = unicodedata.normalize("NFC", text)
+    text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n"))
+    text = _HYPHEN_BREAK.sub("", text)
+    text = _BLANK_LINES.sub("\n\n", text)
+    return text.strip()
