@@ -160,6 +160,24 @@ class _Source:
     handle: IO[str]
 
 
+def _check_encoding(path: Path) -> None:
+    """Stop before writing anything when the manifest as a whole is in another encoding:
+    its first 256 KiB hold bytes that are not UTF-8 and not one UTF-8 letter beyond ASCII.
+    (A few bad rows in a UTF-8 file are rejected one by one instead.)"""
+    with path.open("rb") as fh:
+        sample = fh.read(256 * 1024)
+    if len(sample) == 256 * 1024 and b"\n" in sample:
+        sample = sample[: sample.rindex(b"\n")]  # do not cut a character in two
+    text = sample.decode("utf-8", errors="surrogateescape")
+    bad = len(_SURROGATE.findall(text))
+    good = sum(1 for ch in text if ord(ch) > 127 and not 0xDC80 <= ord(ch) <= 0xDCFF)
+    if bad and not good:
+        raise ManifestError(
+            f"{path} is not UTF-8 ({_encoding_hint(text)}); nothing was imported. "
+            "Save it as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8 in.csv > out.csv"
+        )
+
+
 def _detect_format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson", ".json"):
@@ -666,6 +684,7 @@ def import_manifest(
         raise ManifestError("batch size must be at least 1")
 
     kind = _detect_format(manifest)
+    _check_encoding(manifest)
     source = _open_csv(manifest) if kind == "csv" else _open_jsonl(manifest)
     has_publicerad = kind == "jsonl" or "publicerad" in source.header
     report = ImportReport(manifest=manifest)

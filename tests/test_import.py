@@ -181,8 +181,14 @@ def test_missing_required_column_writes_nothing(tmp_path: Path, settings: Settin
     ("content", "message"),
     [
         (b"", "empty manifest"),
-        ("organisation;diarienummer;lopnummer;datum;riktning;nämnd\n".encode("cp1252"),
+        # a Windows-1252 header above UTF-8 rows
+        ("organisation;diarienummer;lopnummer;datum;riktning;nämnd\n".encode("cp1252")
+         + "ks;KS 2023/1;1;2023-01-01;I;Miljö\n".encode(),
          "header is not UTF-8"),
+        # a whole manifest in Windows-1252
+        ("organisation,diarienummer,lopnummer,datum,riktning,rubrik\n"
+         "ks,KS 2023/1,1,2023-01-01,I,Ansökan om förhandsbesked\n".encode("cp1252"),
+         "is not UTF-8 .*Windows-1252 it reads .*nothing was imported"),
     ],
 )
 def test_unreadable_manifest_is_a_clear_error(
