@@ -53,7 +53,16 @@ class UnsupportedFormat(DiariumError):
 
 
 class ExtractionFailed(DiariumError):
-    """An extractor could not turn a file into text; the message is the stored reason."""
+    """An extractor could not turn a file into text; the message is the stored reason.
+
+    `kind` is the short code stored in failures.kind (encrypted, corrupt, empty, too_large,
+    zip_bomb, timeout, crashed, memory, unsupported, tool_missing, error).
+    """
+
+    def __init__(self, reason: str, kind: str = "corrupt") -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.kind = kind
 
 
 class EngineUnavailable(DiariumError):
