@@ -100,7 +100,7 @@ def init(app: AppContext) -> None:
               help="Port to listen on.")
 @click.option("--workers", default=None, type=click.IntRange(1, 64),
               help="Worker processes (default: two per core, 2-8).")
-@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256),
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker.")
 @pass_app
 @handle_errors
@@ -322,6 +322,64 @@ def index_(app: AppContext, rebuild: bool, engine: str | None, quiet: bool) -> N
         f"{_grouped(report.deleted)} borttagna, {_grouped(report.count)} handlingar i "
         f"indexet ({seconds} s, {_grouped(round(report.docs_per_second))} handlingar/s)."
     )
+
+
+@main.command()
+@click.option("--engine", type=click.Choice(["elasticsearch", "opensearch"]), default=None,
+              help="Engine (default: search.engine in diarium.toml).")
+@click.option("--url", default=None,
+              help="Cluster URL (else env DIARIUM_ES_URL / DIARIUM_OS_URL, else diarium.toml).")
+@click.option("--index", "alias", default=None,
+              help="Alias searched by the site (default: diarium).")
+@click.option("--rollback", is_flag=True,
+              help="Point the alias back at the index the last reindex replaced.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@pass_app
+@handle_errors
+def reindex(app: AppContext, engine: str | None, url: str | None, alias: str | None,
+            rollback: bool, quiet: bool) -> None:
+    """Rebuild the Elasticsearch/OpenSearch index from the store without downtime: a new
+    versioned index is filled, counted against the store, then the alias moves to it.
+    An interrupted run continues where it stopped when run again.
+
+    \b
+    Example:
+        diarium reindex --engine elasticsearch
+        diarium reindex --engine opensearch --rollback
+    """
+    from diarium.reindex import ReindexProgress, open_for_reindex
+    from diarium.reindex import reindex as run_reindex
+    from diarium.reindex import rollback as run_rollback
+
+    show = not quiet and sys.stderr.isatty()
+
+    def progress(p: ReindexProgress) -> None:
+        if show:
+            eta = "" if p.eta_seconds is None else f", klart om {_duration(p.eta_seconds)}"
+            click.echo(f"\rOmindexerar: {_grouped(p.done)} av {_grouped(p.total)} handlingar, "
+                       f"{_grouped(round(p.docs_per_second))} handlingar/s{eta}   ",
+                       nl=False, err=True)
+
+    with app.store() as store:
+        backend = open_for_reindex(app.settings, engine, {"url": url, "index": alias})
+        try:
+            if rollback:
+                target = run_rollback(store, backend)
+                click.echo(f"Aliaset {backend.alias} pekar nu på {target}. Kör `diarium "
+                           f"index --engine {backend.name}` för ändringar sedan dess.")
+                return
+            report = run_reindex(store, app.settings, backend, progress=progress)
+        finally:
+            backend.close()
+    if show:
+        click.echo("", err=True)
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    click.echo(
+        f"Omindexerat{' (återupptaget)' if report.resumed else ''}: {report.alias} pekar nu "
+        f"på {report.index} med {_grouped(report.count)} handlingar (lika många som i "
+        f"registret; {seconds} s, {_grouped(round(report.docs_per_second))} handlingar/s)."
+        + (f" Föregående index {report.previous} finns kvar för --rollback."
+           if report.previous else ""))
 
 
 def _grouped(value: int) -> str:

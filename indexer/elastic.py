@@ -568,6 +568,25 @@ class ElasticBackend:
         self.refresh()
         return found
 
+    def clear(self) -> None:
+        """Point the alias at a new empty index and delete the old one (the start of
+        `diarium index --rebuild`; `diarium reindex` fills a new index before switching,
+        without downtime). A fresh index, not delete-by-query: minimal nodes lack that
+        API, and old segments would keep the removed text on disk."""
+        old = self.alias_targets()
+        name = new_index_name(self.alias)
+        self.create_index(name, {"state": "live", "schema": SCHEMA_VERSION})
+        self.move_alias(name)
+        for index in old:
+            self.delete_index(index)
+
+    def purge(self) -> None:
+        """Make replaced and deleted documents leave the index files (a merge that
+        expunges deletes): withdrawn content must not linger in old segments."""
+        self.refresh()
+        self.conn.request("POST", f"/{self.alias}/_forcemerge",
+                          params={"only_expunge_deletes": "true"})
+
     # -- reading --------------------------------------------------------------------------
 
     def count(self, name: str | None = None) -> int:
