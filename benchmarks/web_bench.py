@@ -196,8 +196,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
                         help="total requests of the concurrent run")
     parser.add_argument("--rounds", type=int, default=5,
                         help="rounds over the query shapes for the bare and one-client runs")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args(argv)
 
     with tempfile.TemporaryDirectory(prefix="diarium-web-bench-") as tmp:

@@ -63,7 +63,7 @@ def server_options(host: str, port: int, workers: int, threads: int) -> dict[str
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,
-          workers: int | None = None, threads: int = 8) -> None:
+          workers: int | None = None, threads: int = 4) -> None:
     """Serve the site until interrupted. Raises ConfigError for bad options."""
     options = server_options(host, port, workers or default_workers(), threads)
     _Server(settings, options).run()

@@ -72,6 +72,10 @@ def _single_case(result: SearchResult) -> PublicRecord | None:
 
 def _facet_view(state: SearchState, result: SearchResult) -> list[dict[str, Any]]:
     """Facets as the template shows them: values with counts, selected ones first-class."""
+    settings = services().settings
+    # Organisations are filtered by slug but shown by name: from diarium.toml, else as
+    # the records on this page name them.
+    org_names = {h.record.organisation: h.record.organisation_name for h in result.hits}
     view = []
     for facet in FACETS:
         counted = list(result.facets.get(facet.name, ()))
@@ -90,7 +94,9 @@ def _facet_view(state: SearchState, result: SearchResult) -> list[dict[str, Any]
             "values": [
                 {
                     "value": value,
-                    "label": _facet_label(facet.kind, value),
+                    "label": (settings.org(value).name or org_names.get(value) or value
+                              if facet.name == "organisation"
+                              else _facet_label(facet.kind, value)),
                     "count": count,
                     "selected": state.selected(facet.name, value),
                     "href": "?" + toggle(value),
