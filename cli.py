@@ -484,5 +484,81 @@ def status(app: AppContext, as_json: bool) -> None:
         click.echo("Inget index byggt ännu (diarium index).")
 
 
+@main.command()
+@click.option("--size", type=click.Choice(["small", "medium", "large"]), default="medium",
+              show_default=True,
+              help="Sample diary: small ~40 cases/250 documents, medium ~300/2,000, "
+                   "large ~3,000/20,000.")
+@click.option("--engine", type=click.Choice(["embedded", "elasticsearch", "opensearch"]),
+              default=None, help="Search engine (default: embedded).")
+@click.option("--no-serve", is_flag=True, help="Stop after indexing; do not start the site.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="Port to listen on.")
+@pass_app
+@handle_errors
+def demo(app: AppContext, size: str, engine: str | None, no_serve: bool, host: str,
+         port: int) -> None:
+    """Build a realistic sample diary (the fictional Exempelby kommun), import, extract and
+    index it, then serve the site. A second run reuses everything and starts at once.
+
+    \b
+    Example:
+        diarium demo                       # medium sample in ./diarium-data, then serve
+        diarium --data /tmp/demo demo --size small --no-serve
+    """
+    from diarium.demo import DemoProgress, prepare
+
+    stage_names = {"generate": "Skapar exempeldiariet", "import": "Importerar",
+                   "extract": "Extraherar text", "index": "Indexerar"}
+    tty = sys.stderr.isatty()
+    finished: set[str] = set()
+
+    def progress(p: DemoProgress) -> None:
+        done = p.total > 0 and p.done >= p.total
+        if done and p.stage in finished:
+            return
+        if done:
+            finished.add(p.stage)
+        if tty or done:
+            line = (f"{stage_names[p.stage]}: {_grouped(p.done)} av {_grouped(p.total)} "
+                    f"{p.unit} ({p.seconds:.1f} s)".replace(".", ","))
+            click.echo(("\r" if tty else "") + line.ljust(72), nl=not tty, err=True)
+
+    click.secho(f"diarium demo: exempeldiarium ({size}) i {app.data_dir}", bold=True)
+    report = prepare(app.data_dir, size=size, engine=engine, progress=progress)
+    if tty:
+        click.echo("", err=True)
+    summary = report.summary
+    timings = ", ".join(f"{k} {v:.1f} s" for k, v in report.seconds.items())
+    click.echo(
+        f"Exempeldiariet: {_grouped(summary.get('cases', 0))} ärenden, "
+        f"{_grouped(summary.get('documents', 0))} handlingar "
+        f"({'nyskapat' if report.generated else 'återanvänt'}); "
+        f"import: {_grouped(report.imported)} nya/ändrade, {_grouped(report.unchanged)} "
+        f"oförändrade; extraktion: {_grouped(report.extracted)} klara, "
+        f"{_grouped(report.failed)} misslyckade; index ({report.engine}): "
+        f"{_grouped(report.indexed)} indexerade, {_grouped(report.index_count)} i indexet."
+    )
+    if report.failures:
+        click.echo("Misslyckade filer (exemplet har några avsiktligt trasiga filer):")
+        for name, kind, reason in report.failures[:8]:
+            click.echo(f"  {name}: [{kind}] {reason}")
+    click.echo(f"Tid: {report.total_seconds:.1f} s ({timings})".replace(".", ","))
+    show = summary.get("showcase", {})
+    if show:
+        click.echo("Prova: sök på bygglov, på ärendet "
+                   f"\"{show.get('case', {}).get('typed', '')}\" "
+                   "eller filtrera på handlingstyp och nämnd.")
+    if no_serve:
+        click.echo(f"Klart. Starta webbplatsen med: diarium --data {app.data_dir} serve")
+        return
+    from diarium.web.server import serve as run_server
+
+    click.secho(f"Webbplatsen: http://{host}:{port}/ (Ctrl-C avslutar)", bold=True)
+    # app.settings is read only now, after the demo wrote the sample's diarium.toml.
+    run_server(app.settings, host=host, port=port, workers=2, threads=8)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
