@@ -38,6 +38,7 @@ import os
 import re
 import shutil
 import time
+import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -85,6 +86,8 @@ SEKRETESS_UNSPECIFIED = "OSL"
 _SLUG = re.compile(r"[a-z0-9][a-z0-9_-]*")
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
+# Long free-text columns (descriptions) exceed the csv module's 128 KiB default.
+_FIELD_LIMIT = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,7 @@ def _open_csv(path: Path) -> _Source:
             "save the manifest as UTF-8, e.g. iconv -f WINDOWS-1252 -t UTF-8"
         )
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     reader = csv.reader(handle, delimiter=delimiter)
     header = tuple(name.strip().lstrip("\ufeff").lower() for name in next(reader))
     _check_header(path, header)
@@ -215,7 +219,18 @@ def _open_csv(path: Path) -> _Source:
 
     def rows() -> Iterator[tuple[int, dict[str, str], tuple[str, ...]]]:
         line = reader.line_num + 1
-        for record in reader:
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                # The parser cannot find the next row reliably; batches before it are kept
+                # and a rerun after the fix skips them as unchanged.
+                raise ManifestError(
+                    f"{path}: line {line}: unreadable CSV ({exc}); the rows before it were "
+                    "imported, fix the line and import again"
+                ) from exc
             start, line = line, reader.line_num + 1
             if not record or all(not v.strip() for v in record):
                 continue
@@ -329,7 +344,11 @@ class _Validator:
                 line,
                 f"{key} is not UTF-8 ({_encoding_hint(value)}); save the manifest as UTF-8",
             )
-        clean = {k: v.strip() for k, v in values.items()}
+        # NFC: exports from some systems write å as a + ring; search and display want one.
+        clean = {
+            k: v.strip() if v.isascii() else unicodedata.normalize("NFC", v.strip())
+            for k, v in values.items()
+        }
         for column in REQUIRED_COLUMNS:
             if not clean.get(column):
                 raise InvalidRow(line, f"missing {column}")
@@ -694,8 +713,8 @@ def import_manifest(
     reject_out: IO[str] | None = None
     reject_writer: Any = None
     tmp_rejects = rejects.with_name(f".{rejects.name}.{os.getpid()}.tmp")
+    batch: list[_Row] = []
     try:
-        batch: list[_Row] = []
         for line, values, original in source.rows:
             report.rows_read += 1
             # JSON Lines rows each carry their own keys; a CSV has one header for all.
@@ -724,16 +743,22 @@ def import_manifest(
                 if progress is not None:
                     progress(ImportProgress(report.rows_read, report.rejected,
                                             time.perf_counter() - started))
+    except ManifestError:
+        # The rest of the manifest cannot be read: keep the good rows read so far, so the
+        # message "the rows before it were imported" is true.
         if batch:
             writer.write(batch)
+            batch = []
+        raise
     finally:
         source.handle.close()
         if reject_out is not None:
             reject_out.close()
-    if reject_out is not None:
-        os.replace(tmp_rejects, rejects)
-        report.rejects_path = rejects
-    elif rejects.exists():
+            os.replace(tmp_rejects, rejects)
+            report.rejects_path = rejects
+    if batch:
+        writer.write(batch)
+    if reject_out is None and rejects.exists():
         rejects.unlink()  # from an earlier run of this manifest; no longer true
     report.files_stored = files.stored
     report.seconds = time.perf_counter() - started

@@ -9,8 +9,11 @@ import json
 from pathlib import Path
 
 import manifests
+import pytest
 
+from diarium import importer
 from diarium.config import load_settings
+from diarium.errors import ManifestError
 from diarium.importer import COLUMNS, import_manifest
 from diarium.store import Store
 
@@ -142,3 +145,27 @@ def test_jsonl_bad_lines_are_rejected_with_line_numbers(tmp_path: Path) -> None:
     assert "not valid JSON" in reasons[2]
     assert "not a JSON object" in reasons[3]
     assert "rubrik: nested values are not allowed" in reasons[4]
+
+
+def test_nfd_text_is_stored_nfc(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "data")
+    rows = manifests.rows(2)
+    rows[0]["rubrik"] = "Ansökan om förhandsbesked".replace("ö", "o\u0308")
+    manifest = manifests.write_csv(tmp_path / "m.csv", rows)
+    with Store(settings.store_path) as store:
+        import_manifest(store, settings, manifest)
+        titles = [r[0] for r in store.conn.execute("SELECT rubrik FROM documents ORDER BY id")]
+    assert titles[0] == "Ansökan om förhandsbesked"
+
+
+def test_unparseable_csv_stops_with_its_line(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "data")
+    manifest = manifests.write_csv(tmp_path / "m.csv", manifests.rows(3))
+    limit = importer._FIELD_LIMIT  # a field over it is more than any register text
+    with manifest.open("a", encoding="utf-8") as fh:
+        fh.write('ks,KS 2023/9,"' + "x" * (limit + 10) + '",,,,,,1,2023-01-01,I,,,,,ja,,\n')
+    with Store(settings.store_path) as store:
+        with pytest.raises(ManifestError, match="line 5: unreadable CSV"):
+            import_manifest(store, settings, manifest)
+        # the rows before it are imported; a rerun without the bad line finishes the job
+        assert store.conn.execute("SELECT count(*) FROM documents").fetchone()[0] == 3
