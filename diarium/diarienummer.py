@@ -256,6 +256,7 @@ _IN_TEXT = re.compile(
     r"(?:/[A-Za-zÅÄÖåäö]{1,3})?"
     r"(?![\w/-])"
 )
+_RIKSMOTE = re.compile(r"\d{4}/\d{2}(?!\d)")
 _NOT_CASE_PREFIXES = frozenset(
     {"SFS", "SOU", "DS", "PROP", "AFS", "BFS", "NFS", "FFS", "SKOLFS", "KAP", "NJA", "RÅ",
      "HFD", "MÖD", "AD", "EU", "EG", "ISO", "SS", "EN", "TSFS", "SJVFS", "MSBFS", "HSLF"}
@@ -268,7 +269,8 @@ def find_in_text(text: str) -> list[Diarienummer]:
     Returns them in order of appearance, each key once (a bare number after the same
     number with a prefix is left out). A bare number pair counts only
     with a "/" (2011/123) or a "Dnr" lead-in; year spans such as 2020-2023, dates, law
-    references (SFS 2023:123) and personnummer are left out.
+    references (SFS 2023:123), parliamentary years (prop. 2016/17:180) and personnummer
+    are left out.
     """
     found: list[Diarienummer] = []
     seen: set[str] = set()
@@ -280,6 +282,13 @@ def find_in_text(text: str) -> list[Diarienummer]:
             continue
         if not prefix and not lead and "/" not in num:
             continue
+        if (
+            not prefix
+            and not lead
+            and _RIKSMOTE.match(num)
+            and int(num[5:7]) == (int(num[:4]) + 1) % 100
+        ):
+            continue  # a parliamentary year: prop. 2016/17:180, bet. 2022/23:KU1
         candidate = m.group(0)
         dnr = try_parse(candidate)
         # A bare number already seen with its series prefix adds nothing.

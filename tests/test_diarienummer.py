@@ -191,5 +191,10 @@ def test_find_in_text() -> None:
     assert found[0].written == "Dnr KS 2023/123"
 
 
+def test_find_in_text_skips_parliamentary_years() -> None:
+    text = "Enligt prop. 2016/17:180 och bet. 2022/23:KU1 gäller, se dnr 2016/17 och 2019/2020."
+    assert [d.key for d in find_in_text(text)] == ["|2016|17", "|2019|2020"]
+
+
 def test_find_in_text_without_numbers() -> None:
     assert find_in_text("Inga ärenden här, bara år 2023 och sidan 12.") == []
