@@ -51,14 +51,14 @@ KINDS: dict[str, str] = {
     "phrase": '"beslut om bygglov"',
     "boolean": "(upphandling OR avtal) -skolskjuts tillsyn",
     "prefix": "föresk*",
-    "diarienummer": "KS 2020/3",
+    "diarienummer": "",     # filled with a case number of the generated corpus
 }
 
 
-def shapes() -> list[tuple[str, SearchRequest]]:
+def shapes(dnr: str) -> list[tuple[str, SearchRequest]]:
     """The 20 query shapes: each kind plain, filtered, filtered+dated+sorted, deep."""
     out: list[tuple[str, SearchRequest]] = []
-    for kind, text in KINDS.items():
+    for kind, text in {**KINDS, "diarienummer": dnr}.items():
         out.append((f"{kind}", SearchRequest(text)))
         out.append((f"{kind} +filters", SearchRequest(text, filters=FILTERS)))
         out.append((f"{kind} +filters+dates+newest", SearchRequest(
@@ -148,23 +148,33 @@ def main(argv: list[str] | None = None) -> int:
     print(f"generated in {time.perf_counter() - start:.1f}s ({text_mb:.0f} MB of text); "
           f"max RSS {max_rss_mb():.0f} MB")
 
+    # A case number typed differently from how the register writes it.
+    middle = records[len(records) // 2]
+    prefix, year, serial = middle.dnr_key.split("|")
+    dnr = f"{prefix.lower()} {year}-{int(serial):04d}".strip()
+
     print("\n== indexing (docs/s; ratio = raw tantivy time / diarium time)")
-    probe = EmbeddedBackend(work / "probe", swedish=True)
-    raw_s = time_raw_index(records, work / "raw", probe)
-    shutil.rmtree(work / "raw", ignore_errors=True)
-    gc.collect()
+    base_rss = max_rss_mb()
     plain_s, _ = time_index(records, work / "plain", swedish=False)
     shutil.rmtree(work / "plain", ignore_errors=True)
     gc.collect()
     full_s, written = time_index(records, work / "embedded", swedish=True)
     assert written == args.docs
+    index_rss = max_rss_mb()
+    gc.collect()
+    probe = EmbeddedBackend(work / "probe", swedish=True)
+    raw_s = time_raw_index(records, work / "raw", probe)
+    shutil.rmtree(work / "raw", ignore_errors=True)
+    gc.collect()
     extras = "on" if probe.swedish.active else "absent"
     print(f"{'raw tantivy add_document (prebuilt docs)':44} {args.docs / raw_s:9,.0f} docs/s")
     print(f"{'diarium index(), no swedish extras':44} {args.docs / plain_s:9,.0f} docs/s"
           f"   ratio {raw_s / plain_s:.2f}")
     print(f"{'diarium index(), swedish extras ' + extras:44} {args.docs / full_s:9,.0f} docs/s"
           f"   ratio {raw_s / full_s:.2f}")
-    print(f"index size {dir_mb(work / 'embedded'):.0f} MB; max RSS {max_rss_mb():.0f} MB")
+    print(f"index size {dir_mb(work / 'embedded'):.0f} MB; max RSS {base_rss:.0f} MB with the "
+          f"records in memory, {index_rss:.0f} MB after diarium's indexing, "
+          f"{max_rss_mb():.0f} MB after the raw run (its prebuilt documents)")
     del records
     gc.collect()
 
@@ -176,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'shape':38} {'hits':>7} {'raw p50':>8} {'raw p95':>8} {'+aggs p50':>9} "
           f"{'p50':>7} {'p95':>7} {'ratio':>6}")
     ratios = []
-    for label, request in shapes():
+    print(f"(diarienummer query: {dnr!r}, the register writes {middle.diarienummer!r})")
+    for label, request in shapes(dnr):
         # The raw query: the same tantivy query diarium runs (query AND filters).
         compiled = backend.compile(request.query)
         filters = backend._filters(request)

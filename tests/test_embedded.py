@@ -244,3 +244,15 @@ def test_abbreviations_find_what_they_stand_for_and_back(tmp_path: Path) -> None
                             swedish=False)
     plain.index([make_record("long", text="Kommunstyrelsen beslutade.")])
     assert plain.search(SearchRequest("KS")).total == 0
+
+
+@pytest.mark.parametrize(("text", "pages"), [
+    ("a\fb", ("a", "b")), ("whole other", ("a", "b")), ("", ()), ("ab", ("a", "b")),
+    ("only text", ()), ("å\n\nä", ("å", "ä")),
+])
+def test_stored_record_round_trip_of_text_and_pages(tmp_path: Path, text: str,
+                                                    pages: tuple[str, ...]) -> None:
+    engine = small(tmp_path)
+    record = make_record("r", text=text, pages=pages)
+    engine.index([record])
+    assert engine.get("r") == record
