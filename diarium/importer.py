@@ -570,7 +570,7 @@ class _Writer:
                 else:
                     self.report.unchanged += 1
                     continue
-                self._attach_file(doc_id, row)
+                self._attach_file(doc_id, row, new=found is None)
                 self.store.record_change(doc_id)
 
     def _existing(self, case_ids: list[int]) -> dict[tuple[int, int], tuple[int, str]]:
@@ -639,9 +639,11 @@ class _Writer:
         self.cases[key] = case_id
         return case_id
 
-    def _attach_file(self, doc_id: int, row: _Row) -> None:
+    def _attach_file(self, doc_id: int, row: _Row, new: bool) -> None:
         conn = self.store.conn
         if row.file is None:
+            if new:
+                return  # a new document has no files to detach
             conn.execute(
                 "DELETE FROM document_files WHERE document_id = ? AND role = 'original'",
                 (doc_id,),

@@ -236,3 +236,18 @@ def test_organisation_name_follows_diarium_toml(tmp_path: Path) -> None:
         names = dict(store.conn.execute("SELECT slug, name FROM organisations").fetchall())
     assert report.changes == 0
     assert names == {"ks": "Exempelkommunen, kommunstyrelsen", "sbn": "sbn"}
+
+
+def test_emptied_fil_detaches_the_file(tmp_path: Path, settings: Settings) -> None:
+    files = manifests.make_files(tmp_path / "files", 1)
+    rows = manifests.rows(2, files, file_every=2)
+    manifest = manifests.write_csv(tmp_path / "m.csv", rows)
+    with Store(settings.store_path) as store:
+        import_manifest(store, settings, manifest, tmp_path / "files")
+        assert count(store, "document_files") == 1
+        rows[0]["fil"] = ""
+        manifests.write_csv(manifest, rows)
+        report = import_manifest(store, settings, manifest, tmp_path / "files")
+        assert (report.updated, report.unchanged) == (1, 1)
+        assert count(store, "document_files") == 0
+        assert count(store, "files") == 1  # the content stays stored; nothing links to it

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import manifests
+import pytest
 from test_import import dump
 
 from diarium.config import load_settings
@@ -33,6 +34,7 @@ print("done", flush=True)
 """
 
 
+@pytest.mark.slow
 def test_sigkill_midway_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
     files_dir = tmp_path / "files"
     files = manifests.make_files(files_dir, 200)
