@@ -202,6 +202,54 @@ def evaluate_embedded(records: list[PublicRecord], qrels: dict[str, set[str]],
     return outcomes, per_doc_ms
 
 
+def evaluate_elastic(engine: str, url: str, records: list[PublicRecord],
+                     qrels: dict[str, set[str]],
+                     repeats: int) -> dict[str, dict[str, Outcome]]:
+    """The same evaluation on Elasticsearch/OpenSearch, with the same feature switches
+    (the backend shares the embedded engine's diarium.swedish hook: the derived fields
+    are computed in Python, the nodes need no word list). Each configuration gets its
+    own index, deleted afterwards."""
+    import uuid
+
+    from diarium.indexer import es_query
+    from diarium.indexer.elastic import DocumentBuilder, ElasticBackend, load_config
+
+    outcomes: dict[str, dict[str, Outcome]] = {}
+    searches: dict[str, Search] = {}
+    made: list[ElasticBackend] = []
+    try:
+        backends: dict[tuple[bool, bool, bool], ElasticBackend] = {}
+        for config in CONFIGS:
+            key = (config.compounds, config.lemmas, config.identifiers)
+            if key not in backends:
+                backend = ElasticBackend(load_config(None, engine, {
+                    "url": url, "index": f"quality-{uuid.uuid4().hex[:10]}"}))
+                made.append(backend)
+                extras = FeatureExtras(config)
+                backend.builder = DocumentBuilder(extras)
+                backend.compiler = es_query.Compiler(extras)
+                backend.setup()
+                backend.index(records)
+                backends[key] = backend
+                searches[config.name] = _backend_search(backend)
+            outcomes[config.name] = judge(_backend_search(backends[key]), qrels)
+        time_pages({name: searches[name] for name in ("stem", "all")}, outcomes, repeats)
+    finally:
+        for backend in made:
+            for name in backend.versioned_indices():
+                backend.delete_index(name)
+            backend.close()
+    return outcomes
+
+
+def _backend_search(backend: Any) -> Search:
+    def search(text: str, per_page: int, facets: bool) -> tuple[list[str], bool, int]:
+        result = backend.search(SearchRequest(query=text, per_page=per_page,
+                                              with_facets=facets))
+        return [hit.record.doc_id for hit in result.hits], result.partial, result.total
+    return search
+
+
 def derived_field_costs(records: Sequence[PublicRecord]) -> dict[str, tuple[float, float]]:
     """ms per record of each diarium.swedish function on `records`: (cold, warm) caches."""
     from diarium.swedish import compounds, lemmas
@@ -317,9 +365,16 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         print(f"  {name:<20}{ms:>8.3f}  ({ms / per_doc_ms['stem']:.2f}x stem)")
     print_misses(outcomes, "all")
     worst = print_latency(outcomes, "stem", "all")
-    es_url = os.environ.get("DIARIUM_TEST_ES_URL")
-    if not es_url:
-        print("\nElasticsearch/OpenSearch: not run (DIARIUM_TEST_ES_URL is not set)")
+    for engine, variable in (("elasticsearch", "DIARIUM_TEST_ES_URL"),
+                             ("opensearch", "DIARIUM_TEST_OS_URL")):
+        url = os.environ.get(variable)
+        if not url:
+            print(f"\n{engine}: not run ({variable} is not set)")
+            continue
+        found = evaluate_elastic(engine, url, records, qrels, args.repeats)
+        print_table(f"{engine} ({url})", found, CONFIGS)
+        print_misses(found, "all")
+        print_latency(found, "stem", "all")
     return {"outcomes": outcomes, "per_doc_ms": per_doc_ms, "worst_latency_ratio": worst,
             "derived_ms": costs,
             "scores": {c.name: {k: scores(outcomes[c.name], k, c.fallback) for k in KINDS}

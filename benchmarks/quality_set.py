@@ -46,6 +46,14 @@ PLANTED: tuple[tuple[str, str, str, str], ...] = (
      "Gatubelysningen på Storgatan är trasig sedan flera veckor.", "2024-02-02"),
     ("q-bost", "Bidrag",
      "Bostadsanpassningsbidraget beviljas för ramp vid entrén.", "2023-05-05"),
+    ("q-avfall", "Renhållning", "Avfallshanteringen i kommunen ses över inför nästa år.",
+     "2024-04-04"),
+    ("q-trafik", "Busslinjer", "Kollektivtrafiken utökas med en linje till Västerby.",
+     "2023-12-12"),
+    ("q-lakemedel", "Äldreboende", "Läkemedelsförsörjningen vid äldreboendet ses över.",
+     "2024-02-20"),
+    ("q-mark", "Exploatering", "Markanvisningen för kvarteret Eken godkändes.",
+     "2022-11-30"),
     # inflected forms the stemmer does not join
     ("q-skola", "Skolskjuts", "Eleven går i en skola i Västerby och ansöker om skolskjuts.",
      "2023-09-01"),
@@ -59,6 +67,7 @@ PLANTED: tuple[tuple[str, str, str, str], ...] = (
      "2021-11-11"),
     ("q-bocker", "Biblioteket", "Biblioteket köper in en bok om lokalhistoria.",
      "2024-08-08"),
+    ("q-upph", "Upphandling", "Upphandlingen av skolmåltider avbröts.", "2024-03-03"),
     # unaccented typing
     ("q-arsred", "Årsredovisning 2023",
      "Årsredovisningen för kommunkoncernen fastställdes av fullmäktige.", "2024-04-22"),
@@ -68,6 +77,8 @@ PLANTED: tuple[tuple[str, str, str, str], ...] = (
      "2022-09-19"),
     ("q-far", "Fullmakt", "Sökandens far har lämnat fullmakt.", "2020-05-05"),
     ("q-far2", "Svar", "Sökanden får svar inom två veckor.", "2020-05-06"),
+    ("q-forsk", "Förskola", "Förskolan Solrosen får en ny avdelning.", "2023-01-20"),
+    ("q-overkl2", "Besked", "Beslutet kan överklagas hos förvaltningsrätten.", "2024-07-01"),
     ("q-sjo", "Strandskydd", "Bryggan vid sjön kräver dispens från strandskyddet.",
      "2023-06-01"),
     # identifiers
