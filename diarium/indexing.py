@@ -185,12 +185,17 @@ def _purge(store: Store, settings: Settings, backend: SearchBackend,
     """Make withdrawn content physically leave the index. An engine keeps a replaced or
     deleted document in its old segment (terms, stored fields) until a merge, where
     reading the index files directly would still find it. The backend's own purge() is
-    used when it has one (e.g. a merge that expunges deletes); otherwise the index is
-    rebuilt, which drops every old segment. Returns True."""
+    used when it has one (e.g. a merge that expunges deletes); else, when the backend can
+    clear() itself (the embedded engine: that drops every old segment), the index is
+    rebuilt. Returns whether a purge happened: an engine with neither (deleting and
+    re-adding would leave old segments there too) keeps the old versions until its next
+    merge."""
     purge = getattr(backend, "purge", None)
     if callable(purge):
         purge()
         return True
+    if not callable(getattr(backend, "clear", None)):
+        return False
     _clear(store, backend)
     counter.total += int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
     _write(backend, public_records(store, settings), counter)

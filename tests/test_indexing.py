@@ -277,3 +277,27 @@ def test_cli_index(data_dir: Path, settings: Settings) -> None:
 def test_cli_index_rejects_an_unknown_engine(data_dir: Path) -> None:
     result = CliRunner().invoke(main, ["--data", str(data_dir), "index", "--engine", "solr"])
     assert result.exit_code == 2 and "solr" in result.output
+
+
+@pytest.mark.engines
+@pytest.mark.parametrize("engine", ["elasticsearch", "opensearch"])
+def test_incremental_indexing_on_elasticsearch_and_opensearch(
+        store: Store, settings: Settings, make_elastic, engine: str) -> None:  # type: ignore[no-untyped-def]
+    backend = make_elastic(engine)
+    first, second, _ = _three(store)
+    report = index(store, settings, backend)
+    name = f"{engine}:{backend.alias}"
+    assert (report.state_name, report.rebuild, report.count) == (name, True, 3)
+    assert last_seq(store, name) == report.last_seq
+    assert last_seq(store, "embedded") is None       # each index keeps its own place
+    with store.transaction() as conn:
+        conn.execute("UPDATE documents SET sekretess = 'OSL' WHERE id = ?", (first,))
+        store.record_change(first)
+        conn.execute("DELETE FROM documents WHERE id = ?", (second,))
+        store.record_change(second, "delete")
+    report = index(store, settings, backend)
+    assert (report.rebuild, report.indexed, report.deleted, report.count) == (False, 1, 1, 2)
+    assert backend.search(SearchRequest(query="Tallvägen", with_facets=False)).total == 0
+    assert backend.get(str(second)) is None
+    record = backend.get(str(first))
+    assert record is not None and record.rubrik == "Sekretess enligt OSL"
