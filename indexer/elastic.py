@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -40,6 +40,7 @@ from diarium.indexer.base import (
     SearchResult,
     Snippet,
 )
+from diarium.indexer.embedded import SwedishExtras
 from diarium.indexer.es_settings import (
     PROFILES,
     SCHEMA_VERSION,
@@ -47,7 +48,7 @@ from diarium.indexer.es_settings import (
     resolve_profile,
 )
 
-from diarium.config import Settings
+from diarium.config import DEFAULT_SYNONYMS, Settings
 from diarium.errors import ConfigError, EngineUnavailable, QueryError
 from diarium.public import PublicRecord
 
@@ -300,15 +301,13 @@ def _error_reason(exc: Exception) -> str:
 # --- documents -----------------------------------------------------------------------------
 
 
-def _derived() -> tuple[Callable[[str], str] | None, Callable[[str], str] | None,
-                        Callable[[str], str]]:
-    """compound_parts, lemmatize and fold from diarium.swedish (fold falls back to a
-    local table when the module is absent)."""
+def _fold_fn() -> Callable[[str], str]:
+    """fold() from diarium.swedish (a local table when the module is absent)."""
     try:
-        from diarium import swedish
+        from diarium.swedish import fold
     except ImportError:  # pragma: no cover - the module is part of the package
-        return None, None, es_query._fold
-    return swedish.compound_parts, swedish.lemmatize, swedish.fold
+        return es_query._fold
+    return fold
 
 
 def facet_value(record: PublicRecord, name: str) -> str:
@@ -322,8 +321,9 @@ def facet_value(record: PublicRecord, name: str) -> str:
 class DocumentBuilder:
     """Turns a PublicRecord into the engine's JSON document (module doc of es_settings)."""
 
-    def __init__(self) -> None:
-        self.parts_fn, self.lemma_fn, self.fold_fn = _derived()
+    def __init__(self, swedish: SwedishExtras | None = None) -> None:
+        self.swedish = swedish if swedish is not None else SwedishExtras()
+        self.fold_fn = _fold_fn()
 
     def source(self, record: PublicRecord) -> dict[str, Any]:
         """The _source of one record: every PublicRecord field plus derived fields."""
@@ -337,8 +337,10 @@ class DocumentBuilder:
         doc["paged"] = bool(record.pages)
         doc["body"] = record.text
         free = _free_text(record)
-        doc["parts"] = self.parts_fn(free) if self.parts_fn is not None and free else ""
-        doc["lemma"] = self.lemma_fn(free) if self.lemma_fn is not None and free else ""
+        extras = self.swedish.document_fields(free)
+        doc["parts"] = extras.get("parts", "")
+        doc["lemma"] = extras.get("lemma", "")
+        doc["ident"] = [str(i) for i in extras.get("identifiers") or ()]
         # The folded text first (its positions are those of the original text, for
         # highlights), then the folded lemmas, so `foreskrift` finds `föreskrifterna`
         # without a stemmer that would need å/ä/ö.
@@ -378,14 +380,17 @@ def new_index_name(alias: str, now: datetime | None = None) -> str:
 class ElasticBackend:
     """SearchBackend on Elasticsearch or OpenSearch, through the alias `config.index`."""
 
-    def __init__(self, config: ElasticConfig, connection: Connection | None = None) -> None:
+    def __init__(self, config: ElasticConfig, connection: Connection | None = None,
+                 synonyms: Sequence[Mapping[str, str]] = ()) -> None:
+        """`synonyms`: abbreviation tables (OrgSettings.synonyms), as for the embedded
+        backend; none given means the defaults of diarium.config."""
         self.config = config
         self.name = config.engine
         self.alias = config.index
         self.conn = connection or Connection(config)
-        self.builder = DocumentBuilder()
-        self.compiler = es_query.Compiler(self.builder.lemma_fn,
-                                          use_parts=self.builder.parts_fn is not None)
+        swedish = SwedishExtras(True, synonyms)
+        self.builder = DocumentBuilder(swedish)
+        self.compiler = es_query.Compiler(swedish)
         self._profile: str | None = None
         # Pages ending beyond this go through search_after (the index's from+size limit).
         self.window = WINDOW
@@ -624,7 +629,7 @@ class ElasticBackend:
         from diarium import query as q
 
         node = q.parse(request.query)
-        main = self.compiler.compile(node)
+        main = self.compiler.top(node, request.query)
         filters = self._filters(request)
         result = self._run(main, filters, request)
         partial = False
@@ -885,7 +890,10 @@ def open_elastic(settings: Settings | None, engine: str,
 
     Raises ConfigError, EngineUnavailable.
     """
-    backend = ElasticBackend(load_config(settings, engine, overrides))
+    tables: list[Mapping[str, str]] = []
+    if settings is not None:
+        tables = [DEFAULT_SYNONYMS] + [o.synonyms for o in settings.organisations.values()]
+    backend = ElasticBackend(load_config(settings, engine, overrides), synonyms=tables)
     try:
         backend.setup()
     except BaseException:

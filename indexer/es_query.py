@@ -13,7 +13,7 @@ with the same functions as the index side.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from diarium.indexer.es_settings import (
@@ -23,6 +23,7 @@ from diarium.indexer.es_settings import (
     FOLDED_BOOST,
     LEMMA_BOOST,
     PARTS_BOOST,
+    SYNONYM_BOOST,
     TEXT_FIELDS,
 )
 
@@ -56,6 +57,18 @@ def _dis_max(queries: Sequence[Dsl], tie_breaker: float = 0.1) -> Dsl:
     return {"dis_max": {"queries": list(queries), "tie_breaker": tie_breaker}}
 
 
+def _terms(field: str, values: Sequence[str]) -> Dsl:
+    """Any of a few terms of one field, each scored (as the embedded engine's term
+    queries OR'ed; a `terms` query would give every match the same score)."""
+    if len(values) == 1:
+        return {"term": {field: values[0]}}
+    return {"bool": {"should": [{"term": {field: v}} for v in values]}}
+
+
+def _boost(query: Dsl, boost: float) -> Dsl:
+    return {"bool": {"must": [query], "boost": boost}}
+
+
 def _must(queries: Sequence[Dsl]) -> Dsl:
     if len(queries) == 1:
         return queries[0]
@@ -66,10 +79,21 @@ class Compiler:
     """AST → query DSL. `lemma_fn` / `parts` enable the Python-derived fields, as in the
     embedded backend."""
 
-    def __init__(self, lemma_fn: Callable[[str], str] | None = None,
-                 use_parts: bool = False) -> None:
-        self.lemma_fn = lemma_fn
-        self.use_parts = use_parts
+    def __init__(self, swedish: Any = None) -> None:
+        # The embedded backend's hook on diarium.swedish (lemma, synonyms, identifiers),
+        # so both engines expand a query word the same way.
+        self.swedish = swedish
+
+    def top(self, node: q.Node, text: str) -> Dsl:
+        """The whole query: `node` compiled, or a record holding the identifier the
+        whole text stands for (`afs 2023 1` finds `AFS 2023:1`)."""
+        main = self.compile(node)
+        idents = self.swedish.query_identifiers(text) if self.swedish is not None else []
+        if not idents:
+            return main
+        return {"bool": {"should": [main, _boost(_terms("ident", list(idents)),
+                                                 DNR_BOOST / 2)],
+                         "minimum_should_match": 1}}
 
     def compile(self, node: q.Node) -> Dsl:
         """The DSL query of an AST node. Never raises for a well-formed AST."""
@@ -124,43 +148,56 @@ class Compiler:
         return {"bool": body}
 
     def word(self, text: str) -> Dsl:
-        """A typed word in every free-text field: exact > stem > lemma > part > folded."""
+        """A typed word in every free-text field: exact > stem > lemma > part > folded;
+        an abbreviation also finds what it stands for (KS: kommunstyrelsen), and back."""
+        expansions = self.swedish.synonyms(text) if self.swedish is not None else ()
+        if not expansions:
+            return self.one_word(text)
+        ways = [self.one_word(text)] + [
+            _boost(self.one_word(other) if len(other.split()) == 1
+                   else self.phrase(tuple(other.split())), SYNONYM_BOOST)
+            for other in expansions
+        ]
+        return {"bool": {"should": ways, "minimum_should_match": 1}}
+
+    def one_word(self, text: str) -> Dsl:
         tokens = _TOKEN.findall(text)
         if len(tokens) != 1:
+            # `2023:1`, `e-post`: the analyzer splits it, so its pieces form a phrase.
             return self.phrase(tuple(tokens)) if tokens else MATCH_NONE
+        exact = tokens[0].lower()
         ways: list[Dsl] = []
         for name in TEXT_FIELDS:
             boost = FIELD_BOOSTS[name]
-            ways.append({"match": {f"{name}.exact": {"query": text,
-                                                     "boost": boost * EXACT_BOOST}}})
+            ways.append({"term": {f"{name}.exact": {"value": exact,
+                                                    "boost": boost * EXACT_BOOST}}})
             # A stopword analyses to nothing: zero_terms_query none keeps it matching none.
             ways.append({"match": {name: {"query": text, "boost": boost,
                                           "zero_terms_query": "none"}}})
-        if self.lemma_fn is not None:
-            for lemma in self.lemma_fn(text).lower().split()[:1]:
+        if self.swedish is not None and self.swedish.active:
+            lemma = self.swedish.lemma(text)
+            if lemma:
                 ways.append({"term": {"lemma": {"value": lemma, "boost": LEMMA_BOOST}}})
-        if self.use_parts:
-            ways.append({"term": {"parts": {"value": text.lower(), "boost": PARTS_BOOST}}})
+            # Compound parts are stored in base form: the word as typed and its lemma.
+            ways.append(_boost(_terms("parts", sorted({exact, lemma or exact})),
+                               PARTS_BOOST))
         if not _UNFOLDED.search(text):
             ways.append({"match": {"folded": {"query": _fold(text), "boost": FOLDED_BOOST}}})
         return _dis_max(ways)
 
     def prefix(self, text: str) -> Dsl:
         """Words starting with `text`, on the exact sub-fields (and folded when typed
-        without å/ä/ö)."""
+        without å/ä/ö). One word scores constantly per field, as the embedded engine's
+        prefix query does; several (`e-pos*`) form a phrase whose last word is a prefix."""
         tokens = _TOKEN.findall(text.lower())
         if not tokens:
             return MATCH_NONE
-        phrase = " ".join(tokens)
         ways: list[Dsl] = [
-            {"match_phrase_prefix": {f"{name}.exact": {"query": phrase,
-                                                       "boost": FIELD_BOOSTS[name],
-                                                       "max_expansions": 50}}}
-            for name in TEXT_FIELDS
+            _prefix(f"{name}.exact", tokens, FIELD_BOOSTS[name]) for name in TEXT_FIELDS
         ]
         if not _UNFOLDED.search(text):
-            ways.append({"match_phrase_prefix": {"folded": {
-                "query": _fold(phrase), "boost": FOLDED_BOOST, "max_expansions": 50}}})
+            ways.append(_prefix("folded", _TOKEN.findall(_fold(" ".join(tokens))),
+                                FOLDED_BOOST))
         return _dis_max(ways)
 
     def phrase(self, words: Sequence[str]) -> Dsl:
@@ -184,6 +221,13 @@ class Compiler:
                 {"match_phrase": {name: {"query": value, "boost": 1.0}}},
             ])
         return MATCH_NONE
+
+
+def _prefix(field: str, tokens: Sequence[str], boost: float) -> Dsl:
+    if len(tokens) == 1:
+        return {"constant_score": {"filter": {"prefix": {field: tokens[0]}}, "boost": boost}}
+    return {"match_phrase_prefix": {field: {"query": " ".join(tokens), "boost": boost,
+                                            "max_expansions": 50}}}
 
 
 def date_range(start: str | None, end: str | None) -> Dsl:

@@ -9,8 +9,9 @@ embedded backend (indexer/embedded.py) so that both answer the same query the sa
 - `folded`: all free text folded in Python (å, ä → a, ö → o) and indexed lowercase; only
   query words typed without å/ä/ö search it, at a low boost. Folding is done in Python
   because `asciifolding` lives in analysis-common, which minimal nodes lack;
-- `parts`, `lemma`: compound parts and lemmas from diarium.swedish (computed in Python,
-  so no word list must be installed on the nodes);
+- `parts`, `lemma`, `ident`: compound parts, lemmas and normalized identifiers
+  ("afs 2023 1") from diarium.swedish (computed in Python, so no word list must be
+  installed on the nodes);
 - facet fields as `keyword` (values as shown), `kw` ("name=value" lowercased) for
   case-insensitive filters, `dnr_key` and `dnr_year_serial` keywords, `datum` a date;
 - every PublicRecord field is in `_source` (pages as the values of `text`, the text
@@ -42,6 +43,7 @@ FOLDED_BOOST = 0.3
 PARTS_BOOST = 0.4
 LEMMA_BOOST = 0.7
 DNR_BOOST = 20.0
+SYNONYM_BOOST = 0.8
 
 _STOP = {"type": "stop", "stopwords": "_swedish_"}
 
@@ -66,9 +68,13 @@ def analysis(profile: str) -> dict[str, Any]:
         raise ConfigError(
             f"unknown analysis profile {profile!r}: use one of {', '.join(PROFILES)}"
         )
+    # The folded field holds text folded in Python; with a stemmer at hand it is stemmed
+    # too (as the embedded engine's folded field), else matched as words.
+    folded = ["lowercase", "sv_stem"] if profile == "snowball" else ["lowercase"]
     return {
         "filter": stem_filters,
         "analyzer": {
+            "sv_folded": {"type": "custom", "tokenizer": "standard", "filter": folded},
             "sv": {"type": "custom", "tokenizer": "standard",
                    "filter": ["lowercase", "sv_stop", "sv_stem"]},
             "sv_exact": {"type": "custom", "tokenizer": "standard", "filter": ["lowercase"]},
@@ -94,7 +100,8 @@ def mappings() -> dict[str, Any]:
         "body": {"type": "text", "index": False},
         "file_name": {"type": "keyword", "index": False},
         "media_type": {"type": "keyword", "index": False},
-        "folded": {"type": "text", "analyzer": "sv_exact"},
+        "folded": {"type": "text", "analyzer": "sv_folded"},
+        "ident": {"type": "keyword"},
         "parts": {"type": "text", "analyzer": "sv_words"},
         "lemma": {"type": "text", "analyzer": "sv_words"},
         "kw": {"type": "keyword"},
