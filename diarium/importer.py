@@ -331,6 +331,11 @@ class _Validator:
         self.dnrs: dict[tuple[str, str], diarienummer.Diarienummer] = {}
         self.orgs: dict[str, OrgSettings] = {}
         self.found_files: dict[str, Path] = {}
+        # Organisations, dates and directions repeat across rows: check each spelling once.
+        self.org_slugs: dict[str, str] = {}
+        self.good_dates: set[str] = set()
+        self.riktningar: dict[str, str] = {}
+        self.extra_names: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def row(self, line: int, values: dict[str, str], has_publicerad: bool) -> _Row:
         """A validated row. Raises InvalidRow with the first problem found."""
@@ -353,17 +358,9 @@ class _Validator:
             if not clean.get(column):
                 raise InvalidRow(line, f"missing {column}")
 
-        org = clean["organisation"].lower()
-        if not _SLUG.fullmatch(org):
-            raise InvalidRow(
-                line, f"organisation {clean['organisation']!r} is not a slug (a-z, 0-9, - and _)"
-            )
-        known = self.settings.organisations
-        if known and org not in known:
-            raise InvalidRow(
-                line,
-                f"unknown organisation {org!r}: diarium.toml names {', '.join(sorted(known))}",
-            )
+        org = self.org_slugs.get(clean["organisation"])
+        if org is None:
+            org = self._org_slug(line, clean["organisation"])
         dnr = self.dnrs.get((org, clean["diarienummer"]))
         if dnr is None:
             org_settings = self.orgs.get(org)
@@ -379,18 +376,15 @@ class _Validator:
             raise InvalidRow(line, f"lopnummer {lop_text!r} is not a positive whole number")
         lopnummer = int(lop_text)
         datum = clean["datum"]
-        try:
-            if not _ISO_DATE.fullmatch(datum):
-                raise ValueError
-            day = date.fromisoformat(datum)
-        except ValueError:
-            raise InvalidRow(line, f"datum {datum!r} is not a date written YYYY-MM-DD") from None
-        if not 1800 <= day.year <= 2100:
-            raise InvalidRow(line, f"datum {datum!r} is outside 1800-2100")
-        try:
-            riktning = Riktning.parse(clean["riktning"])
-        except ValueError as exc:
-            raise InvalidRow(line, str(exc)) from None
+        if datum not in self.good_dates:
+            self._check_date(line, datum)
+        riktning = self.riktningar.get(clean["riktning"])
+        if riktning is None:
+            try:
+                riktning = Riktning.parse(clean["riktning"]).value
+            except ValueError as exc:
+                raise InvalidRow(line, str(exc)) from None
+            self.riktningar[clean["riktning"]] = riktning
         publicerad = self._publicerad(line, clean.get("publicerad", ""), has_publicerad)
         sekretess = self._sekretess(clean.get("sekretess", ""))
         file = self._file(line, clean.get("fil", ""))
@@ -408,15 +402,16 @@ class _Validator:
         normalized.update(
             organisation=org,
             lopnummer=str(lopnummer),
-            riktning=riktning.value,
+            riktning=riktning,
             publicerad=str(publicerad),
             sekretess=sekretess,
         )
-        extras = {
-            k: v
-            for k, v in clean.items()
-            if k and v and k not in _COLUMN_SET and k[0] != "\0"
-        }
+        names = tuple(values)
+        extra_names = self.extra_names.get(names)
+        if extra_names is None:
+            extra_names = tuple(k for k in names if k and k not in _COLUMN_SET and k[0] != "\0")
+            self.extra_names[names] = extra_names
+        extras = {k: clean[k] for k in extra_names if clean[k]}
         return _Row(
             line=line,
             org=org,
@@ -428,6 +423,30 @@ class _Validator:
             extra=json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else "{}",
             file=file,
         )
+
+    def _org_slug(self, line: int, written: str) -> str:
+        org = written.lower()
+        if not _SLUG.fullmatch(org):
+            raise InvalidRow(line, f"organisation {written!r} is not a slug (a-z, 0-9, - and _)")
+        known = self.settings.organisations
+        if known and org not in known:
+            raise InvalidRow(
+                line,
+                f"unknown organisation {org!r}: diarium.toml names {', '.join(sorted(known))}",
+            )
+        self.org_slugs[written] = org
+        return org
+
+    def _check_date(self, line: int, datum: str) -> None:
+        try:
+            if not _ISO_DATE.fullmatch(datum):
+                raise ValueError
+            day = date.fromisoformat(datum)
+        except ValueError:
+            raise InvalidRow(line, f"datum {datum!r} is not a date written YYYY-MM-DD") from None
+        if not 1800 <= day.year <= 2100:
+            raise InvalidRow(line, f"datum {datum!r} is outside 1800-2100")
+        self.good_dates.add(datum)
 
     @staticmethod
     def _publicerad(line: int, text: str, has_column: bool) -> int:
@@ -538,10 +557,19 @@ class _Writer:
         self.cases: dict[tuple[int, str], int] = {}
 
     def write(self, rows: list[_Row]) -> None:
+        """Upsert one batch in one transaction. New documents go in with executemany; their
+        ids are assigned here (max + 1, ...), which is safe because the transaction holds
+        the write lock and is what SQLite would assign itself."""
         conn = self.store.conn
         with self.store.transaction():
             case_ids = [self._case(row) for row in rows]
             existing = self._existing(case_ids)
+            next_id = int(conn.execute(
+                "SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0])
+            inserts: list[tuple[Any, ...]] = []
+            new_files: list[tuple[str, int]] = []
+            links: list[tuple[int, str, str]] = []
+            changed: list[tuple[int]] = []
             for row, case_id in zip(rows, case_ids, strict=True):
                 found = existing.get((case_id, row.lopnummer))
                 v = row.values
@@ -550,13 +578,12 @@ class _Writer:
                     row.sekretess, row.publicerad, v["fil"], row.extra, row.row_hash,
                 )
                 if found is None:
-                    cur = conn.execute(
-                        "INSERT INTO documents (case_id, lopnummer, datum, riktning, "
-                        "handlingstyp, rubrik, part, sekretess, publicerad, fil, extra, "
-                        "row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (case_id, row.lopnummer, *params),
-                    )
-                    doc_id = int(cur.lastrowid or 0)
+                    doc_id = next_id
+                    next_id += 1
+                    inserts.append((doc_id, case_id, row.lopnummer, *params))
+                    if row.file is not None:
+                        new_files.append((row.sha256, row.size))
+                        links.append((doc_id, row.sha256, row.file.name))
                     self.report.inserted += 1
                 elif found[1] != row.row_hash:
                     doc_id = int(found[0])
@@ -566,12 +593,30 @@ class _Writer:
                         "extra = ?, row_hash = ? WHERE id = ?",
                         (*params, doc_id),
                     )
+                    self._attach_file(doc_id, row)
                     self.report.updated += 1
                 else:
                     self.report.unchanged += 1
                     continue
-                self._attach_file(doc_id, row, new=found is None)
-                self.store.record_change(doc_id)
+                changed.append((doc_id,))
+            # A new content gets its own files row in state pending: extraction picks it up.
+            conn.executemany("INSERT OR IGNORE INTO files (sha256, size) VALUES (?, ?)",
+                             new_files)
+            conn.executemany(
+                "INSERT INTO documents (id, case_id, lopnummer, datum, riktning, "
+                "handlingstyp, rubrik, part, sekretess, publicerad, fil, extra, row_hash) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                inserts,
+            )
+            conn.executemany(
+                "INSERT INTO document_files (document_id, sha256, name, role, position) "
+                "VALUES (?, ?, ?, 'original', 0)",
+                links,
+            )
+            # The same statement as Store.record_change, once per batch.
+            conn.executemany(
+                "INSERT INTO changes (document_id, kind) VALUES (?, 'upsert')", changed
+            )
 
     def _existing(self, case_ids: list[int]) -> dict[tuple[int, int], tuple[int, str]]:
         """(case id, löpnummer) -> (document id, row_hash) for the batch's cases: one query
@@ -639,11 +684,10 @@ class _Writer:
         self.cases[key] = case_id
         return case_id
 
-    def _attach_file(self, doc_id: int, row: _Row, new: bool) -> None:
+    def _attach_file(self, doc_id: int, row: _Row) -> None:
+        """Point an existing document at its (possibly new) file, or at none."""
         conn = self.store.conn
         if row.file is None:
-            if new:
-                return  # a new document has no files to detach
             conn.execute(
                 "DELETE FROM document_files WHERE document_id = ? AND role = 'original'",
                 (doc_id,),
