@@ -42,6 +42,8 @@ from diarium.store import Store
 
 # How long a worker gets to exit after being asked, before it is killed.
 _STOP_GRACE = 2.0
+# How long a worker may take to start (imports) on a loaded machine.
+_START_TIMEOUT = 120.0
 
 
 def default_workers() -> int:
@@ -217,6 +219,7 @@ def _worker_main(conn: Any, memory_bytes: int, options: ExtractOptions) -> None:
     if memory_bytes > 0:
         with contextlib.suppress(ValueError, OSError):
             resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    conn.send(("ready",))
     while True:
         try:
             job = conn.recv()
@@ -254,6 +257,8 @@ class _Worker:
         self.process.start()
         child_end.close()
         self.job: Job | None = None
+        self.ready = False
+        self.created = time.monotonic()
         self.started = 0.0
 
     def send(self, job: Job) -> None:
@@ -334,31 +339,52 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
     count = min(config.workers, len(runnable))
     memory = config.memory_mb * MB
     workers = [_Worker(ctx, memory, options) for _ in range(count)]
+    start_failures = 0
     try:
         while runnable or any(w.job is not None for w in workers):
             for worker in workers:
-                if worker.job is None and runnable:
+                if worker.ready and worker.job is None and runnable:
                     job = runnable.popleft()
                     try:
                         worker.send(job)
                     except (BrokenPipeError, OSError):
                         runnable.appendleft(job)
                         worker.job = None
-            busy = [w for w in workers if w.job is not None]
+            watched = [w for w in workers if w.job is not None or not w.ready]
             now = time.monotonic()
-            wait_for = min((w.started + config.timeout - now for w in busy), default=0.5)
+            wait_for = min((w.started + config.timeout - now for w in watched if w.job),
+                           default=0.5)
             ready = multiprocessing.connection.wait(
-                [w.conn for w in busy] + [w.process.sentinel for w in busy],
+                [w.conn for w in watched] + [w.process.sentinel for w in watched],
                 timeout=max(0.01, min(wait_for, 1.0)),
             )
             for index, worker in enumerate(workers):
                 job = worker.job
-                if job is None:
-                    continue
                 message = None
                 if worker.conn in ready:
                     with contextlib.suppress(EOFError, OSError):
                         message = worker.conn.recv()
+                if not worker.ready:
+                    # Starting up (imports, limits): not counted against a file's timeout.
+                    if message == ("ready",):
+                        worker.ready = True
+                        start_failures = 0
+                    elif not worker.process.is_alive() or (
+                        time.monotonic() - worker.created > _START_TIMEOUT
+                    ):
+                        start_failures += 1
+                        if start_failures > 3 * count:
+                            raise DiariumError(
+                                "extraction workers die while starting (exit code "
+                                f"{worker.process.exitcode}); is the memory limit of "
+                                f"{config.memory_mb} MB (extraction.memory_mb) too low?"
+                            )
+                        workers[index] = _replace(worker, ctx, memory, options)
+                    continue
+                if job is None:
+                    if not worker.process.is_alive():
+                        workers[index] = _replace(worker, ctx, memory, options)
+                    continue
                 if message is not None:
                     worker.job = None
                     added = _handle(store, settings, job, message, report)
@@ -368,19 +394,16 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
                     if not worker.process.is_alive() or message[0] == "failed" and (
                         message[2] == "memory"
                     ):
-                        worker.process.join(5)
                         workers[index] = _replace(worker, ctx, memory, options)
                     continue
                 if not worker.process.is_alive():
                     code = worker.process.exitcode
                     fail(job, *_death_reason(code, config.memory_mb))
-                    worker.job = None
                     workers[index] = _replace(worker, ctx, memory, options)
                 elif time.monotonic() - worker.started > config.timeout:
                     worker.kill()
                     fail(job, "timeout", f"extraction took longer than {config.timeout:.0f} s "
                                          "(extraction.timeout); the worker was stopped")
-                    worker.job = None
                     workers[index] = _replace(worker, ctx, memory, options)
     finally:
         for worker in workers:

@@ -100,6 +100,21 @@ def make_pdf(path: Path, pages: list[str]) -> Path:
     return path
 
 
+def make_long_pdf(path: Path, pages: int) -> Path:
+    """A PDF repeating one full page of text `pages` times (quick to write, slow to read)."""
+    from pypdf import PdfReader, PdfWriter
+
+    one = make_pdf(path.with_suffix(".one.pdf"), [SWEDISH * 30])
+    page = PdfReader(str(one)).pages[0]
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_page(page)
+    with open(path, "wb") as fh:
+        writer.write(fh)
+    one.unlink()
+    return path
+
+
 def make_docx(path: Path) -> Path:
     """A DOCX with a heading, paragraph, table, header, footer and core properties."""
     import docx

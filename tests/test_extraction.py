@@ -1,0 +1,262 @@
+"""The extraction pipeline over a real store: bad files in one batch, timeouts, attachments,
+retry, and a run killed midway that resumes without redoing finished files."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import extraction_fixtures as fx
+import psutil
+import pytest
+
+from diarium.config import Settings
+from diarium.errors import ConfigError
+from diarium.extraction import ExtractConfig, Progress, config_from_settings, extract
+from diarium.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _children() -> list[psutil.Process]:
+    """Live child processes, except multiprocessing's resource tracker: the spawn start
+    method starts that helper once per interpreter and it ends with it; it is no worker."""
+    found = []
+    for p in psutil.Process().children(recursive=True):
+        try:
+            if p.status() == psutil.STATUS_ZOMBIE or "resource_tracker" in " ".join(p.cmdline()):
+                continue
+        except psutil.NoSuchProcess:
+            continue
+        found.append(p)
+    return found
+
+
+def _states(store: Store) -> dict[str, tuple[str, str | None, str | None]]:
+    """{file name: (state, failure kind, failure reason)}"""
+    rows = store.conn.execute(
+        "SELECT df.name, f.state, fl.kind, fl.reason FROM files f "
+        "JOIN document_files df ON df.sha256 = f.sha256 "
+        "LEFT JOIN failures fl ON fl.sha256 = f.sha256"
+    ).fetchall()
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def _text(store: Store, name: str) -> str:
+    row = store.conn.execute(
+        "SELECT e.text FROM extractions e JOIN document_files df ON df.sha256 = e.sha256 "
+        "WHERE df.name = ?", (name,)
+    ).fetchone()
+    return row[0] if row else ""
+
+
+def test_bad_files_in_one_batch(tmp_path: Path, settings: Settings) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    good = fx.make_pdf(src / "yttrande.pdf", [fx.SWEDISH])
+    wrong = fx.make_pdf(src / "fel-filandelse.docx", ["Skrivelse med fel filändelse"])
+    paths = [
+        good,
+        fx.make_empty(src / "tom.pdf"),
+        fx.make_truncated_pdf(src / "avklippt.pdf", good),
+        fx.make_broken_xref_pdf(src / "trasig-xref.pdf", good),
+        fx.make_encrypted_pdf(src / "krypterad.pdf", good),
+        fx.make_looping_pdf(src / "slinga.pdf"),
+        fx.make_zip_bomb_docx(src / "bomb.docx"),
+        fx.make_not_a_zip_docx(src / "inte-zip.docx"),
+        fx.make_cp1252_text(src / "brev-cp1252.txt"),
+        wrong,
+        fx.make_sparse(src / "jattestor.pdf"),
+    ]
+    seen: list[Progress] = []
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, paths)
+        config = ExtractConfig(workers=2, timeout=60, ocr=False)
+        report = extract(store, settings, config, progress=seen.append)
+        states = _states(store)
+        assert _children() == []  # no worker left behind
+        assert report.selected == len(paths)
+        assert report.done == len(paths)
+        assert seen[-1].done == len(paths) and seen[-1].total == len(paths)
+        assert all(state != "pending" for state, _, _ in states.values())
+        for state, kind, reason in states.values():
+            if state == "failed":
+                assert kind and reason and len(reason) > 10
+        assert states["yttrande.pdf"][0] == "extracted"
+        assert _text(store, "yttrande.pdf") == fx.SWEDISH
+        assert states["tom.pdf"][1:] == ("empty", "the file is empty (0 bytes)")
+        assert states["avklippt.pdf"][1] == "corrupt"
+        assert states["krypterad.pdf"][1] == "encrypted"
+        assert "encrypted" in states["krypterad.pdf"][2]
+        assert states["bomb.docx"][1] == "zip_bomb"
+        assert states["inte-zip.docx"][1] == "corrupt"
+        assert "ZIP" in states["inte-zip.docx"][2]
+        assert states["jattestor.pdf"][1] == "too_large"
+        assert "300 MB" in states["jattestor.pdf"][2]
+        assert states["trasig-xref.pdf"][0] in ("extracted", "failed")
+        assert states["slinga.pdf"][0] in ("needs_ocr", "failed", "extracted")
+        assert states["brev-cp1252.txt"][0] == "extracted"
+        assert fx.SWEDISH in _text(store, "brev-cp1252.txt")
+        assert states["fel-filandelse.docx"][0] == "extracted"
+        assert _text(store, "fel-filandelse.docx") == "Skrivelse med fel filändelse"
+        # Failures are stored, counted and retried only on request.
+        again = extract(store, settings, config)
+        assert again.selected == 0
+        retry = extract(store, settings, config, retry_failed=True)
+        assert retry.selected == report.failed
+        attempts = store.conn.execute("SELECT MIN(attempts) FROM failures").fetchone()[0]
+        assert attempts == 2
+        # Every processed file produced a change for incremental indexing.
+        changed = store.conn.execute("SELECT COUNT(DISTINCT document_id) FROM changes")
+        assert changed.fetchone()[0] == len(paths)
+    assert _children() == []
+
+
+def test_hanging_file_is_stopped_and_batch_continues(tmp_path: Path, settings: Settings) -> None:
+    """A PDF that takes longer than the timeout: its worker is killed, the rest complete."""
+    src = tmp_path / "src"
+    src.mkdir()
+    # 300 full pages: pdfminer needs far longer than the 3 s timeout for them.
+    slow = fx.make_long_pdf(src / "lang.pdf", 300)
+    quick = [fx.make_pdf(src / f"kort-{i}.pdf", [f"Beslut nummer {i} om färdtjänst"])
+             for i in range(3)]
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, [slow, *quick])
+        start = time.monotonic()
+        report = extract(store, settings, ExtractConfig(workers=1, timeout=3.0, ocr=False))
+        assert time.monotonic() - start < 60
+        states = _states(store)
+        assert states["lang.pdf"][:2] == ("failed", "timeout")
+        assert "longer than 3 s" in states["lang.pdf"][2]
+        assert all(states[f"kort-{i}.pdf"][0] == "extracted" for i in range(3))
+        assert report.failures_by_kind == {"timeout": 1}
+    assert _children() == []
+
+
+def test_memory_limit_fails_the_file_not_the_run(tmp_path: Path, settings: Settings) -> None:
+    """A 200 MB text file under a 300 MB worker memory limit: it fails as memory (or the
+    worker dies: crashed), its worker is replaced and the next file is extracted."""
+    src = tmp_path / "src"
+    src.mkdir()
+    huge = src / "enorm.txt"
+    with open(huge, "wb") as fh:  # sparse: no disk space, NUL bytes decode as text
+        fh.truncate(200 * 1024 * 1024)
+    small = fx.make_cp1252_text(src / "liten.txt")
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, [small, huge])
+        report = extract(store, settings, ExtractConfig(workers=1, memory_mb=300, timeout=120,
+                                                        ocr=False))
+        states = _states(store)
+        assert states["enorm.txt"][0] == "failed"
+        assert states["enorm.txt"][1] in ("memory", "crashed")
+        assert "memory" in states["enorm.txt"][2]
+        assert states["liten.txt"][0] == "extracted"
+        assert report.done == 2
+    assert _children() == []
+
+
+def test_email_attachments_become_files_of_the_same_document(
+    tmp_path: Path, settings: Settings
+) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    pdf = fx.make_pdf(src / "bilaga.pdf", ["Synpunkter på planförslaget för Älvdalen"])
+    eml = fx.make_eml(src / "brev.eml", pdf)
+    with Store(settings.store_path) as store:
+        docs = fx.register_files(store, settings, [eml])
+        report = extract(store, settings, ExtractConfig(workers=1, ocr=False))
+        assert report.attachments == 1
+        assert report.extracted == 2
+        doc_id = next(iter(docs.values()))
+        rows = store.conn.execute(
+            "SELECT df.name, df.role, f.state, f.media_type FROM document_files df "
+            "JOIN files f ON f.sha256 = df.sha256 WHERE df.document_id = ? "
+            "ORDER BY df.role DESC", (doc_id,)
+        ).fetchall()
+        assert [tuple(r) for r in rows] == [
+            ("brev.eml", "original", "extracted", "message/rfc822"),
+            ("synpunkter.pdf", "attachment", "extracted", "application/pdf"),
+        ]
+        sha = fx.sha256_file(pdf)
+        assert settings.file_path(sha).read_bytes() == pdf.read_bytes()
+        assert "Älvdalen" in _text(store, "synpunkter.pdf")
+        hints = json.loads(store.conn.execute(
+            "SELECT dnr_hints FROM extractions e JOIN document_files df "
+            "ON df.sha256 = e.sha256 WHERE df.name = 'brev.eml'").fetchone()[0])
+        assert len(hints) == 1 and hints[0].endswith("SBN 2022/45")  # as written in the text
+
+
+def test_config_from_settings_validates(settings: Settings) -> None:
+    assert config_from_settings(settings, workers=3, timeout=None).workers == 3
+    with pytest.raises(ConfigError, match="extraction.workers must be positive"):
+        config_from_settings(settings, workers=0)
+    with pytest.raises(ConfigError, match="not a setting"):
+        config_from_settings(settings, speed=3)
+
+
+def test_killed_run_resumes_without_redoing_finished_files(
+    tmp_path: Path, settings: Settings, corpus_dir: Path
+) -> None:
+    """SIGKILL the CLI midway; the rerun only does what was left."""
+    paths = sorted(p for p in corpus_dir.glob("*.pdf") if 30_000 < p.stat().st_size < 200_000)
+    paths = paths[:14]
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, paths)
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "diarium.cli", "--data", str(settings.data_dir), "extract",
+         "--workers", "1", "--no-ocr", "--quiet"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    workers: set[int] = set()
+    done = 0
+    deadline = time.monotonic() + 240
+    with Store(settings.store_path) as store:
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                workers.update(c.pid for c in psutil.Process(proc.pid).children(recursive=True))
+            except psutil.NoSuchProcess:
+                break
+            done = store.conn.execute(
+                "SELECT COUNT(*) FROM files WHERE state != 'pending'").fetchone()[0]
+            if done >= 3:
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+        assert workers, "the CLI started no worker process"
+        # The workers die with their parent (parent-death signal): none left behind.
+        gone_by = time.monotonic() + 10
+        while time.monotonic() < gone_by and any(psutil.pid_exists(p) and psutil.Process(p)
+                                                 .status() != psutil.STATUS_ZOMBIE
+                                                 for p in workers):
+            time.sleep(0.1)
+        alive = [p for p in workers if psutil.pid_exists(p)
+                 and psutil.Process(p).status() != psutil.STATUS_ZOMBIE]
+        assert alive == []
+        finished = {r[0] for r in store.conn.execute(
+            "SELECT sha256 FROM files WHERE state != 'pending'")}
+        assert 3 <= len(finished) < len(paths)
+        last_seq = store.conn.execute("SELECT MAX(seq) FROM changes").fetchone()[0]
+        extracted_at = dict(store.conn.execute("SELECT sha256, extracted_at FROM extractions"))
+
+        report = extract(store, settings, ExtractConfig(workers=2, ocr=False))
+        assert report.selected == len(paths) - len(finished)
+        redone = {r[0] for r in store.conn.execute(
+            "SELECT DISTINCT df.sha256 FROM changes c JOIN document_files df "
+            "ON df.document_id = c.document_id WHERE c.seq > ?", (last_seq,))}
+        assert redone.isdisjoint(finished)
+        marks = ",".join("?" * len(extracted_at))
+        assert dict(store.conn.execute(
+            f"SELECT sha256, extracted_at FROM extractions WHERE sha256 IN ({marks})",
+            list(extracted_at))) == extracted_at
+        pending = store.conn.execute(
+            "SELECT COUNT(*) FROM files WHERE state = 'pending'").fetchone()[0]
+        assert pending == 0
+    assert _children() == []
