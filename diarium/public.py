@@ -202,6 +202,8 @@ class _Files:
     original_name: str = ""
     original_media_type: str = ""
     has_original: bool = False
+    # False only when no text and no page can hold a personnummer (see _files_of).
+    may_hold_numbers: bool = False
 
 
 def _files_of(conn: sqlite3.Connection, doc_ids: list[int]) -> dict[int, _Files]:
@@ -232,8 +234,15 @@ def _files_of(conn: sqlite3.Connection, doc_ids: list[int]) -> dict[int, _Files]
         text = r["text"] or ""
         if not text.strip():
             continue
+        pages = _pages(r["pages"], text)
         entry.texts.append(text)
-        entry.pages.extend(_pages(r["pages"], text))
+        entry.pages.extend(pages)
+        # One scan instead of three (download check, text, pages): text without six
+        # digits in a row holds no personnummer, nor does a page that is part of it.
+        if not entry.may_hold_numbers and (
+            _SIX_DIGITS.search(text) is not None or not all(p in text for p in pages)
+        ):
+            entry.may_hold_numbers = True
     return found
 
 
@@ -295,7 +304,8 @@ def _record(settings: Settings, r: sqlite3.Row, files: _Files | None) -> PublicR
         # The original cannot be masked: a file whose text holds a personnummer is not
         # offered for download (its masked text stays searchable).
         downloadable = published and shown.has_original and not (
-            _SIX_DIGITS.search(body) and personnummer.find(body))
+            shown.may_hold_numbers
+            and (personnummer.find(body) or any(personnummer.find(p) for p in shown.pages)))
         record = PublicRecord(
             **base,
             rubrik=r["rubrik"],
@@ -308,22 +318,27 @@ def _record(settings: Settings, r: sqlite3.Row, files: _Files | None) -> PublicR
             file_name=shown.original_name if downloadable else "",
             media_type=shown.original_media_type if downloadable else "",
         )
+        return mask_record(record, text_clean=not shown.may_hold_numbers)
     return mask_record(record)
 
 
 _STR_FIELDS = tuple(f.name for f in fields(PublicRecord) if f.type in ("str", str))
 
 
-def mask_record(record: PublicRecord) -> PublicRecord:
+def mask_record(record: PublicRecord, text_clean: bool = False) -> PublicRecord:
     """The record with every personnummer and samordningsnummer masked in every string
-    field and every page (personnummer.mask: "YYMMDD-****")."""
+    field and every page (personnummer.mask: "YYMMDD-****"). `text_clean`: the caller
+    has already established that `text` and `pages` hold none (they are then not read)."""
     changes: dict[str, Any] = {}
     for name in _STR_FIELDS:
+        if text_clean and name == "text":
+            continue
         value = getattr(record, name)
         masked = _mask(value)
         if masked != value:
             changes[name] = masked
-    pages = tuple(_mask(p) for p in record.pages)
-    if pages != record.pages:
-        changes["pages"] = pages
+    if not text_clean:
+        pages = tuple(_mask(p) for p in record.pages)
+        if pages != record.pages:
+            changes["pages"] = pages
     return replace(record, **changes) if changes else record

@@ -280,6 +280,19 @@ def test_personnummer_masked_in_every_field(store: Store, settings: Settings,
     assert masked in record.part and masked in record.handlaggare
 
 
+def test_pages_that_differ_from_the_text_are_masked_too(store: Store,
+                                                      settings: Settings) -> None:
+    # The projection skips scanning pages that are part of a clean text; a page that is
+    # not part of it must still be scanned.
+    doc = add_document(store, files=[
+        {"name": "a.pdf", "text": "Ren text utan nummer", "pages": [f"Sida {PERSONNUMMER[3]}"]},
+    ])
+    record = public_record(store, settings, doc)
+    assert record is not None
+    assert record.pages == ("Sida 850709-****",) and record.text == "Ren text utan nummer"
+    assert not record.has_file
+
+
 def test_invalid_numbers_are_left_alone(store: Store, settings: Settings) -> None:
     # a wrong check digit, an impossible date: invoice and phone numbers stay readable
     wrong = valid_number("850709", "123")[:-1] + str((int(PERSONNUMMER[1][-1]) + 1) % 10)
