@@ -37,7 +37,7 @@ ORDERS = ("year/serial", "serial/year")
 
 _LEAD = re.compile(
     r"^(?:DNR|DIARIENR|DIARIENUMMER|DIARIE-NR|ÄRENDENR|ÄRENDENUMMER|ÄRENDE-NR|ÄRENDE)"
-    r"(?:\.|:|\s|(?=\d))*"
+    r"(?:[.:\s]+|(?=\d)|$)"  # a whole word: "DNRA 2023/1" keeps its prefix DNRA
 )
 _SEPARATORS = re.compile(r"[\s/\-._:]+")
 _TOKEN = re.compile(r"\d+|[^\W\d_]+")
