@@ -476,7 +476,12 @@ class _Validator:
             return None
         path = self.found_files.get(name)
         if path is None:
-            path = self.files_dir / name.replace("\\", "/")
+            relative = os.path.normpath(name.replace("\\", "/"))
+            # A manifest row must not pull in files from elsewhere on the machine (whatever
+            # is imported may be published): no absolute paths, no way out with "..".
+            if os.path.isabs(relative) or relative.split(os.sep)[0] == "..":
+                raise InvalidRow(line, f"file {name!r} is outside the files folder")
+            path = self.files_dir / relative
             if not path.is_file():
                 raise InvalidRow(line, f"file {name!r} not found in {self.files_dir}")
             self.found_files[name] = path

@@ -31,6 +31,8 @@ BROKEN = [
     ("date as diarienummer", {"diarienummer": "2023-05-12"}, "is a date"),
     ("personnummer as dnr", {"diarienummer": "811218-9876"}, "is a personnummer"),
     ("bad organisation slug", {"organisation": "K S!"}, "is not a slug"),
+    ("file outside the folder", {"fil": "../../etc/passwd"}, "outside the files folder"),
+    ("absolute file path", {"fil": "/etc/passwd"}, "outside the files folder"),
 ]
 
 
@@ -41,7 +43,7 @@ def test_broken_rows_are_rejected_with_line_and_reason(tmp_path: Path) -> None:
         '[organisations.ks]\nname = "Kommunstyrelsen"\n[organisations.sbn]\n', encoding="utf-8"
     )
     settings = load_settings(data)
-    good = manifests.rows(30)
+    good = manifests.rows(40)
     header = [*COLUMNS, "system_id"]
 
     def line_of(row: dict[str, str]) -> bytes:
@@ -64,7 +66,7 @@ def test_broken_rows_are_rejected_with_line_and_reason(tmp_path: Path) -> None:
     expected[line] = "duplicate lopnummer 1 in case SBN 2015/1 (first on line 2)"
     line += 1
     # Wrong encoding: a row saved as Windows-1252 in the middle of a UTF-8 file.
-    latin = {**good[25], "rubrik": "Ansökan om bygglov för förråd"}
+    latin = {**good[35], "rubrik": "Ansökan om bygglov för förråd"}
     chunks.append(line_of(latin).decode("utf-8").encode("cp1252"))
     expected[line] = "is not UTF-8 (byte 0xF6; as Windows-1252 it reads"
     line += 1
@@ -73,9 +75,9 @@ def test_broken_rows_are_rejected_with_line_and_reason(tmp_path: Path) -> None:
     expected[line] = "3 fields, the header has 18"
     line += 1
     # A quoted field spanning two lines keeps the following line numbers right.
-    chunks.append(line_of({**good[26], "rubrik": "Två\nrader"}))
+    chunks.append(line_of({**good[36], "rubrik": "Två\nrader"}))
     line += 2
-    chunks.append(line_of({**good[27], "riktning": "?"}))
+    chunks.append(line_of({**good[37], "riktning": "?"}))
     expected[line] = "unknown riktning '?'"
     manifest = tmp_path / "diarium.csv"
     manifest.write_bytes(b"".join(chunks))
