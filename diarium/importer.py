@@ -210,7 +210,7 @@ def _open_csv(path: Path) -> _Source:
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     reader = csv.reader(handle, delimiter=delimiter)
-    header = tuple(name.strip().lstrip("\ufeff").lower() for name in next(reader))
+    header = tuple(_column_name(name) for name in next(reader))
     _check_header(path, header)
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
@@ -267,12 +267,12 @@ def _open_jsonl(path: Path) -> _Source:
                 if converted is None:
                     values["\0bad"] = f"{key}: nested values are not allowed"
                     break
-                values[str(key).strip().lower()] = converted
+                values[_column_name(str(key))] = converted
             yield number, values, raw
 
     first = _first_json_object(path)
     if first is not None:
-        _check_header(path, tuple(str(k).strip().lower() for k in first))
+        _check_header(path, tuple(_column_name(str(k)) for k in first))
     return _Source(("json",), rows(), handle)
 
 
@@ -296,6 +296,17 @@ def _json_value(value: Any) -> str | None:
     if isinstance(value, (int, float, str)):
         return str(value)
     return None
+
+
+_FOLD = str.maketrans("åäö", "aao")
+
+
+def _column_name(name: str) -> str:
+    """A header name as a column: trimmed, lower-case; the Swedish spelling of a known
+    column (löpnummer, nämnd, ärendemening, handläggare) is read as the ASCII one."""
+    key = unicodedata.normalize("NFC", name).strip().lstrip("\ufeff").lower()
+    folded = key.translate(_FOLD)
+    return folded if folded in _COLUMN_SET else key
 
 
 def _check_header(path: Path, header: tuple[str, ...]) -> None:

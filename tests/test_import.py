@@ -251,3 +251,19 @@ def test_emptied_fil_detaches_the_file(tmp_path: Path, settings: Settings) -> No
         assert (report.updated, report.unchanged) == (1, 1)
         assert count(store, "document_files") == 0
         assert count(store, "files") == 1  # the content stays stored; nothing links to it
+
+
+def test_swedish_column_names_are_read(tmp_path: Path, settings: Settings) -> None:
+    manifest = tmp_path / "m.csv"
+    manifest.write_text(
+        "Organisation;Diarienummer;Ärendemening;Nämnd;Handläggare;Löpnummer;Datum;Riktning;"
+        "Egen kolumn\nks;KS 2023/1;Bygglov;Kommunstyrelsen;Anna;1;2023-01-02;I;x\n",
+        encoding="utf-8",
+    )
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, manifest)
+        case = store.conn.execute("SELECT arendemening, namnd, handlaggare FROM cases").fetchone()
+        extra = store.conn.execute("SELECT extra FROM documents").fetchone()[0]
+    assert report.inserted == 1
+    assert tuple(case) == ("Bygglov", "Kommunstyrelsen", "Anna")
+    assert extra == '{"egen kolumn": "x"}'
