@@ -102,3 +102,25 @@ def test_status_counts_per_organisation_state_and_index(tmp_path: Path) -> None:
     assert "ks (Kommunstyrelsen)" in out
     assert "index embedded: indexerade 20, väntar 10" in out
     assert "misslyckade 1" in out
+
+
+def test_status_counts_a_shared_file_once_per_organisation_and_once_in_total(
+    tmp_path: Path,
+) -> None:
+    from diarium.status import store_status
+
+    files = manifests.make_files(tmp_path / "files", 1)
+    rows = manifests.rows(10)
+    rows[0]["fil"] = rows[9]["fil"] = files[0]  # row 0 is sbn's, row 9 is ks's
+    rows[0]["publicerad"] = "nej"
+    manifest = manifests.write_csv(tmp_path / "m.csv", rows)
+    settings = load_settings(tmp_path / "data")
+    with Store(settings.store_path) as store:
+        import_manifest(store, settings, manifest, tmp_path / "files")
+        status = store_status(store)
+    by_slug = {o.slug: o for o in status.organisations}
+    assert by_slug["ks"].files_total == by_slug["sbn"].files_total == 1
+    assert status.total.files_total == 1
+    assert status.total.without_file == 8
+    assert by_slug["sbn"].unpublished == 1
+    assert status.indexes == [] and status.last_seq == 10
