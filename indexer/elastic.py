@@ -404,17 +404,22 @@ class ElasticBackend:
 
     def info(self) -> dict[str, Any]:
         """The cluster's root answer (name, version). Raises EngineUnavailable."""
-        try:
+        answer: dict[str, Any] = {}
+        if self.name == "elasticsearch":
+            # The nodes info API first: minimal Elasticsearch nodes (the integ-test
+            # distribution) lack the module serving "/", and a 405 there would make the
+            # client mark the node dead for a second.
+            try:
+                nodes = self.conn.request("GET", "/_nodes/_local",
+                                          params={"filter_path": "nodes.*.version"})
+                first = next(iter(nodes.get("nodes", {}).values()), {})
+                if first.get("version"):
+                    answer = {"version": {"number": first["version"]}}
+            except EngineRefused as exc:
+                if exc.status in (401,):
+                    raise
+        if not answer:
             answer = self.conn.request("GET", "/")
-        except EngineRefused as exc:
-            # Minimal Elasticsearch nodes (the integ-test distribution) lack the module
-            # serving "/"; the nodes info API has the version too.
-            if exc.status not in (404, 405) or self.name != "elasticsearch":
-                raise
-            nodes = self.conn.request("GET", "/_nodes/_local",
-                                      params={"filter_path": "nodes.*.version"})
-            first = next(iter(nodes.get("nodes", {}).values()), {})
-            answer = {"version": {"number": first.get("version", "0")}}
         version = answer.get("version", {})
         distribution = version.get("distribution", "elasticsearch")
         if self.name == "opensearch" and distribution != "opensearch":
