@@ -10,7 +10,9 @@ side by side in one run:
   success@10 (a relevant record in the top ten) and MRR (mean of 1/rank of the first
   relevant record, 0 when none in the top 100), for each configuration:
   `stem` (the search core alone: Snowball stems, exact and folded fields),
-  `+compounds`, `+lemmas`, `+identifiers` (one feature each on top of stem),
+  `+compounds`, `+lemmas`, `+identifiers`, `+ranking` (one feature each on top of
+  stem; ranking is the proximity boost, the recency tie-breaker and partial results
+  ordered by words matched),
   `all` (every feature) and `all -fallback` (every feature, but a partial AND result,
   the graceful fallback, counted as no result);
 - the cost per record of each derived field (compound parts, lemmas, identifiers,
@@ -57,7 +59,13 @@ class Config:
     compounds: bool = False
     lemmas: bool = False
     identifiers: bool = False
+    ranking: bool = False       # proximity, recency, partial AND by words matched
     fallback: bool = True
+
+    @property
+    def key(self) -> tuple[bool, bool, bool, bool]:
+        """Configurations with the same key share one index (only counted differently)."""
+        return (self.compounds, self.lemmas, self.identifiers, self.ranking)
 
 
 CONFIGS: tuple[Config, ...] = (
@@ -65,9 +73,13 @@ CONFIGS: tuple[Config, ...] = (
     Config("+compounds", compounds=True),
     Config("+lemmas", lemmas=True),
     Config("+identifiers", identifiers=True),
-    Config("all", compounds=True, lemmas=True, identifiers=True),
-    Config("all -fallback", compounds=True, lemmas=True, identifiers=True, fallback=False),
+    Config("+ranking", ranking=True),
+    Config("all", compounds=True, lemmas=True, identifiers=True, ranking=True),
+    Config("all -fallback", compounds=True, lemmas=True, identifiers=True, ranking=True,
+           fallback=False),
 )
+# The Elasticsearch/OpenSearch backend ranks with its own query (no ranking switch).
+ES_CONFIGS: tuple[Config, ...] = tuple(c for c in CONFIGS if c.name != "+ranking")
 
 
 class FeatureExtras(SwedishExtras):
@@ -181,12 +193,13 @@ def evaluate_embedded(records: list[PublicRecord], qrels: dict[str, set[str]],
     swedish.lemmatize("ansökningar")     # load word lists before timing
     swedish.compound_parts("bygglovsansökan")
     searches: dict[str, Search] = {}
-    backends: dict[tuple[bool, bool, bool], EmbeddedBackend] = {}
+    backends: dict[tuple[bool, bool, bool, bool], EmbeddedBackend] = {}
     for config in CONFIGS:
-        key = (config.compounds, config.lemmas, config.identifiers)
+        key = config.key
         if key not in backends:
             backend = EmbeddedBackend(workdir / config.name.strip("+ -"), writer_threads=1)
             backend.swedish = FeatureExtras(config)
+            backend.ranking = config.ranking
             backend.setup()
             start = time.perf_counter()
             backend.index(records)
@@ -218,9 +231,9 @@ def evaluate_elastic(engine: str, url: str, records: list[PublicRecord],
     searches: dict[str, Search] = {}
     made: list[ElasticBackend] = []
     try:
-        backends: dict[tuple[bool, bool, bool], ElasticBackend] = {}
-        for config in CONFIGS:
-            key = (config.compounds, config.lemmas, config.identifiers)
+        backends: dict[tuple[bool, bool, bool, bool], ElasticBackend] = {}
+        for config in ES_CONFIGS:
+            key = config.key
             if key not in backends:
                 backend = ElasticBackend(load_config(None, engine, {
                     "url": url, "index": f"quality-{uuid.uuid4().hex[:10]}"}))
@@ -322,6 +335,41 @@ def print_latency(outcomes: dict[str, dict[str, Outcome]], before: str, after: s
     return worst
 
 
+def time_search_bench_shapes(records: list[PublicRecord], workdir: Path,
+                             repeats: int) -> float:
+    """The 20 query shapes of benchmarks/search_bench.py (word, phrase, boolean, prefix,
+    diarienummer; plain, filtered, dated and sorted, deep page) on the search core alone
+    (swedish=False) and with everything of this issue, side by side; returns the
+    largest ratio of the fastest runs."""
+    from search_bench import shapes
+
+    backends = {}
+    for name, on in (("before", False), ("after", True)):
+        backend = EmbeddedBackend(workdir / f"bench-{name}", writer_threads=1, swedish=on)
+        backend.setup()
+        backend.index(records)
+        backends[name] = backend
+    dnr = next(r.diarienummer for r in records if not r.secret)
+    print(f"\nSearch benchmark shapes (benchmarks/search_bench.py) on {len(records)} records,"
+          f" fastest of {repeats} runs, ms: before this issue (swedish=False) vs after")
+    worst = 0.0
+    for label, request in shapes(dnr):
+        best: dict[str, float] = {}
+        for _ in range(repeats):
+            for name, backend in backends.items():
+                start = time.perf_counter()
+                backend.search(request)
+                elapsed = (time.perf_counter() - start) * 1000
+                best[name] = min(best.get(name, elapsed), elapsed)
+        ratio = best["after"] / best["before"]
+        worst = max(worst, ratio)
+        print(f"  {label:<38}{best['before']:>8.2f}{best['after']:>8.2f}{ratio:>7.2f}x")
+    print(f"largest ratio {worst:.2f}x (bar: 1.5x)")
+    for backend in backends.values():
+        backend.close()
+    return worst
+
+
 def print_misses(outcomes: dict[str, dict[str, Outcome]], name: str) -> None:
     misses = [(q, outcomes[name][q.query].rank) for q in QUERIES
               if (outcomes[name][q.query].rank or DEPTH + 1) > TOP]
@@ -365,6 +413,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         print(f"  {name:<20}{ms:>8.3f}  ({ms / per_doc_ms['stem']:.2f}x stem)")
     print_misses(outcomes, "all")
     worst = print_latency(outcomes, "stem", "all")
+    with tempfile.TemporaryDirectory(prefix="quality-eval-") as tmp:
+        bench_worst = time_search_bench_shapes(records, Path(tmp), args.repeats)
     for engine, variable in (("elasticsearch", "DIARIUM_TEST_ES_URL"),
                              ("opensearch", "DIARIUM_TEST_OS_URL")):
         url = os.environ.get(variable)
@@ -372,10 +422,11 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
             print(f"\n{engine}: not run ({variable} is not set)")
             continue
         found = evaluate_elastic(engine, url, records, qrels, args.repeats)
-        print_table(f"{engine} ({url})", found, CONFIGS)
+        print_table(f"{engine} ({url})", found, ES_CONFIGS)
         print_misses(found, "all")
         print_latency(found, "stem", "all")
     return {"outcomes": outcomes, "per_doc_ms": per_doc_ms, "worst_latency_ratio": worst,
+            "search_bench_worst_ratio": bench_worst,
             "derived_ms": costs,
             "scores": {c.name: {k: scores(outcomes[c.name], k, c.fallback) for k in KINDS}
                        for c in CONFIGS}}

@@ -29,7 +29,7 @@ import shutil
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields as dataclass_fields
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,14 @@ FOLDED_BOOST = 0.3
 PARTS_BOOST = 0.4
 LEMMA_BOOST = 0.7
 DNR_BOOST = 20.0
+# Ranking (issue 8): the words of an AND query close together in the text or title
+# (within PROXIMITY_SLOP positions) score above the same words far apart; a recent
+# record wins a tie by a margin far below any difference in relevance; a partial result
+# (graceful AND) ranks by how many of the words a record matches, then by relevance.
+PROXIMITY_SLOP = 3
+PROXIMITY_BOOST = 1.0
+RECENCY_BANDS: tuple[tuple[int, float], ...] = ((2 * 365, 0.02), (6 * 365, 0.01))
+COORD_SCORE = 1000.0
 SYNONYM_BOOST = 0.8
 # How far a result list may be paged: top-k with offset keeps offset+limit entries in a
 # heap, so this bounds the memory of one query (page 5,000 of 20).
@@ -239,6 +247,9 @@ class EmbeddedBackend:
         self._index: tantivy.Index | None = None
         self._lock = threading.Lock()
         self.swedish = SwedishExtras(swedish, synonyms)
+        # Proximity, recency and partial-AND ranking (issue 8) go with the Swedish
+        # extras: `swedish=False` is the plain search core, for side-by-side benchmarks.
+        self.ranking = swedish
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -615,6 +626,18 @@ def _date_query(start: str | None, end: str | None) -> tantivy.Query:
     return Query.range_query(SCHEMA, "datum", tantivy.FieldType.Date, low, high)
 
 
+def _with_recency(query: tantivy.Query) -> tantivy.Query:
+    """`query` with a small score for recent records (RECENCY_BANDS): a tie-breaker that
+    never changes what matches."""
+    today = datetime.now().date()
+    bands = [
+        (Occur.Should, Query.boost_query(
+            _date_query((today - timedelta(days=days)).isoformat(), None), boost))
+        for days, boost in RECENCY_BANDS
+    ]
+    return Query.boolean_query([(Occur.Must, query), *bands])
+
+
 def _must(queries: Sequence[tantivy.Query]) -> tantivy.Query:
     if len(queries) == 1:
         return queries[0]
@@ -670,16 +693,17 @@ class Compiler:
 
     def __init__(self, backend: EmbeddedBackend) -> None:
         self.swedish = backend.swedish
+        self.ranking = backend.ranking
 
     def top(self, node: q.Node, text: str) -> tantivy.Query:
         """The whole query: `node` compiled, or a record holding the identifier the
         whole text stands for (`afs 2023 1` finds `AFS 2023:1`)."""
         main = self.compile(node)
         idents = self.swedish.query_identifiers(text)
-        if not idents:
-            return main
-        ident = Query.boost_query(_terms("ident", idents), DNR_BOOST / 2)
-        return Query.boolean_query([(Occur.Should, main), (Occur.Should, ident)])
+        if idents:
+            ident = Query.boost_query(_terms("ident", idents), DNR_BOOST / 2)
+            main = Query.boolean_query([(Occur.Should, main), (Occur.Should, ident)])
+        return _with_recency(main) if self.ranking else main
 
     def compile(self, node: q.Node) -> tantivy.Query:
         if isinstance(node, q.MatchAll):
@@ -698,6 +722,8 @@ class Compiler:
             ]
             if all(occur == Occur.MustNot for occur, _ in clauses):
                 clauses.insert(0, (Occur.Must, Query.all_query()))
+            if self.ranking:
+                clauses += [(Occur.Should, near) for near in self.proximity(node)]
             return Query.boolean_query(clauses)
         if isinstance(node, q.Or):
             return Query.boolean_query([(Occur.Should, self.compile(c)) for c in node.children])
@@ -728,13 +754,37 @@ class Compiler:
         loose = [c for c in node.children if _is_free_text(c)]
         if len(loose) < 2:
             return None
-        clauses = [(Occur.Should, self.compile(c)) for c in loose]
+        clauses = []
+        for child in loose:
+            compiled = self.compile(child)
+            if self.ranking:
+                # Each matched part counts COORD_SCORE, far above any text score, so
+                # more parts matched always rank first; the text score orders within.
+                clauses.append(
+                    (Occur.Should, Query.const_score_query(compiled, COORD_SCORE)))
+            clauses.append((Occur.Should, compiled))
         for child in node.children:
             if isinstance(child, q.Not):
                 clauses.append((Occur.MustNot, self.compile(child.node)))
             elif not _is_free_text(child) and not isinstance(child, q.MatchAll):
                 clauses.append((Occur.Must, self.compile(child)))
-        return Query.boolean_query(clauses)
+        relaxed = Query.boolean_query(clauses)
+        return _with_recency(relaxed) if self.ranking else relaxed
+
+    def proximity(self, node: q.And) -> list[tantivy.Query]:
+        """Boosts for the plain words of an AND found near each other (in the order
+        typed, with at most PROXIMITY_SLOP other words between) in the text or the
+        title; [] for fewer than two words."""
+        words = [c.text for c in node.children if isinstance(c, q.Word)]
+        tokens = _tokens("sv_exact", " ".join(words))
+        if len(tokens) < 2:
+            return []
+        return [
+            Query.boost_query(
+                Query.phrase_query(SCHEMA, f"{name}_exact", tokens, slop=PROXIMITY_SLOP),
+                PROXIMITY_BOOST * FIELD_BOOSTS[name])
+            for name in ("rubrik", "text")
+        ]
 
     def word(self, text: str) -> tantivy.Query:
         """A typed word in every free-text field: exact > stem > lemma > part > folded;

@@ -33,13 +33,23 @@ DOCS = {
     "ks-dnr": "Yttrande i ärende KS-1646-2024 om hamnen.",
     "kontroll": "Kontroll av fastighet och ansvar för tillsyn.",
     "two-words": "Bygglov för förskola på tomten.",
+    # proximity: the same two words, next to each other or far apart
+    # (the near one is the longer record, which BM25 alone would rank lower)
+    "near": "Yttrande över planerad brandstation vid hamnen. " + "Ärendet bereds vidare. " * 6,
+    "far-apart": "Brandstation planeras. " + "Ärendet bereds vidare. " * 3 + "Vid hamnen.",
+    # graceful AND: one record matches two rare words, another one word many times
+    "coord-two": "Grävlingar och igelkottar i parken.",
 }
+# Identical records but for their date: the newer ranks first on equal relevance.
+DATED = {"old-twin": "2016-03-01", "new-twin": "2025-03-01"}
+TWIN_TEXT = "Anmälan om ekorrhägn i kvarteret Lärkan."
 
 
-def planted(doc_id: str, text: str, datum: str = "2020-01-01") -> PublicRecord:
+def planted(doc_id: str, text: str, datum: str = "2020-01-01",
+            rubrik: str = "Handling") -> PublicRecord:
     return make_record(
         doc_id, text=text, organisation=PLANTED, organisation_name="Planterade kommunen",
-        rubrik="Handling", diarienummer=f"P 2000/{len(doc_id)}", dnr_key="P|2000|1",
+        rubrik=rubrik, diarienummer=f"P 2000/{len(doc_id)}", dnr_key="P|2000|1",
         datum=datum,
     )
 
@@ -49,6 +59,10 @@ def _build(path: Path, swedish: bool) -> EmbeddedBackend:
     engine.setup()
     engine.index(generate_records(600, seed=11, pages_per_doc=2))
     engine.index(planted(doc_id, text) for doc_id, text in DOCS.items())
+    engine.index(planted(doc_id, TWIN_TEXT, datum) for doc_id, datum in DATED.items())
+    # one word, in the title too (weighted above the body), against two words in the body
+    engine.index([planted("coord-one", "Igelkottar, igelkottar och fler igelkottar.",
+                          rubrik="Igelkottar i parken")])
     return engine
 
 
@@ -129,3 +143,29 @@ def test_and_without_full_match_falls_back_to_partial(backend: EmbeddedBackend) 
 def test_a_query_with_no_word_found_is_empty_not_partial(backend: EmbeddedBackend) -> None:
     result = run(backend, "zebrafink kolibri")
     assert result.total == 0 and not result.hits and result.partial is False
+
+
+def test_words_close_together_rank_above_words_far_apart(backend: EmbeddedBackend,
+                                                         plain: EmbeddedBackend) -> None:
+    hits = found(backend, "brandstation hamnen")
+    assert hits.index("near") < hits.index("far-apart")
+    # without the proximity boost the shorter record wins
+    hits = found(plain, "brandstation hamnen")
+    assert hits.index("near") > hits.index("far-apart")
+
+
+def test_recent_record_breaks_a_tie(backend: EmbeddedBackend) -> None:
+    for query in ("ekorrhägn", "ekorrhägn lärkan", '"ekorrhägn i kvarteret"'):
+        hits = found(backend, query)
+        assert hits[:2] == ["new-twin", "old-twin"], query
+
+
+def test_partial_results_rank_by_number_of_words_matched(backend: EmbeddedBackend,
+                                                         plain: EmbeddedBackend) -> None:
+    result = run(backend, "grävlingar igelkottar zebrafink")
+    assert result.partial
+    ids = [hit.record.doc_id for hit in result.hits]
+    # two of three words beat one word repeated (which has the higher text score)
+    assert ids.index("coord-two") < ids.index("coord-one")
+    ids = [hit.record.doc_id for hit in run(plain, "grävlingar igelkottar zebrafink").hits]
+    assert ids.index("coord-two") > ids.index("coord-one")
