@@ -13,7 +13,7 @@ the public projection (diarium.public, the only place privacy rules apply) and:
 When a run takes published content back (a document deleted, made secret or stripped of
 its text), the old content must leave the index files too, not only the search results:
 engines keep replaced documents in old segments until a merge. Such a run ends with a
-purge (the backend's purge() when it has one, else a rebuild).
+purge (see _purge).
 
 The store's current state decides, not the kind of change, so replaying changes is
 harmless: after a crash the next run simply does the same work again. `last_seq` is
@@ -185,18 +185,17 @@ def _purge(store: Store, settings: Settings, backend: SearchBackend,
     """Make withdrawn content physically leave the index. An engine keeps a replaced or
     deleted document in its old segment (terms, stored fields) until a merge, where
     reading the index files directly would still find it. The backend's own purge() is
-    used when it has one (e.g. a merge that expunges deletes); else, when the backend can
-    clear() itself (the embedded engine: that drops every old segment), the index is
-    rebuilt. Returns whether a purge happened: an engine with neither (deleting and
-    re-adding would leave old segments there too) keeps the old versions until its next
-    merge."""
+    used when it has one (e.g. a merge that expunges deletes). Otherwise, on the embedded
+    engine (recognised by its clear()), every document is written again: tantivy drops a
+    segment as soon as none of its documents is alive, so no old segment survives, and
+    unlike a clear-and-rebuild, searches see the whole index all along. Returns whether a
+    purge happened (an engine with neither keeps old versions until its next merge)."""
     purge = getattr(backend, "purge", None)
     if callable(purge):
         purge()
         return True
     if not callable(getattr(backend, "clear", None)):
         return False
-    _clear(store, backend)
     counter.total += int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
     _write(backend, public_records(store, settings), counter)
     return True

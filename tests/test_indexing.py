@@ -136,6 +136,27 @@ def test_withdrawn_content_leaves_the_index_files_too(
     assert _total(backend, "strandskydd") == 1          # the others are all still there
 
 
+def test_purge_leaves_no_old_segment_behind_after_many_commits(
+        settings: Settings, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A commit per document: many segments, merged in the background as they pile up.
+    monkeypatch.setattr(indexing, "CHUNK", 1)
+    backend = EmbeddedBackend(settings.index_dir / "embedded", writer_heap=15_000_000)
+    backend.setup()
+    first, _, _ = _three(store)
+    for n in range(4, 16):
+        add_document(store, lopnummer=n, rubrik=f"Protokoll nummer {n}",
+                     files=[{"name": f"p{n}.pdf", "text": f"Sammanträde {n} om budget"}])
+    index(store, settings, backend)
+    with store.transaction() as conn:
+        conn.execute("DELETE FROM document_files WHERE document_id = ?", (first,))
+        conn.execute("DELETE FROM documents WHERE id = ?", (first,))
+        store.record_change(first, "delete")
+    report = index(store, settings, backend)
+    assert report.purged and report.count == 14
+    assert not {"tallväg", "garag"} & _terms(backend, "text", "rubrik", "folded")
+    assert _total(backend, "budget") == 12
+
+
 def test_an_ordinary_update_does_not_purge(
         store: Store, settings: Settings, backend: EmbeddedBackend) -> None:
     first, _, _ = _three(store)
