@@ -33,7 +33,7 @@ from diarium.sample import texts
 from diarium.sample.writers import render_file
 
 # Bump when the generated sample changes, so that `diarium demo` regenerates it.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 DEFAULT_SEED = 2017
 
 # size -> (cases, documents)
@@ -500,7 +500,10 @@ def _mark_special(rng: random.Random, cases: list[SampleCase], size: str) -> Non
     n_broken = {"small": 3, "medium": 6, "large": 24}[size]
     n_unpublished = max(3, len(ordinary) // 60)
     for i, (_, doc) in enumerate(ordinary[:n_broken]):
-        doc.format = BROKEN_KINDS[i % len(BROKEN_KINDS)]
+        # One empty file only: every empty file has the same content address, so a second
+        # one would be the same stored file and the same single failure.
+        doc.format = BROKEN_KINDS[i % len(BROKEN_KINDS)] if i < len(BROKEN_KINDS) \
+            else BROKEN_KINDS[i % 2]
     for _, doc in ordinary[n_broken:n_broken + n_unpublished]:
         doc.publicerad = False
     # Every sample, even the smallest, shows a masked personnummer in a public PDF.
