@@ -37,7 +37,7 @@ class PdfExtractor(Extractor):
 
     def extract(self, path: Path, options: ExtractOptions) -> Extraction:
         """Per-page text and metadata; raises ExtractionFailed (encrypted, corrupt)."""
-        pages, meta, empty_pages = read_pdf(path)
+        pages, meta, empty_pages, image_pages = read_pdf(path)
         if not pages and not options.ocr:
             raise ExtractionFailed(
                 "the PDF has no readable pages (damaged page tree or cross-reference table)",
@@ -45,7 +45,12 @@ class PdfExtractor(Extractor):
             )
         letters_per_page = [len(_LETTER.findall(p)) for p in pages]
         with_text = sum(1 for n in letters_per_page if n >= MIN_LETTERS_PER_PAGE)
-        needs_ocr = not pages or with_text < max(1.0, OCR_PAGE_SHARE * len(pages))
+        # Few pages with text, and either images (a scan) or no letters at all (text drawn
+        # as outlines): OCR can help. A short text-only page ("Bilaga 1") is just short.
+        needs_ocr = not pages or (
+            with_text < max(1.0, OCR_PAGE_SHARE * len(pages))
+            and (image_pages > 0 or sum(letters_per_page) == 0)
+        )
         if empty_pages:
             meta["pages_without_text"] = empty_pages
         if needs_ocr and options.ocr:
@@ -63,8 +68,8 @@ class PdfExtractor(Extractor):
         return self.result(pages, meta, "application/pdf", needs_ocr=needs_ocr)
 
 
-def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int]]:
-    """(per-page text, metadata, 1-based numbers of pages without text).
+def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int], int]:
+    """(per-page text, metadata, 1-based numbers of pages without text, pages with images).
 
     Raises ExtractionFailed: "encrypted" when a password is needed, "corrupt" otherwise.
     """
@@ -96,6 +101,7 @@ def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int]]:
     pages: list[str] = []
     empty: list[int] = []
     meta: dict[str, Any] = {}
+    image_pages = 0
     try:
         with open(path, "rb") as fh:
             parser = PDFParser(fh)
@@ -115,8 +121,9 @@ def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int]]:
             interpreter = PDFPageInterpreter(rsrc, device)
             for number, page in enumerate(PDFPage.create_pages(doc), start=1):
                 interpreter.process_page(page)
-                text = _page_text(device.get_result())
+                text, images = _page_text(device.get_result())
                 pages.append(text)
+                image_pages += images > 0
                 if not text.strip():
                     empty.append(number)
     except ExtractionFailed:
@@ -134,10 +141,10 @@ def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int]]:
             meta["truncated_after_page"] = len(pages)
             meta["read_error"] = _describe(exc)
             meta["page_count"] = len(pages)
-            return pages, meta, empty
+            return pages, meta, empty, image_pages
         raise ExtractionFailed(f"not a readable PDF: {_describe(exc)}", kind="corrupt") from exc
     meta["page_count"] = len(pages)
-    return pages, meta, empty
+    return pages, meta, empty, image_pages
 
 
 def _describe(exc: BaseException) -> str:
@@ -145,21 +152,26 @@ def _describe(exc: BaseException) -> str:
     return text[:300]
 
 
-def _page_text(layout: Any) -> str:
-    from pdfminer.layout import LTFigure, LTTextContainer
+def _page_text(layout: Any) -> tuple[str, int]:
+    """(text of a laid-out page, number of images on it)."""
+    from pdfminer.layout import LTFigure, LTImage, LTTextContainer
 
     parts: list[str] = []
+    images = 0
 
     def walk(item: Any) -> None:
+        nonlocal images
         if isinstance(item, LTTextContainer):
             parts.append(item.get_text())
+        elif isinstance(item, LTImage):
+            images += 1
         elif isinstance(item, LTFigure):
             for child in item:
                 walk(child)
 
     for obj in layout:
         walk(obj)
-    return "\n".join(p.rstrip("\n") for p in parts)
+    return "\n".join(p.rstrip("\n") for p in parts), images
 
 
 _INFO_KEYS = {

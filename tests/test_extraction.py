@@ -260,3 +260,39 @@ def test_killed_run_resumes_without_redoing_finished_files(
             "SELECT COUNT(*) FROM files WHERE state = 'pending'").fetchone()[0]
         assert pending == 0
     assert _children() == []
+
+
+def test_cli_extract_reports_and_retries(tmp_path: Path, settings: Settings) -> None:
+    from click.testing import CliRunner
+
+    from diarium.cli import main
+
+    src = tmp_path / "src"
+    src.mkdir()
+    paths = [fx.make_pdf(src / "beslut.pdf", ["Beslut om bygglov"]),
+             fx.make_empty(src / "tom.pdf")]
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, paths)
+    runner = CliRunner()
+    args = ["--data", str(settings.data_dir), "extract", "--workers", "1", "--no-ocr"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "1 extraherade" in result.output
+    assert "1 misslyckade" in result.output
+    assert "tom.pdf: [empty] the file is empty (0 bytes)" in result.output
+    assert "diarium extract --retry-failed" in result.output
+    again = runner.invoke(main, [*args, "--retry-failed"])
+    assert again.exit_code == 0 and "1 filer" in again.output
+    bad = runner.invoke(main, [*args[:3], "--workers", "0"])
+    assert bad.exit_code == 2 and "--workers" in bad.output
+
+
+def test_benchmark_smoke() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "extract_bench.py"), "--limit", "2",
+         "--workers", "2"],
+        capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "parallel efficiency" in done.stdout
+    assert "pypdfium2" in done.stdout
