@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.etree import ElementTree as ET
@@ -26,6 +27,8 @@ from web_site import (
     Site,
     build_site,
 )
+
+from diarium.config import load_settings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -529,3 +532,20 @@ def test_document_links_from_search_carry_the_query(client: FlaskClient) -> None
     page = soup(client.get("/?q=planuppdrag"))
     link = page.find("a", string="Beslut om planuppdrag för hamnen")["href"]
     assert unquote(link).split("?q=")[1].startswith("planuppdrag")
+
+
+def test_elasticsearch_down_gives_503(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real Elasticsearch backend, pointed at a port where nothing listens."""
+    for name in ("URL", "API_KEY", "USERNAME", "PASSWORD", "INDEX", "PROFILE", "CA_CERT"):
+        monkeypatch.delenv(f"DIARIUM_ES_{name}", raising=False)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed again when the block ends
+    (tmp_path / "diarium.toml").write_text(
+        f'[search]\nengine = "elasticsearch"\n\n[elasticsearch]\n'
+        f'url = "http://127.0.0.1:{port}"\ntimeout = 2\n', encoding="utf-8")
+    client = create_app(load_settings(tmp_path)).test_client()
+    response = client.get("/?q=bygglov")
+    assert response.status_code == 503
+    assert "tillfälligt otillgänglig" in response.get_data(as_text=True)
+    assert client.get("/api/v1/search?q=x").get_json()["error"]["status"] == 503
