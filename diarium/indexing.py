@@ -19,9 +19,11 @@ The store's current state decides, not the kind of change, so replaying changes 
 harmless: after a crash the next run simply does the same work again. `last_seq` is
 written only after the backend committed everything up to it.
 
-A rebuild clears the index and indexes every document. An index that has no state yet, or
-that is empty while the store is not (the embedded engine drops an index written with an
-older schema), is rebuilt automatically.
+A rebuild writes every document again (over its old version, so searches keep a complete
+index throughout), deletes the documents the store no longer has, and starts from an
+empty index only when the index holds records the store never knew. An index that has no
+state yet, or that is empty while the store is not (the embedded engine drops an index
+written with an older schema), is rebuilt automatically.
 """
 
 from __future__ import annotations
@@ -126,13 +128,18 @@ def index(
     counter = _Counter(progress, rebuild, started)
     withdrawn = purged = False
     if rebuild:
-        # Forget the old state first: a rebuild interrupted after the clear must not be
-        # mistaken for an index that is up to date.
+        # Forget the old state first: a rebuild interrupted halfway must not be mistaken
+        # for an index that is up to date.
         _forget(store, name)
-        _clear(store, backend)
         counter.total = documents
+        # Every document is written over its old version (no clear first), so searches
+        # see a complete index throughout; then what the store no longer has goes.
         indexed = _write(backend, public_records(store, settings), counter)
-        deleted = 0
+        deleted = _delete_gone(store, backend)
+        if backend.count() > indexed and callable(getattr(backend, "clear", None)):
+            # Records the store never knew (an index from elsewhere): start from empty.
+            _clear(store, backend)
+            indexed = _write(backend, public_records(store, settings), counter)
     else:
         assert since is not None
         changed = [
@@ -260,6 +267,18 @@ def _clear(store: Store, backend: SearchBackend) -> None:
         "SELECT id FROM documents UNION SELECT document_id FROM changes")]
     for start in range(0, len(ids), CHUNK):
         backend.delete(ids[start:start + CHUNK])
+
+
+def _delete_gone(store: Store, backend: SearchBackend) -> int:
+    """Delete documents the store once had and no longer has; returns how many were in
+    the index."""
+    ids = [str(r[0]) for r in store.conn.execute(
+        "SELECT DISTINCT document_id FROM changes "
+        "WHERE document_id NOT IN (SELECT id FROM documents)")]
+    deleted = 0
+    for start in range(0, len(ids), CHUNK):
+        deleted += backend.delete(ids[start:start + CHUNK])
+    return deleted
 
 
 def _forget(store: Store, name: str) -> None:

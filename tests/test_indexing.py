@@ -242,10 +242,24 @@ def test_interrupted_rebuild_is_redone_on_the_next_run(
 
     with pytest.raises(KeyboardInterrupt):
         index(store, settings, backend, rebuild=True, progress=stop_after_one)
-    assert backend.count() < 3
     assert last_seq(store, "embedded") is None      # not mistaken for up to date
     report = index(store, settings, backend)
     assert report.rebuild and report.count == 3
+
+
+def test_rebuild_keeps_the_index_complete_while_it_runs(
+        store: Store, settings: Settings, backend: EmbeddedBackend,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _three(store)
+    add_document(store, lopnummer=9, rubrik="Protokoll")
+    index(store, settings, backend)
+    monkeypatch.setattr(indexing, "CHUNK", 1)          # a commit per document
+    monkeypatch.setattr(indexing, "PROGRESS_EVERY", 1)
+    counts: list[int] = []
+    report = index(store, settings, backend, rebuild=True,
+                   progress=lambda p: counts.append(backend.count()))
+    assert report.rebuild and report.indexed == 4
+    assert counts and min(counts) == 4
 
 
 def test_emptied_index_is_rebuilt(store: Store, settings: Settings,
