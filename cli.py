@@ -278,8 +278,8 @@ def extract(app: AppContext, workers: int | None, retry_failed: bool, only_new: 
 
 @main.command("index")
 @click.option("--rebuild", is_flag=True,
-              help="Clear the index and index every document again (otherwise: only what "
-                   "changed since the last run).")
+              help="Index every document again, removing what the store no longer has "
+                   "(otherwise: only what changed since the last run).")
 @click.option("--engine", type=click.Choice(["embedded", "elasticsearch", "opensearch"]),
               default=None, help="Search engine (default: search.engine in diarium.toml).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
