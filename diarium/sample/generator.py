@@ -33,7 +33,7 @@ from diarium.sample import texts
 from diarium.sample.writers import render_file
 
 # Bump when the generated sample changes, so that `diarium demo` regenerates it.
-GENERATOR_VERSION = 2
+GENERATOR_VERSION = 3
 DEFAULT_SEED = 2017
 
 # size -> (cases, documents)
@@ -349,7 +349,8 @@ def plan(size: str = "medium", seed: int = DEFAULT_SEED) -> SamplePlan:
         case.slots = _case_slots(rng, case.org, case.kind, case.opened, applicant, other)
         case.slots["dnr"] = case.diarienummer
         peers = by_org[case.org["slug"]]
-        case.slots["ref_dnr"] = rng.choice(peers).diarienummer if len(peers) > 1 else ""
+        others = [c.diarienummer for c in peers if c is not case]
+        case.slots["ref_dnr"] = rng.choice(others) if others else ""
         case.arendemening = fill(rng.choice(case.kind["arendemening"]), case.slots)
         case.slots["arendemening"] = case.arendemening
         case.slots["arende_kort"] = fill(rng.choice(case.kind["arende_kort"]), case.slots)
@@ -414,7 +415,13 @@ def _write_content(rng: random.Random, case: SampleCase, doc: SampleDocument,
     incoming = doc.riktning == "Inkommande"
     author = applicant if kind["part"] == "sokande" else other
     mailbox = slots["mejl"]
-    if incoming:
+    from_person = not doc.part or doc.part == author.name
+    if incoming and not from_person:
+        # An authority, a company or a school writes: its name, a contact, no personnummer.
+        domain = _ascii(doc.part.split()[0]) or "avsandare"
+        doc.sender = [doc.part, f"Kontaktperson: {author.name}", f"E-post: info@{domain}.example"]
+        doc.mail_from, doc.mail_to = f"{doc.part} <info@{domain}.example>", mailbox
+    elif incoming:
         doc.sender = [author.name, author.address]
         if author.personnummer and (rng.random() < 0.5 or case.kind["key"] == "fardtjanst"):
             label = "Samordningsnummer" if int(author.personnummer[4:6]) > 31 else "Personnummer"
@@ -508,7 +515,8 @@ def _mark_special(rng: random.Random, cases: list[SampleCase], size: str) -> Non
         doc.publicerad = False
     # Every sample, even the smallest, shows a masked personnummer in a public PDF.
     for case, doc in ordinary[n_broken + n_unpublished:]:
-        if doc.riktning == "Inkommande" and doc.sender and case.org["slug"] == "sbn":
+        if (doc.riktning == "Inkommande" and case.org["slug"] == "sbn" and doc.sender
+                and not doc.sender[1].startswith("Kontaktperson")):
             if not doc.personnummer:
                 pnr = make_personnummer(rng)
                 doc.sender.insert(2, f"Personnummer: {pnr}")

@@ -505,7 +505,7 @@ DOC_KINDS: dict[str, dict[str, object]] = {
 GENERIC = {
     "Inkommande": (
         "Jag har bott på adressen sedan {ar_bott} och känner väl till området.",
-        "Bifogat finns ritningar, en situationsplan och fotografier.",
+        "Bifogat finns de handlingar som behövs i ärendet.",
         "Jag har tidigare haft kontakt med {handlaggare_fornamn} på telefon om detta.",
         "Vi har också pratat med grannarna, som inte har något att invända.",
         "Jag ber om ursäkt för att kompletteringen dröjt.",
@@ -1124,7 +1124,7 @@ CASE_KINDS: dict[str, tuple[dict[str, object], ...]] = {
             "klass": "5.1.1",
             "enhet": "Individ- och familjeomsorgen",
             "arendemening": ("Anmälan enligt 14 kap. 1 § socialtjänstlagen",),
-            "arende_kort": ("orosanmälan",),
+            "arende_kort": ("oro för ett barns situation",),
             "ansokan_ord": "Orosanmälan",
             "steps": ("anmalan", "rapport"),
             "extras": ("epost_in", "skrivelse_in", "rapport"),
