@@ -178,6 +178,13 @@ def test_case_number_box_accepts_any_written_form(client: FlaskClient, site: Sit
     assert page.select_one(".notice-case a")["href"] == f"/arende/{site.case_ids['hamn']}"
 
 
+def test_unreadable_case_number_gets_a_hint(client: FlaskClient) -> None:
+    page = soup(client.get("/?dnr=hamnen"))
+    assert "ser inte ut som ett diarienummer" in page.select_one('[role="status"]').get_text()
+    readable = soup(client.get("/?dnr=KS+2023/123"))
+    assert "ser inte ut som" not in readable.get_text()
+
+
 # -- case and document pages ---------------------------------------------------------------
 
 

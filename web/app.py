@@ -18,7 +18,7 @@ from typing import Any
 from diarium.indexer.base import SearchBackend, SearchRequest, SearchResult
 from diarium.web import security
 from diarium.web.params import BadParameter
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.exceptions import HTTPException
 
@@ -84,8 +84,6 @@ class Services:
 
 def services() -> Services:
     """The Services of the current app."""
-    from flask import current_app  # noqa: PLC0415
-
     return current_app.extensions["diarium"]  # type: ignore[no-any-return]
 
 
@@ -146,18 +144,12 @@ def error_response(status: int, title: str, message: str) -> Any:
         response = jsonify({"error": {"status": status, "title": title, "message": message}})
         response.status_code = status
     else:
-        response = app_response(render_template("error.html", status=status, title=title,
-                                                message=message), status)
+        response = make_response(render_template("error.html", status=status, title=title,
+                                                 message=message), status)
     if status == 503:
         response.headers["Retry-After"] = "30"
     response.headers["Cache-Control"] = "no-store"
     return response
-
-
-def app_response(body: str, status: int) -> Any:
-    from flask import make_response  # noqa: PLC0415
-
-    return make_response(body, status)
 
 
 _HTTP_TITLES: dict[int, tuple[str, str]] = {

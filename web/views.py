@@ -34,6 +34,7 @@ from flask import (
 )
 from markupsafe import Markup
 
+from diarium.diarienummer import try_parse
 from diarium.public import PublicRecord
 
 bp = Blueprint("site", __name__)
@@ -56,12 +57,22 @@ def search() -> Any:
     state = _state()
     result = services().search(state.request())
     single_case = _single_case(result) if state.dnr else None
+    # A case number the parser cannot read gets a hint, not an error: the search still
+    # runs (the written form may match as text).
+    dnr_unreadable = bool(state.dnr) and not _readable_dnr(state.dnr)
     return render_template(
         "search.html", state=state, result=result, facets=_facet_view(state, result),
+        dnr_unreadable=dnr_unreadable,
         pages=_pages(state, result), single_case=single_case,
         # Links of every hit share these prefixes; building each with url_for is slow.
         doc_base=url_for("site.search") + "handling/", case_base=url_for("site.search") + "arende/",
     )
+
+
+def _readable_dnr(text: str) -> bool:
+    """True when some organisation's diarienummer rules (or the general ones) read it."""
+    orgs = [None, *services().settings.organisations.values()]
+    return any(try_parse(text, org) is not None for org in orgs)
 
 
 def _single_case(result: SearchResult) -> PublicRecord | None:
