@@ -299,6 +299,11 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
     if config.workers < 1:
         raise ConfigError("workers must be at least 1")
     ocr = ocr_available(config.ocr_languages) if config.ocr is None else config.ocr
+    if ocr and not ocr_available(config.ocr_languages):
+        raise ConfigError(
+            f"OCR was asked for, but Tesseract with language data {config.ocr_languages!r} "
+            "is not installed (Debian: tesseract-ocr tesseract-ocr-swe); or use --no-ocr"
+        )
     jobs = deque(select_jobs(store, settings, retry_failed=retry_failed, only_new=only_new,
                              ocr=ocr))
     report = ExtractReport(selected=len(jobs), workers=config.workers, ocr=ocr)

@@ -296,3 +296,19 @@ def test_benchmark_smoke() -> None:
     assert done.returncode == 0, done.stderr
     assert "parallel efficiency" in done.stdout
     assert "pypdfium2" in done.stdout
+
+
+def test_scans_wait_for_ocr_then_get_it_once(tmp_path: Path, settings: Settings) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    png = fx.make_png(src / "skanning.png", ["Beslut om bygglov", "Nämnden avslår ansökan"])
+    scan = fx.make_image_pdf(src / "skanning.pdf", png)
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, [scan])
+        first = extract(store, settings, ExtractConfig(workers=1, ocr=False))
+        assert (first.selected, first.needs_ocr) == (1, 1)
+        assert extract(store, settings, ExtractConfig(workers=1, ocr=False)).selected == 0
+        with_ocr = extract(store, settings, ExtractConfig(workers=1, ocr=True))
+        assert (with_ocr.selected, with_ocr.extracted) == (1, 1)
+        assert "Nämnden avslår ansökan" in _text(store, "skanning.pdf")
+        assert extract(store, settings, ExtractConfig(workers=1, ocr=True)).selected == 0
