@@ -55,6 +55,7 @@ def personnummer_forms(yymmdd: str, nnn: str, century: str = "19", sep: str = "-
         f"{century}{head}{sep}{tail}",
         f"{century}{head}{tail}",
         f"{head}+{tail}",
+        f"{century}{head}+{tail}",
     ]
 
 
