@@ -335,6 +335,11 @@ def test_api_case_and_document(client: FlaskClient, site: Site) -> None:
     assert SECRET_TITLE not in json.dumps(secret, ensure_ascii=False)
 
 
+def test_api_may_be_called_from_other_sites(client: FlaskClient) -> None:
+    assert client.get("/api/v1/search").headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Origin" not in client.get("/").headers
+
+
 def test_api_errors_are_json(client: FlaskClient) -> None:
     missing = client.get("/api/v1/documents/999999")
     assert missing.status_code == 404 and missing.get_json()["error"]["status"] == 404

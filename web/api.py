@@ -12,7 +12,7 @@ from typing import Any
 from diarium.web import openapi
 from diarium.web.app import services
 from diarium.web.params import parse_state
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from diarium.public import PublicRecord
 
@@ -39,6 +39,13 @@ def record_json(record: PublicRecord) -> dict[str, Any]:
     data["file_url"] = (url_for("site.download", doc_id=int(record.doc_id), _external=True)
                         if record.has_file else None)
     return data
+
+
+@bp.after_request
+def _open_to_other_sites(response: Response) -> Response:
+    """The register is public and the API read-only, so any web page may call it."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
 
 
 @bp.get("/")
