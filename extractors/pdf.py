@@ -1,9 +1,10 @@
 """PDF: text per page with pdfminer.six, document metadata, image-only detection.
 
-Reading order: pdfminer's layout analysis (LAParams, boxes_flow 0.5) groups text boxes
-hierarchically, which keeps the columns of a two-column brochure apart. That grouping is
-quadratic in the number of boxes, so on a page with very many boxes (dense tables, where
-columns are not prose anyway) boxes are ordered by one flat top-to-bottom sort instead.
+Reading order: pdfminer's layout analysis (LAParams, boxes_flow 0.5, line_margin 1.0)
+groups text boxes hierarchically, which keeps the columns of a two-column brochure apart.
+That grouping is quadratic in the number of boxes, so on a page with very many boxes
+(dense tables, where columns are not prose anyway) boxes are ordered by one flat
+top-to-bottom sort instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,10 @@ from diarium.errors import ExtractionFailed
 # pdfminer logs every malformed object at WARNING; the pipeline reports what matters.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
+# Lines closer than this many line heights form one text box. pdfminer's 0.5 leaves
+# loosely spaced lines (1.5 line spacing) as one box each, and then pairs the lines of two
+# columns side by side; at 1.0 a column's lines form boxes and columns stay apart.
+LINE_MARGIN = 1.0
 # Above this many text boxes on a page, use the flat ordering (see module docstring).
 MAX_BOXES_FOR_GROUPING = 120
 # A page "has text" from this many letters on; fewer is a scan, a blank or a figure.
@@ -117,7 +122,7 @@ def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int], int]:
                 ) from exc
             meta = _metadata(doc)
             rsrc = PDFResourceManager(caching=True)
-            device = Aggregator(rsrc, laparams=LAParams())
+            device = Aggregator(rsrc, laparams=LAParams(line_margin=LINE_MARGIN))
             interpreter = PDFPageInterpreter(rsrc, device)
             for number, page in enumerate(PDFPage.create_pages(doc), start=1):
                 interpreter.process_page(page)

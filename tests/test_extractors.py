@@ -214,3 +214,20 @@ def test_ocr_image_and_scanned_pdf(tmp_path: Path) -> None:
     assert not scanned.needs_ocr
     assert "Beslut om bygglov" in scanned.text
     assert scanned.metadata["ocr"]["languages"] == "swe"
+
+
+def test_two_columns_are_read_one_after_the_other(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    left = " ".join(f"vänster{i}" for i in range(60))
+    right = " ".join(f"höger{i}" for i in range(60))
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.set_xy(10, 20)
+    pdf.multi_cell(85, 6, left)   # loose spacing: 6 mm lines for an 11 pt font
+    pdf.set_xy(110, 20)
+    pdf.multi_cell(85, 6, right)
+    pdf.output(str(tmp_path / "spalter.pdf"))
+    text = extract_file(tmp_path / "spalter.pdf").text
+    assert text.index("vänster59") < text.index("höger0")
