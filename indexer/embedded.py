@@ -29,7 +29,8 @@ import shutil
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields as dataclass_fields
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -410,19 +411,21 @@ class EmbeddedBackend:
         node = q.parse(request.query)
         compiler = Compiler(self)
         main = compiler.top(node, request.query)
-        filters = self._filters(request)
+        filters, filter_terms = self._filters(request)
         searcher = self.index_obj.searcher()
         combined = _must([main, *filters.values()])
         offset = (request.page - 1) * request.per_page
         order = {"newest": tantivy.Order.Desc, "oldest": tantivy.Order.Asc}.get(request.sort)
-        found = _run(searcher, combined, request.per_page, offset, order)
+        found = _run(searcher, compiler.ranked(combined, order), request.per_page, offset,
+                     order)
         partial = False
         if found.count == 0:
             relaxed = compiler.relaxed(node)
             if relaxed is not None:
                 main = relaxed
                 combined = _must([main, *filters.values()])
-                found = _run(searcher, combined, request.per_page, offset, order)
+                found = _run(searcher, compiler.ranked(combined, order), request.per_page,
+                             offset, order)
                 partial = found.count > 0
         snippets = Snippets(searcher, _with_prefix_terms(searcher, main, node)
                             if found.hits else main, stemmed_first=_has_words(node))
@@ -432,14 +435,18 @@ class EmbeddedBackend:
                 snippets=snippets.of(record))
             for score, address in found.hits
         )
-        facets = self._facets(searcher, main, filters) if request.with_facets else {}
+        facets = (self._facets(searcher, main, filters, filter_terms)
+                  if request.with_facets else {})
         return SearchResult(total=int(found.count), hits=hits, facets=facets,
                             page=request.page, per_page=request.per_page, partial=partial)
 
-    def _filters(self, request: SearchRequest) -> dict[str, tantivy.Query]:
-        """One query per filtered facet (values OR'ed) plus the date range ("datum")."""
+    def _filters(self, request: SearchRequest
+                 ) -> tuple[dict[str, tantivy.Query], dict[str, list[str]]]:
+        """One query per filtered facet (values OR'ed) plus the date range ("datum"),
+        and the `kw` terms of each facet filter."""
         by_name = {f.name: f for f in FACETS}
         out: dict[str, tantivy.Query] = {}
+        filter_terms: dict[str, list[str]] = {}
         for name, values in request.filters.items():
             facet = by_name.get(name)
             if facet is None:
@@ -451,36 +458,59 @@ class EmbeddedBackend:
             terms = [f"{name}={_filter_value(facet.kind, v)}" for v in values if v != ""]
             if terms:
                 out[name] = _terms("kw", terms)
+                filter_terms[name] = terms
         if request.date_from or request.date_to:
             out["datum"] = _date_query(request.date_from, request.date_to)
-        return out
+        return out, filter_terms
 
     def _facets(self, searcher: tantivy.Searcher, main: tantivy.Query,
-                filters: dict[str, tantivy.Query]) -> dict[str, tuple[FacetValue, ...]]:
+                filters: dict[str, tantivy.Query], filter_terms: dict[str, list[str]]
+                ) -> dict[str, tuple[FacetValue, ...]]:
         """Facet counts. A facet with a filter of its own is counted without that filter
         (so its other values stay visible and selectable: OR within a facet); the others
-        share one aggregation over the full query."""
-        def aggs(names: Sequence[str]) -> dict[str, Any]:
+        count within every filter. One aggregation request: each group of facets sits
+        under a `filter` aggregation holding the facet filters that apply to it."""
+        by_name = {f.name: f.field for f in FACETS}
+        terms = {name: values for name, values in filter_terms.items() if name in filters}
+        base = _must([main, *[q_ for name, q_ in filters.items() if name not in terms]])
+
+        def counts(names: Sequence[str]) -> dict[str, Any]:
             return {n: {"terms": {"field": by_name[n], "size": FACET_SIZE}} for n in names}
 
-        by_name = {f.name: f.field for f in FACETS}
-        result: dict[str, tuple[FacetValue, ...]] = {}
-        shared = [f.name for f in FACETS if f.name not in filters]
-        groups: list[tuple[list[str], tantivy.Query]] = []
-        if shared:
-            groups.append((shared, _must([main, *filters.values()])))
-        for name in filters:
-            if name in by_name:
-                others = [query for key, query in filters.items() if key != name]
-                groups.append(([name], _must([main, *others])))
-        for names, query in groups:
-            answer = searcher.aggregate(query, aggs(names))
-            for name in names:
-                buckets = answer.get(name, {}).get("buckets", [])
-                result[name] = tuple(
-                    FacetValue(str(b["key"]), int(b["doc_count"])) for b in buckets
-                )
-        return {f.name: result.get(f.name, ()) for f in FACETS}
+        def narrowed(names: Sequence[str], inner: dict[str, Any]) -> dict[str, Any]:
+            return {"filter": " AND ".join(
+                "(" + " OR ".join(f'kw:"{_escape(t)}"' for t in terms[n]) + ")"
+                for n in names), "aggs": inner}
+
+        shared = [f.name for f in FACETS if f.name not in terms]
+        request: dict[str, Any] = {}
+        if not terms:
+            request = counts(shared)
+        else:
+            if shared:
+                request["_shared"] = narrowed(list(terms), counts(shared))
+            for name in terms:
+                others = [n for n in terms if n != name]
+                if others:
+                    request[f"_own_{name}"] = narrowed(others, counts([name]))
+                else:
+                    request.update(counts([name]))
+        try:
+            answer = searcher.aggregate(base, request)
+        except ValueError as exc:
+            raise EngineUnavailable(f"the embedded index refused the facet counts: {exc}"
+                                    ) from exc
+        flat: dict[str, Any] = {}
+        for key, value in answer.items():
+            if key.startswith("_"):
+                flat.update({k: v for k, v in value.items() if isinstance(v, dict)})
+            else:
+                flat[key] = value
+        return {
+            f.name: tuple(FacetValue(str(b["key"]), int(b["doc_count"]))
+                          for b in flat.get(f.name, {}).get("buckets", []))
+            for f in FACETS
+        }
 
 
 def _with_prefix_terms(searcher: tantivy.Searcher, query: tantivy.Query,
@@ -606,6 +636,11 @@ def _validate(request: SearchRequest) -> None:
         )
 
 
+def _escape(value: str) -> str:
+    """A value inside double quotes of tantivy's query language."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _filter_value(kind: str, value: str) -> str:
     value = str(value).strip().casefold()
     if kind == "bool":
@@ -626,16 +661,15 @@ def _date_query(start: str | None, end: str | None) -> tantivy.Query:
     return Query.range_query(SCHEMA, "datum", tantivy.FieldType.Date, low, high)
 
 
-def _with_recency(query: tantivy.Query) -> tantivy.Query:
-    """`query` with a small score for recent records (RECENCY_BANDS): a tie-breaker that
-    never changes what matches."""
-    today = datetime.now().date()
-    bands = [
+@lru_cache(maxsize=2)
+def _recency_clauses(today: date) -> tuple[tuple[Occur, tantivy.Query], ...]:
+    """Optional clauses giving recent records a small score (RECENCY_BANDS): a
+    tie-breaker that never changes what matches. Built once a day."""
+    return tuple(
         (Occur.Should, Query.boost_query(
             _date_query((today - timedelta(days=days)).isoformat(), None), boost))
         for days, boost in RECENCY_BANDS
-    ]
-    return Query.boolean_query([(Occur.Must, query), *bands])
+    )
 
 
 def _must(queries: Sequence[tantivy.Query]) -> tantivy.Query:
@@ -694,16 +728,28 @@ class Compiler:
     def __init__(self, backend: EmbeddedBackend) -> None:
         self.swedish = backend.swedish
         self.ranking = backend.ranking
+        self.boosts: list[tuple[Occur, tantivy.Query]] = []   # set by top(), for ranked()
 
     def top(self, node: q.Node, text: str) -> tantivy.Query:
         """The whole query: `node` compiled, or a record holding the identifier the
         whole text stands for (`afs 2023 1` finds `AFS 2023:1`)."""
         main = self.compile(node)
+        if self.ranking:
+            self.boosts = [(Occur.Should, near) for near in self.proximity(node)]
         idents = self.swedish.query_identifiers(text)
         if idents:
             ident = Query.boost_query(_terms("ident", idents), DNR_BOOST / 2)
             main = Query.boolean_query([(Occur.Should, main), (Occur.Should, ident)])
-        return _with_recency(main) if self.ranking else main
+        return main
+
+    def ranked(self, query: tantivy.Query, order: tantivy.Order | None) -> tantivy.Query:
+        """`query` as run for the hits of a relevance-sorted page: with the recency
+        tie-breaker. Counting and facets run `query` itself (same matches, no scores
+        needed), and a date-sorted page needs no scores either."""
+        if not self.ranking or order is not None:
+            return query
+        return Query.boolean_query([(Occur.Must, query), *self.boosts,
+                                    *_recency_clauses(date.today())])
 
     def compile(self, node: q.Node) -> tantivy.Query:
         if isinstance(node, q.MatchAll):
@@ -722,8 +768,6 @@ class Compiler:
             ]
             if all(occur == Occur.MustNot for occur, _ in clauses):
                 clauses.insert(0, (Occur.Must, Query.all_query()))
-            if self.ranking:
-                clauses += [(Occur.Should, near) for near in self.proximity(node)]
             return Query.boolean_query(clauses)
         if isinstance(node, q.Or):
             return Query.boolean_query([(Occur.Should, self.compile(c)) for c in node.children])
@@ -768,13 +812,17 @@ class Compiler:
                 clauses.append((Occur.MustNot, self.compile(child.node)))
             elif not _is_free_text(child) and not isinstance(child, q.MatchAll):
                 clauses.append((Occur.Must, self.compile(child)))
-        relaxed = Query.boolean_query(clauses)
-        return _with_recency(relaxed) if self.ranking else relaxed
+        return Query.boolean_query(clauses)
 
-    def proximity(self, node: q.And) -> list[tantivy.Query]:
-        """Boosts for the plain words of an AND found near each other (in the order
-        typed, with at most PROXIMITY_SLOP other words between) in the text or the
-        title; [] for fewer than two words."""
+    def proximity(self, node: q.Node) -> list[tantivy.Query]:
+        """Boosts for the plain words of the query's AND (also when the parser put it in
+        an OR with a diarienummer) found near each other, in the order typed with at
+        most PROXIMITY_SLOP other words between, in the text or the title; [] for fewer
+        than two words."""
+        if isinstance(node, q.Or):
+            node = next((c for c in node.children if isinstance(c, q.And)), node)
+        if not isinstance(node, q.And):
+            return []
         words = [c.text for c in node.children if isinstance(c, q.Word)]
         tokens = _tokens("sv_exact", " ".join(words))
         if len(tokens) < 2:
@@ -813,10 +861,11 @@ class Compiler:
                 Query.term_query(SCHEMA, f"{name}_exact", exact[0]), boost * EXACT_BOOST))
             if stems:
                 ways.append(Query.boost_query(Query.term_query(SCHEMA, name, stems[0]), boost))
-        lemma = self.swedish.lemma(text)
+        # Numbers have no lemma and are no compound part: their clauses would only cost.
+        lemma = self.swedish.lemma(text) if not exact[0].isdigit() else None
         if lemma:
             ways.append(Query.boost_query(Query.term_query(SCHEMA, "lemma", lemma), LEMMA_BOOST))
-        if self.swedish.active:
+        if self.swedish.active and not exact[0].isdigit():
             # Compound parts are stored in base form: try the word as typed and its lemma.
             ways.append(Query.boost_query(
                 _terms("parts", sorted({exact[0], lemma or exact[0]})),

@@ -21,15 +21,29 @@ def synonyms(word: str, table: Mapping[str, str] | None = None) -> tuple[str, ..
     An expansion of several words ("barn- och utbildningsnämnden") is returned as one
     string, for the backend to search as a phrase.
     """
-    table = DEFAULT_SYNONYMS if table is None else table
     key = word.strip().lower()
     if not key:
         return ()
-    out: list[str] = []
+    return _index(DEFAULT_SYNONYMS if table is None else table).get(key, ())
+
+
+# Lowercased lookup of each table met, both ways (asked once per query word, so the
+# table is not walked each time). Keyed by identity: the tables are settings, built once.
+_INDEXES: dict[int, tuple[Mapping[str, str], dict[str, tuple[str, ...]]]] = {}
+
+
+def _index(table: Mapping[str, str]) -> dict[str, tuple[str, ...]]:
+    cached = _INDEXES.get(id(table))
+    if cached is not None and cached[0] is table:
+        return cached[1]
+    both: dict[str, list[str]] = {}
     for abbreviation, expansion in table.items():
         short, long = abbreviation.strip().lower(), expansion.strip().lower()
-        if key == short and long != key:
-            out.append(long)
-        elif key == long and short != key:
-            out.append(short)
-    return tuple(dict.fromkeys(out))
+        if short and long and short != long:
+            both.setdefault(short, []).append(long)
+            both.setdefault(long, []).append(short)
+    index = {k: tuple(dict.fromkeys(v)) for k, v in both.items()}
+    if len(_INDEXES) > 64:       # settings reloaded many times: start over
+        _INDEXES.clear()
+    _INDEXES[id(table)] = (table, index)
+    return index
