@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, request in shapes(dnr):
         # The raw query: the same tantivy query diarium runs (query AND filters).
         compiled = backend.compile(request.query)
-        filters = backend._filters(request)
+        filters, _ = backend._filters(request)
         clauses = [(tantivy.Occur.Must, compiled)] + [
             (tantivy.Occur.Must, f) for f in filters.values()]
         raw_query = tantivy.Query.boolean_query(clauses)

@@ -256,3 +256,20 @@ def test_stored_record_round_trip_of_text_and_pages(tmp_path: Path, text: str,
     record = make_record("r", text=text, pages=pages)
     engine.index([record])
     assert engine.get("r") == record
+
+
+def test_facet_filters_with_quotes_and_backslashes(tmp_path: Path) -> None:
+    engine = small(tmp_path)
+    odd = 'Beslut "A" \\ (B) OR:C'
+    engine.index([
+        make_record("1", handlingstyp=odd, organisation="a"),
+        make_record("2", handlingstyp=odd, organisation="b"),
+        make_record("3", handlingstyp="Skrivelse", organisation="a"),
+    ])
+    result = engine.search(SearchRequest(
+        "", filters={"handlingstyp": (odd.upper(),), "organisation": ("a",)}))
+    assert [h.record.doc_id for h in result.hits] == ["1"]
+    assert {(v.value, v.count) for v in result.facets["handlingstyp"]} == {
+        (odd, 1), ("Skrivelse", 1)}
+    assert {(v.value, v.count) for v in result.facets["organisation"]} == {("a", 1), ("b", 1)}
+    assert {(v.value, v.count) for v in result.facets["riktning"]} == {("Inkommande", 1)}
