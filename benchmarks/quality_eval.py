@@ -144,22 +144,24 @@ def judge(search: Search, qrels: dict[str, set[str]]) -> dict[str, Outcome]:
 def time_pages(searches: dict[str, Search], outcomes: dict[str, dict[str, Outcome]],
                repeats: int) -> None:
     """Latency of a result page as a visitor gets it (10 hits with snippets, facets),
-    fastest of `repeats`. The configurations take turns query by query, so that the load
-    of a shared machine falls on all of them alike."""
-    for query in QUERIES:
-        times: dict[str, list[float]] = {name: [] for name in searches}
-        for _ in range(repeats):
+    fastest of `repeats`. Each round runs every query once on every configuration, so
+    the runs of one query are spread over the whole measurement and a burst of load on
+    a shared machine cannot spoil all of them."""
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(repeats):
+        for query in QUERIES:
             for name, search in searches.items():
                 start = time.perf_counter()
                 _, _, total = search(query.query, TOP, True)
-                times[name].append((time.perf_counter() - start) * 1000)
+                elapsed = (time.perf_counter() - start) * 1000
+                # The fastest run is the cost of the work itself: slower ones carry the
+                # other processes of the machine and the interpreter's garbage
+                # collections, which fall on either configuration at random.
+                key = (name, query.query)
+                best[key] = min(best.get(key, elapsed), elapsed)
                 outcomes[name][query.query].total = total
-        for name in searches:
-            # The fastest run is the cost of the work itself: slower ones carry the
-            # other processes of a shared machine and the interpreter's garbage
-            # collections (large word caches make those pauses long), which fall on
-            # either configuration at random.
-            outcomes[name][query.query].latency_ms = min(times[name])
+    for (name, text), elapsed in best.items():
+        outcomes[name][text].latency_ms = elapsed
 
 
 def embedded_search(backend: EmbeddedBackend) -> Search:
@@ -353,17 +355,19 @@ def time_search_bench_shapes(records: list[PublicRecord], workdir: Path,
     print(f"\nSearch benchmark shapes (benchmarks/search_bench.py) on {len(records)} records,"
           f" fastest of {repeats} runs, ms: before this issue (swedish=False) vs after")
     worst = 0.0
-    for label, request in shapes(dnr):
-        best: dict[str, float] = {}
-        for _ in range(repeats):
+    best: dict[tuple[str, str], float] = {}
+    for _ in range(repeats):       # rounds over all shapes: see time_pages
+        for label, request in shapes(dnr):
             for name, backend in backends.items():
                 start = time.perf_counter()
                 backend.search(request)
                 elapsed = (time.perf_counter() - start) * 1000
-                best[name] = min(best.get(name, elapsed), elapsed)
-        ratio = best["after"] / best["before"]
+                best[name, label] = min(best.get((name, label), elapsed), elapsed)
+    for label, _ in shapes(dnr):
+        before, after = best["before", label], best["after", label]
+        ratio = after / before
         worst = max(worst, ratio)
-        print(f"  {label:<38}{best['before']:>8.2f}{best['after']:>8.2f}{ratio:>7.2f}x")
+        print(f"  {label:<38}{before:>8.2f}{after:>8.2f}{ratio:>7.2f}x")
     print(f"largest ratio {worst:.2f}x (bar: 1.5x)")
     for backend in backends.values():
         backend.close()

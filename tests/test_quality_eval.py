@@ -45,3 +45,17 @@ def test_quality_eval_smoke(capsys: pytest.CaptureFixture[str],
 def test_quality_eval_rejects_bad_arguments() -> None:
     with pytest.raises(SystemExit):
         _load().main(["--repeats", "0"])
+
+
+def test_compound_sources_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    spec = importlib.util.spec_from_file_location(
+        "compound_sources", BENCH.parent / "compound_sources.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.main([])
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line[:1].strip()}
+    assert "25/25 split right" in lines["wordfreq"]
+    assert "20/20 kept whole" in lines["wordfreq"]
+    assert "hunspell-sv" in lines     # hunspell-sv is in scripts/system-packages.txt

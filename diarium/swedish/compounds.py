@@ -43,7 +43,7 @@ NESTED_ZIPF = 1.0       # a modifier that is itself a compound may be this rare
 SHORT_ZIPF = 3.5        # a three-letter part must be at least this common
 HEAD_ZIPF = 2.0         # heads are inflected forms, rarer than base forms
 RARE_ZIPF = 3.0         # below this a whole word is taken as a productive compound
-COMMON_MARGIN = 0.5     # a common word splits only when its parts beat it by this much
+COMMON_MARGIN = 0.25     # a common word splits only when its parts beat it by this much
 COMMON_MIN_PART = 4
 
 # Derivational suffixes and bound forms that are listed as words but never stand as a
@@ -81,9 +81,9 @@ def _modifier_base(surface: str, following: str) -> tuple[str, float]:
     ("", 0.0) when it is no modifier. `following` is the next letter of the word."""
     if surface in STOPWORDS or surface in _NOT_PARTS:
         return "", 0.0      # före is a particle, not a respelt föra
-    if surface[:-1] in STOPWORDS or surface[:-1] in _NOT_PARTS:
-        return "", 0.0      # föro|rening is för + o, never föra
     last = surface[-1]
+    if last in "aeou" and (surface[:-1] in STOPWORDS or surface[:-1] in _NOT_PARTS):
+        return "", 0.0      # föro|rening is för + o, never föra
     if last == following:
         # Three equal consonants are written as two: remis|svar is remiss + svar.
         value = _part_ok(surface, surface + last, MODIFIER_ZIPF)
@@ -136,7 +136,9 @@ def _segment(word: str) -> tuple[tuple[str, ...], float] | None:
         # Best split of word[i:] into at most `budget` parts: (count, sum, parts).
         best: tuple[int, float, tuple[str, ...]] | None = None
         head = word[i:]
-        value = _part_ok(head, head, HEAD_ZIPF)
+        # A rare inflected head counts by its base form (anvisningen: anvisning).
+        value = _part_ok(head, head, HEAD_ZIPF) or (
+            _part_ok(head, lemma(head), HEAD_ZIPF) if len(head) > MIN_PART + 2 else 0.0)
         if value:
             best = (1, value, (head,))
         if budget > 1:
