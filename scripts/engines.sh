@@ -133,7 +133,10 @@ wait_healthy() {  # wait_healthy NAME URL PIDFILE LOG
       tail -40 "$logfile" >&2 2>/dev/null || true
       die "$name did not become healthy at $url within ${HEALTH_TIMEOUT}s (log: $logfile)"
     fi
-    if [ "$waited" -gt 10 ] && ! pid_alive "$pidfile"; then
+    # The pid file appears only some way into start-up (late on a loaded machine), so a
+    # node also counts as alive while a java process runs from its home.
+    if [ "$waited" -gt 10 ] && ! pid_alive "$pidfile" \
+      && ! pgrep -f -- "$(dirname "$pidfile")/lib" >/dev/null; then
       tail -40 "$logfile" >&2 2>/dev/null || true
       die "$name exited while starting (log: $logfile)"
     fi
