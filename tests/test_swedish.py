@@ -31,6 +31,9 @@ from diarium.swedish import (
         ("remissvar", ("remiss", "svar")),                         # sss written ss
         ("detaljplaneändring", ("detaljplan", "ändring")),         # fewest parts
         ("Bygglovsansökan", ("bygglov", "ansökan")),               # case-insensitive
+        ("markanvisningen", ("mark", "anvisningen")),              # rare head, common lemma
+        ("barnomsorg", ("barn", "omsorg")),
+        ("kollektivtrafiken", ("kollektiv", "trafiken")),          # common, parts more so
     ],
 )
 def test_compounds_split_into_base_form_parts(word: str, parts: tuple[str, ...]) -> None:
