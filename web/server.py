@@ -52,7 +52,12 @@ def server_options(host: str, port: int, workers: int, threads: int) -> dict[str
         "worker_class": "gthread",
         "timeout": 60,
         "graceful_timeout": 10,
-        "keepalive": 5,
+        # No keep-alive: with it, gthread workers keep each client on the worker that
+        # accepted it and starve some of them under load (benchmarks/web_bench.py, 50
+        # clients: p95 31 s and 19 requests/s with a 5 s keep-alive, p95 2.5 s and 67
+        # requests/s without). Closed connections are spread by the kernel's accept
+        # queue. A reverse proxy in front keeps browsers' connections alive anyway.
+        "keepalive": 0,
         # Refuse absurd request lines and headers before Flask sees them.
         "limit_request_line": 8190,
         "limit_request_fields": 100,
