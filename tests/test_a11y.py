@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from diarium.web.app import create_app
+from playwright.sync_api import sync_playwright
 from web_site import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -22,7 +23,6 @@ from web_site import (
 )
 
 pytestmark = pytest.mark.browser
-playwright_sync = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +46,7 @@ def servers(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
 
 @pytest.fixture(scope="module")
 def tab() -> Iterator[object]:
-    with playwright_sync.sync_playwright() as pw:
+    with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
         yield context.new_page()

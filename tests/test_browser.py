@@ -14,6 +14,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from diarium.web.app import create_app
+from playwright.sync_api import sync_playwright
 from web_site import (
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -25,7 +26,6 @@ from web_site import (
 )
 
 pytestmark = pytest.mark.browser
-playwright_sync = pytest.importorskip("playwright.sync_api")
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
@@ -45,7 +45,7 @@ def server(site: Site) -> Iterator[LiveServer]:
 def browser() -> Iterator[object]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} missing: install Debian's chromium (scripts/system-packages.txt)")
-    with playwright_sync.sync_playwright() as pw:
+    with sync_playwright() as pw:
         chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
