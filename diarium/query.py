@@ -37,9 +37,12 @@ import calendar
 import contextlib
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from diarium import diarienummer as dnr_parser
+from diarium.config import OrgSettings
 from diarium.models import Riktning
 
 MAX_LENGTH = 1000
@@ -300,26 +303,33 @@ def _repair(tokens: list[_Tok]) -> list[_Tok]:
 # Parsing
 
 
-def parse(text: str) -> Node:
-    """Parse a query as a visitor typed it; returns the AST. Never raises."""
+def parse(text: str, orgs: Iterable[OrgSettings] = ()) -> Node:
+    """Parse a query as a visitor typed it; returns the AST. Never raises.
+
+    Diarienummer are read with the default conventions (year/serial, four-digit years);
+    pass the organisations' settings (`settings.organisations.values()`) to also read
+    them as each organisation writes them (serial/year, two-digit years such as
+    "Dnr 0263/19", its own series prefixes). Every distinct reading becomes an
+    alternative."""
     try:
-        return _parse(text)
+        return _parse(text, tuple(orgs))
     except Exception:  # noqa: BLE001 - a bug here must not become an error page
         words = [_plain_word(w) for w in str(text)[:MAX_LENGTH].split()]
         return _and([w for w in words if w is not None])
 
 
-def _parse(text: str) -> Node:
+def _parse(text: str, orgs: tuple[OrgSettings, ...]) -> Node:
     text = unicodedata.normalize("NFC", str(text))[:MAX_LENGTH]
     tokens = _repair(_tokenize(text))
-    parser = _Parser(tokens)
+    parser = _Parser(tokens, _distinct_conventions(orgs))
     node = parser.or_expr()
     return _finish(node)
 
 
 class _Parser:
-    def __init__(self, tokens: list[_Tok]) -> None:
+    def __init__(self, tokens: list[_Tok], orgs: tuple[OrgSettings, ...]) -> None:
         self.tokens = tokens
+        self.orgs = orgs
         self.pos = 0
         self.all_words = all(t.kind == "WORD" for t in tokens)
 
@@ -341,7 +351,7 @@ class _Parser:
                 items.append((None, tok))   # plain words: resolved below (diarienummer)
             else:
                 items.append((self.unary(), None))
-        return _and(_resolve_words(items, whole=self.all_words))
+        return _and(_resolve_words(items, self.orgs, whole=self.all_words))
 
     def unary(self) -> Node | None:
         negate = False
@@ -364,16 +374,17 @@ class _Parser:
                 self.pos += 1
             return node
         if tok.kind == "PHRASE":
-            return _phrase(tok.text)
+            return _phrase(tok.text, self.orgs)
         if tok.kind == "FIELD":
-            return _field(tok.field, tok.text)
+            return _field(tok.field, tok.text, self.orgs)
         if tok.kind == "WORD":
-            return _resolve_run([tok], whole=self.all_words)
+            return _resolve_run([tok], self.orgs, whole=self.all_words)
         return None
 
 
 def _resolve_words(
-    items: list[tuple[Node | None, _Tok | None]], whole: bool = False
+    items: list[tuple[Node | None, _Tok | None]], orgs: tuple[OrgSettings, ...],
+    whole: bool = False,
 ) -> list[Node]:
     """Turn runs of plain words into nodes, spotting diarienummer that span words."""
     out: list[Node] = []
@@ -383,7 +394,7 @@ def _resolve_words(
             run.append(tok)
             continue
         if run:
-            resolved = _resolve_run(run, whole=whole)
+            resolved = _resolve_run(run, orgs, whole=whole)
             if resolved is not None:
                 out.append(resolved)
             run = []
@@ -395,7 +406,8 @@ def _resolve_words(
 _LEAD_WORDS = frozenset({"dnr", "dnr.", "dnr:", "diarienr", "diarienummer", "ärendenr"})
 
 
-def _resolve_run(run: list[_Tok], whole: bool = False) -> Node | None:
+def _resolve_run(run: list[_Tok], orgs: tuple[OrgSettings, ...],
+                 whole: bool = False) -> Node | None:
     """Words → nodes; a window of words that reads as a diarienummer becomes
     Or(words, Diarienummer). `whole`: the run is the entire query."""
     words = [w for t in run if (w := _word(t.text)) is not None]
@@ -406,17 +418,17 @@ def _resolve_run(run: list[_Tok], whole: bool = False) -> Node | None:
             window = words[i:i + width]
             if not _dnr_window_ok(window, whole and width == len(words)):
                 continue
-            dnr = _diarienummer(" ".join(w.text for w in window), strict=True)
-            if dnr is None:
+            dnrs = _diarienummers(" ".join(w.text for w in window), orgs, strict=True)
+            if not dnrs:
                 continue
-            alternatives: list[Node] = [_and(list(window)) or dnr, dnr]
             if width > 1 and not _dnr_window_ok(window, False):
                 # "möte 2023/123" typed alone: maybe no series at all, so also every
                 # series with that year and serial.
-                bare = _diarienummer(window[-1].text, strict=True)
-                if bare is not None and bare.key != dnr.key:
-                    alternatives.append(bare)
-            nodes.append(_or(alternatives) or dnr)
+                keys = {d.key for d in dnrs}
+                dnrs += [d for d in _diarienummers(window[-1].text, orgs, strict=True)
+                         if d.key not in keys]
+            alternatives: list[Node] = [_and(list(window)) or dnrs[0], *dnrs]
+            nodes.append(_or(alternatives) or dnrs[0])
             i += width
             break
         else:
@@ -483,20 +495,20 @@ def _word(text: str) -> Word | Prefix | None:
     return _plain_word(core)
 
 
-def _phrase(text: str) -> Node | None:
+def _phrase(text: str, orgs: tuple[OrgSettings, ...]) -> Node | None:
     words = tuple(w for part in text.split() if (w := _strip_all(part)))
     if not words:
         return None
     phrase = Phrase(words)
-    dnr = _diarienummer(" ".join(words))
-    return Or((phrase, dnr)) if dnr is not None else phrase
+    dnrs = _diarienummers(" ".join(words), orgs)
+    return Or((phrase, *dnrs)) if dnrs else phrase
 
 
-def _field(name: str, value: str) -> Node | None:
+def _field(name: str, value: str, orgs: tuple[OrgSettings, ...]) -> Node | None:
     value = " ".join(value.split())
     if name == "dnr":
-        dnr = _diarienummer(value)
-        return dnr if dnr is not None else _degrade(value)
+        dnrs = _diarienummers(value, orgs)
+        return _or(list(dnrs)) if dnrs else _degrade(value)
     if name in ("datum", "year"):
         rng = _date_range(value)
         return rng if rng is not None else _degrade(value)
@@ -510,9 +522,9 @@ def _field(name: str, value: str) -> Node | None:
 
 
 def _degrade(value: str) -> Node | None:
-    """A filter value we cannot read is searched as words (a colon separates words here,
-    so that the words never read as another filter)."""
-    parts = value.replace(":", " ").split()
+    """A filter value we cannot read is searched as words (colons, parentheses, quotes and
+    bars separate words here, so that the words never read as query syntax)."""
+    parts = re.sub(r'[:()"|]', " ", value).split()
     return _and([w for part in parts if (w := _plain_word(part)) is not None])
 
 
@@ -603,45 +615,41 @@ def _anchor(node: Node) -> Node:
 
 
 # ---------------------------------------------------------------------------------------
-# Diarienummer: the foundation engineer's parser when present
-
-try:
-    from diarium import diarienummer as _dnr_module
-except ImportError:  # pragma: no cover - only before diarium/diarienummer.py landed
-    _dnr_module = None  # type: ignore[assignment]
-
-_LOCAL_DNR = re.compile(
-    r"^(?:(?:dnr|diarienr)\.?:?\s*)?(?:([A-ZÅÄÖ]{1,8})[\s/\-._:]*)?"
-    r"(\d{1,6})[\s/\-._:]+(\d{1,6})$",
-    re.IGNORECASE,
-)
+# Diarienummer
 
 
-def _diarienummer(text: str, strict: bool = False) -> Diarienummer | None:
-    """A Diarienummer node when `text` reads as one, else None. `strict` (free query
-    words, not a dnr: filter) also asks looks_like_diarienummer: short prefixes only."""
+def _distinct_conventions(orgs: tuple[OrgSettings, ...]) -> tuple[OrgSettings, ...]:
+    """The organisations whose way of writing diarienummer differs from the defaults,
+    one per distinct convention (a hundred default organisations cost nothing)."""
+    seen: set[tuple[object, ...]] = set()
+    out: list[OrgSettings] = []
+    for org in orgs:
+        conv = (org.dnr_order, org.two_digit_years, org.dnr_prefixes)
+        if conv == ("year/serial", False, ()) or conv in seen:
+            continue
+        seen.add(conv)
+        out.append(org)
+    return tuple(out)
+
+
+def _diarienummers(text: str, orgs: tuple[OrgSettings, ...] = (),
+                   strict: bool = False) -> list[Diarienummer]:
+    """The distinct readings of `text` as a diarienummer: with the default conventions
+    first, then each organisation's; [] when it reads as none. `strict` (free query words,
+    not a dnr: filter) also asks looks_like_diarienummer: short series prefixes only."""
     text = text.strip().strip(".,;:!?")
     if not text or not any(ch.isdigit() for ch in text):
-        return None
-    if _dnr_module is not None:
-        parsed = _dnr_module.try_parse(text)
-        if parsed is None or (strict and not _dnr_module.looks_like_diarienummer(text)):
-            return None
-        return Diarienummer(written=text, key=parsed.key, year_serial=parsed.year_serial)
-    m = _LOCAL_DNR.match(text)
-    if not m:
-        return None
-    prefix = (m.group(1) or "").upper()
-    a, b = m.group(2), m.group(3)
-    if len(a) == 4 and 1900 <= int(a) <= 2099:
-        year, serial = int(a), int(b)
-    elif len(b) == 4 and 1900 <= int(b) <= 2099:
-        year, serial = int(b), int(a)
-    else:
-        return None
-    return Diarienummer(
-        written=text, key=f"{prefix}|{year}|{serial}", year_serial=f"{year}|{serial}"
-    )
+        return []
+    found: dict[str, Diarienummer] = {}
+    for org in (None, *orgs):
+        parsed = dnr_parser.try_parse(text, org)
+        if parsed is None or parsed.key in found:
+            continue
+        if strict and not dnr_parser.looks_like_diarienummer(text, org):
+            continue
+        found[parsed.key] = Diarienummer(written=text, key=parsed.key,
+                                         year_serial=parsed.year_serial)
+    return list(found.values())
 
 
 # ---------------------------------------------------------------------------------------
@@ -699,8 +707,10 @@ def _text(node: Node, top: bool = False) -> str:
         words = [c for c in node.children if not isinstance(c, Diarienummer)]
         dnrs = [c for c in node.children if isinstance(c, Diarienummer)]
         if dnrs and len(words) == 1:
-            # The diarienummer alternative was added by the parser: show what was typed.
+            # The diarienummer alternatives were added by the parser: show what was typed.
             return _text(words[0], top=top)
+        if dnrs and not words and len({d.written for d in dnrs}) == 1:
+            return _text(dnrs[0])       # one dnr: filter read in several conventions
         inner = " OR ".join(_text(c) for c in node.children)
         return inner if top else f"({inner})"
     if isinstance(node, Field):

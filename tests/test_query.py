@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from diarium.config import OrgSettings
 from diarium.query import (
     MAX_LENGTH,
     And,
@@ -218,6 +219,26 @@ def test_lower_case_word_before_a_number_is_not_a_series_prefix() -> None:
     assert [d.key for d in dnrs] == ["|2023|123"]
 
 
+HELSINGBORG = OrgSettings("helsingborg", dnr_order="serial/year", two_digit_years=True)
+ORGS = (OrgSettings("exkommun", dnr_prefixes=("KS", "BUN")), HELSINGBORG, OrgSettings("plain"))
+
+
+@pytest.mark.parametrize("query", ["Dnr 0263/19", "0263/19", "dnr:0263/19", '"263/19"'])
+def test_organisation_conventions_add_readings(query: str) -> None:
+    def keys(node: Node) -> set[str]:
+        return {n.key for n in _walk(node) if isinstance(n, Diarienummer)}
+
+    assert keys(parse(query)) == set()              # two-digit years are off by default
+    assert keys(parse(query, ORGS)) == {"|2019|263"}
+    assert keys(parse(query, [HELSINGBORG])) == {"|2019|263"}
+
+
+def test_default_reading_stays_first_with_organisations() -> None:
+    node = parse("KS 2023/123", ORGS)
+    assert isinstance(node, Or)
+    assert [c.key for c in node.children if isinstance(c, Diarienummer)] == ["KS|2023|123"]
+
+
 def test_a_date_is_not_a_diarienummer() -> None:
     assert parse("2023-05-12") == Word("2023-05-12")
 
@@ -355,6 +376,15 @@ def test_fuzz_query_language_tokens(text: str) -> None:
     node = parse(text)
     _check_invariants(node)
     again = parse(to_text(node))
+    assert _without_dnr_alternatives(again) == _without_dnr_alternatives(node)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_QUERY_ALPHABET, max_size=40).map("".join))
+def test_fuzz_with_organisation_conventions(text: str) -> None:
+    node = parse(text, ORGS)
+    _check_invariants(node)
+    again = parse(to_text(node), ORGS)
     assert _without_dnr_alternatives(again) == _without_dnr_alternatives(node)
 
 
