@@ -15,6 +15,7 @@ from tantivy import Query
 
 from diarium.config import Settings, load_settings
 from diarium.importer import import_manifest
+from diarium.indexing import index
 from diarium.public import public_records
 from diarium.store import Store
 
@@ -49,14 +50,13 @@ def indexed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Embedde
         writer = csv.writer(handle)
         writer.writerow(COLUMNS)
         writer.writerows(rows)
-    with Store(settings.store_path) as store:
-        report = import_manifest(store, settings, manifest)
-        assert report is not None
-        records = list(public_records(store, settings))
-    assert len(records) == 3
     backend = EmbeddedBackend(settings.index_dir / "embedded", writer_heap=15_000_000,
                               writer_threads=1)
-    backend.index(records)
+    with Store(settings.store_path) as store:
+        import_manifest(store, settings, manifest)
+        assert len(list(public_records(store, settings))) == 3
+        report = index(store, settings, backend)     # the real pipeline: projection → index
+    assert report.indexed == 3 and backend.count() == 3
     return settings, backend
 
 
