@@ -273,3 +273,15 @@ def test_facet_filters_with_quotes_and_backslashes(tmp_path: Path) -> None:
         (odd, 1), ("Skrivelse", 1)}
     assert {(v.value, v.count) for v in result.facets["organisation"]} == {("a", 1), ("b", 1)}
     assert {(v.value, v.count) for v in result.facets["riktning"]} == {("Inkommande", 1)}
+
+
+def test_words_close_together_rank_first(tmp_path: Path) -> None:
+    engine = small(tmp_path)
+    filler = " ".join(["Texten fortsätter med annat innehåll."] * 6)
+    engine.index([
+        make_record("apart", text=f"Bygglov söktes. {filler} Sedan kom en carport."),
+        make_record("near", text=f"Bygglov för carport söktes. {filler}"),
+    ])
+    result = engine.search(SearchRequest("bygglov carport"))
+    assert [h.record.doc_id for h in result.hits] == ["near", "apart"]
+    assert result.total == 2     # the proximity clause ranks, it does not filter
