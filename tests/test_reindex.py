@@ -131,7 +131,7 @@ def test_reindex_moves_alias_and_rolls_back(engine: str, make_elastic, store: St
 
 def test_searches_never_fail_during_reindex(make_elastic, store: Store,
                                             settings: Settings) -> None:  # type: ignore[no-untyped-def]
-    fill_store(store, 300)
+    fill_store(store, 150)
     backend = make_elastic("opensearch")
     reindex(store, settings, backend)
     searcher = ElasticBackend(backend.config)
@@ -150,7 +150,7 @@ def test_searches_never_fail_during_reindex(make_elastic, store: Store,
     thread.start()
     try:
         for _ in range(2):
-            reindex(store, settings, backend, batch=50, chunk_docs=50)
+            reindex(store, settings, backend, batch=30, chunk_docs=30)
     finally:
         stop.set()
         thread.join()
@@ -176,7 +176,7 @@ with Store(settings.store_path) as store:
 
 def test_sigkilled_reindex_resumes(make_elastic, store: Store, settings: Settings,
                                    es_url: str) -> None:  # type: ignore[no-untyped-def]
-    fill_store(store, 400)
+    fill_store(store, 200)
     backend = make_elastic("elasticsearch")
     old = backend.alias_targets()
     proc = subprocess.Popen(
@@ -186,7 +186,7 @@ def test_sigkilled_reindex_resumes(make_elastic, store: Store, settings: Setting
         assert proc.stdout is not None
         deadline = time.monotonic() + 120
         for line in proc.stdout:
-            if int(line) >= 100 or time.monotonic() > deadline:
+            if int(line) >= 60 or time.monotonic() > deadline:
                 break
         building = {n: m for n, m in backend.versioned_indices().items()
                     if m.get("state") == "building"}
@@ -198,6 +198,6 @@ def test_sigkilled_reindex_resumes(make_elastic, store: Store, settings: Setting
     assert backend.alias_targets() == old
     report = reindex(store, settings, backend)
     assert report.resumed and report.index in building
-    assert report.written < 400
+    assert report.written < 200
     assert backend.alias_targets() == [report.index]
-    assert backend.count() == report.count == 400
+    assert backend.count() == report.count == 200
