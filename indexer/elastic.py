@@ -636,13 +636,14 @@ class ElasticBackend:
         node = q.parse(request.query)
         main = self.compiler.top(node, request.query)
         filters = self._filters(request)
-        result = self._run(main, filters, request)
+        result = self._run(self.compiler.ranked(main, request.sort), filters, request)
         partial = False
         if result["hits"]["total"]["value"] == 0:
             relaxed = self.compiler.relaxed(node)
             if relaxed is not None:
                 main = relaxed
-                result = self._run(main, filters, request)
+                result = self._run(self.compiler.ranked(main, request.sort), filters,
+                                   request)
                 partial = result["hits"]["total"]["value"] > 0
         hits = tuple(self._hit(h, request.sort == "relevance") for h in result["hits"]["hits"])
         facets = self._facets(result.get("aggregations", {}), filters) \

@@ -14,8 +14,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
+from diarium.indexer.embedded import (
+    COORD_SCORE,
+    PROXIMITY_BOOST,
+    PROXIMITY_SLOP,
+    RECENCY_BANDS,
+)
 from diarium.indexer.es_settings import (
     DNR_BOOST,
     EXACT_BOOST,
@@ -83,11 +90,16 @@ class Compiler:
         # The embedded backend's hook on diarium.swedish (lemma, synonyms, identifiers),
         # so both engines expand a query word the same way.
         self.swedish = swedish
+        # Proximity, recency and partial-AND ranking (issue 8) go with the Swedish
+        # extras and mirror the embedded backend's (same constants).
+        self.ranking = swedish is not None and bool(swedish.active)
+        self.boosts: list[Dsl] = []     # set by top(), added by ranked()
 
     def top(self, node: q.Node, text: str) -> Dsl:
         """The whole query: `node` compiled, or a record holding the identifier the
         whole text stands for (`afs 2023 1` finds `AFS 2023:1`)."""
         main = self.compile(node)
+        self.boosts = self.proximity(node) if self.ranking else []
         idents = self.swedish.query_identifiers(text) if self.swedish is not None else []
         if not idents:
             return main
@@ -141,11 +153,49 @@ class Compiler:
         positive = [c for c in node.children if not isinstance(c, q.Not | q.MatchAll)]
         if len(positive) < 2:
             return None
-        body: Dsl = {"should": [self.compile(c) for c in positive], "minimum_should_match": 1}
+        should: list[Dsl] = []
+        for child in positive:
+            compiled = self.compile(child)
+            if self.ranking:
+                # Each matched part counts COORD_SCORE: more parts matched rank first.
+                should.append({"constant_score": {"filter": compiled, "boost": COORD_SCORE}})
+            should.append(compiled)
+        body: Dsl = {"should": should, "minimum_should_match": 1}
         nots = [self.compile(c.node) for c in node.children if isinstance(c, q.Not)]
         if nots:
             body["must_not"] = nots
         return {"bool": body}
+
+    def ranked(self, query: Dsl, sort: str) -> Dsl:
+        """`query` as run for a relevance-sorted page: plus the proximity boosts of the
+        last top() and the recency tie-breaker (optional clauses: same matches)."""
+        if not self.ranking or sort != "relevance":
+            return query
+        today = date.today()
+        recency = [
+            {"range": {"datum": {"gte": (today - timedelta(days=days)).isoformat(),
+                                 "format": "strict_date", "boost": boost}}}
+            for days, boost in RECENCY_BANDS
+        ]
+        return {"bool": {"must": [query], "should": [*self.boosts, *recency]}}
+
+    def proximity(self, node: q.Node) -> list[Dsl]:
+        """The plain words of the query's AND near each other (in order, at most
+        PROXIMITY_SLOP words between) in the title or text, as in the embedded backend."""
+        if isinstance(node, q.Or):
+            node = next((c for c in node.children if isinstance(c, q.And)), node)
+        if not isinstance(node, q.And):
+            return []
+        words = [c.text for c in node.children if isinstance(c, q.Word)]
+        text = " ".join(words)
+        if len(_TOKEN.findall(text)) < 2:
+            return []
+        return [
+            {"match_phrase": {f"{name}.exact": {
+                "query": text, "slop": PROXIMITY_SLOP,
+                "boost": PROXIMITY_BOOST * FIELD_BOOSTS[name]}}}
+            for name in ("rubrik", "text")
+        ]
 
     def word(self, text: str) -> Dsl:
         """A typed word in every free-text field: exact > stem > lemma > part > folded;

@@ -169,3 +169,56 @@ def test_partial_results_rank_by_number_of_words_matched(backend: EmbeddedBacken
     assert ids.index("coord-two") < ids.index("coord-one")
     ids = [hit.record.doc_id for hit in run(plain, "grävlingar igelkottar zebrafink").hits]
     assert ids.index("coord-two") > ids.index("coord-one")
+
+
+# --- the same behaviour on Elasticsearch and OpenSearch -----------------------------------
+
+
+def _planted_records() -> list[PublicRecord]:
+    records = [planted(doc_id, text) for doc_id, text in DOCS.items()]
+    records += [planted(doc_id, TWIN_TEXT, datum) for doc_id, datum in DATED.items()]
+    records.append(planted("coord-one", "Igelkottar, igelkottar och fler igelkottar.",
+                           rubrik="Igelkottar i parken"))
+    return records
+
+
+@pytest.fixture(scope="module", params=["elasticsearch", "opensearch"])
+def elastic(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    import uuid
+
+    from diarium.indexer.elastic import ElasticBackend, load_config
+
+    url = request.getfixturevalue("es_url" if request.param == "elasticsearch" else "os_url")
+    backend = ElasticBackend(load_config(None, request.param, {
+        "url": url, "index": f"test-sv-{uuid.uuid4().hex[:10]}"}))
+    backend.setup()
+    backend.index(generate_records(200, seed=11, pages_per_doc=1))
+    backend.index(_planted_records())
+    yield backend
+    for name in backend.versioned_indices():
+        backend.delete_index(name)
+    backend.close()
+
+
+def test_elastic_joins_compounds_lemmas_identifiers(elastic) -> None:  # type: ignore[no-untyped-def]
+    for query, doc_id in JOINED:
+        assert doc_id in found(elastic, query), query
+    for query, doc_id in [("afs 2023 1", "afs"), ("2012/13:144", "prop"),
+                          ("ks 1646 2024", "ks-dnr")]:
+        assert found(elastic, query)[:1] == [doc_id], query
+    assert "foreskrift" in found(elastic, "foreskrift")
+    assert "far" not in found(elastic, "får")
+    for query in ("troll", "kon", "het", "ans"):
+        assert "kontroll" not in found(elastic, query), query
+
+
+def test_elastic_ranks_like_the_embedded_engine(elastic) -> None:  # type: ignore[no-untyped-def]
+    hits = found(elastic, "bygglov")
+    assert hits.index("bygglov") < hits.index("bygglovsansokan")
+    hits = found(elastic, "brandstation hamnen")
+    assert hits.index("near") < hits.index("far-apart")
+    assert found(elastic, "ekorrhägn")[:2] == ["new-twin", "old-twin"]
+    result = run(elastic, "grävlingar igelkottar zebrafink")
+    assert result.partial
+    ids = [hit.record.doc_id for hit in result.hits]
+    assert ids.index("coord-two") < ids.index("coord-one")
