@@ -152,10 +152,14 @@ def index(
         ]
         counter.total = len(changed)
         indexed = deleted = 0
+        # Only an index that can purge needs to know about withdrawals.
+        watch = callable(getattr(backend, "purge", None)) or callable(
+            getattr(backend, "clear", None))
         for start in range(0, len(changed), CHUNK):
             chunk = changed[start:start + CHUNK]
             records = list(public_records(store, settings, chunk))
-            withdrawn = withdrawn or _withdraws(backend, records)
+            if watch and not withdrawn:
+                withdrawn = _withdraws(backend, _seen_before(store, since, records))
             indexed += _write(backend, records, counter)
             seen = {int(r.doc_id) for r in records}
             gone = [str(i) for i in chunk if i not in seen]
@@ -173,6 +177,23 @@ def index(
         deleted=deleted, count=backend.count(), last_seq=head,
         seconds=time.perf_counter() - started, purged=purged,
     )
+
+
+def _seen_before(store: Store, since: int, records: list[PublicRecord]) -> list[PublicRecord]:
+    """The records whose document the index has seen before: it had a change at or
+    before `since` (every new document records a change). Documents new since the last
+    run cannot take anything back, and most of a large run is usually new."""
+    if not records:
+        return []
+    ids = [int(r.doc_id) for r in records]
+    old: set[int] = set()
+    for start in range(0, len(ids), 500):
+        part = ids[start:start + 500]
+        marks = ",".join("?" * len(part))
+        old.update(int(row[0]) for row in store.conn.execute(
+            f"SELECT DISTINCT document_id FROM changes WHERE seq <= ? "
+            f"AND document_id IN ({marks})", (since, *part)))
+    return [r for r in records if int(r.doc_id) in old]
 
 
 def _withdraws(backend: SearchBackend, records: list[PublicRecord]) -> bool:

@@ -157,6 +157,16 @@ def test_purge_leaves_no_old_segment_behind_after_many_commits(
     assert _total(backend, "budget") == 12
 
 
+def test_new_secret_or_textless_documents_do_not_purge(
+        store: Store, settings: Settings, backend: EmbeddedBackend) -> None:
+    _three(store)
+    index(store, settings, backend)
+    add_document(store, lopnummer=8, sekretess="OSL", rubrik="Hemlig")
+    add_document(store, lopnummer=9, files=[{"name": "x.pdf", "text": "", "state": "pending"}])
+    report = index(store, settings, backend)
+    assert (report.indexed, report.purged) == (2, False)
+
+
 def test_an_ordinary_update_does_not_purge(
         store: Store, settings: Settings, backend: EmbeddedBackend) -> None:
     first, _, _ = _three(store)
