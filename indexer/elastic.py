@@ -591,11 +591,40 @@ class ElasticBackend:
             self.delete_index(index)
 
     def purge(self) -> None:
-        """Make replaced and deleted documents leave the index files (a merge that
-        expunges deletes): withdrawn content must not linger in old segments."""
-        self.refresh()
-        self.conn.request("POST", f"/{self.alias}/_forcemerge",
-                          params={"only_expunge_deletes": "true"})
+        """Make withdrawn content (a document deleted, made secret or stripped of its
+        text) leave the disk, not only the search results.
+
+        A force merge is not enough: the engines keep soft-deleted documents in their
+        segments for peer recovery (retention leases), so the old text would stay in the
+        files. Instead the live documents are copied into a new index, the alias moves
+        to it, and every other index of the alias is deleted: the previous one kept for
+        rollback and a half-built reindex hold the withdrawn text too.
+        Raises EngineUnavailable / EngineRefused; the alias only moves after the copy
+        is complete and counted.
+        """
+        from diarium.indexer.bulk import BulkIndexer
+
+        old = self.alias_targets()
+        name = new_index_name(self.alias)
+        self.create_index(name, {"state": "live", "schema": SCHEMA_VERSION}, bulk_mode=True)
+        try:
+            BulkIndexer(self.conn, name, parallel=2).index(
+                (str(source["doc_id"]), source) for source in self.raw_sources())
+            self.end_bulk_mode(name)
+            expected = self.count()
+            if self.count(name) != expected:
+                raise EngineUnavailable(
+                    f"purging {self.alias!r}: the copy holds {self.count(name)} records "
+                    f"instead of {expected}; the old index is still in use")
+        except BaseException:
+            self.delete_index(name)
+            raise
+        self.move_alias(name)
+        for index in self.versioned_indices():
+            if index != name:
+                self.delete_index(index)
+        for index in old:
+            self.delete_index(index)
 
     # -- reading --------------------------------------------------------------------------
 

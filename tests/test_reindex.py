@@ -201,3 +201,28 @@ def test_sigkilled_reindex_resumes(make_elastic, store: Store, settings: Setting
     assert report.written < 200
     assert backend.alias_targets() == [report.index]
     assert backend.count() == report.count == 200
+
+
+@pytest.mark.parametrize("engine", ["elasticsearch", "opensearch"])
+def test_withdrawn_text_leaves_the_index(engine: str, make_elastic, store: Store,
+                                         settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    fill_store(store, 12)
+    backend = make_elastic(engine)
+    run_index(store, settings, backend)
+    reindex(store, settings, backend)          # keeps a previous index for rollback
+    assert len(backend.versioned_indices()) == 2
+    assert backend.search(SearchRequest(query="dokument 3")).total > 0
+    with store.transaction() as conn:
+        conn.execute("UPDATE documents SET sekretess = '23 kap. 1 § OSL' WHERE id = 3")
+        store.record_change(3)
+    report = run_index(store, settings, backend)
+    assert report.purged
+    stored = [s for s in backend.raw_sources() if s["doc_id"] == "3"]
+    assert stored[0]["rubrik"] == "Sekretess enligt 23 kap. 1 § OSL"
+    assert "dokument 3" not in json.dumps(stored, ensure_ascii=False)
+    assert backend.search(SearchRequest(query='"dokument 3"')).total == 0
+    # The replaced version is gone from the segments too, not only from searches.
+    stats = backend.conn.request("GET", f"/{backend.alias}/_stats/docs")
+    assert stats["_all"]["primaries"]["docs"]["deleted"] == 0
+    # No other index of the alias (a rollback target) keeps the withdrawn text either.
+    assert sorted(backend.versioned_indices()) == backend.alias_targets()
