@@ -1,12 +1,13 @@
 """Splitting Swedish compounds into their parts, for the lower-weight `parts` field.
 
-`bygglovsansökan` → `bygglov ansökan`, `förskoleverksamheten` → `förskola verksamheten`,
-`läkemedelsförsörjning` → `läkemedel försörjning`, `ramavtalet` → `ram avtalet`.
+`bygglovsansökan` → `bygglov ansökan`, `förskoleverksamheten` → `förskola verksamhet`,
+`läkemedelsförsörjning` → `läkemedel försörjning`, `ramavtalet` → `ram avtal`.
 
-Parts are emitted as words that the backends' Swedish stemmer then stems like any other
-text: the head keeps its inflection (`avtalet`, stemmed to `avtal`), and a modifier is
-given back its base form (`förskole` → `förskola`), so `förskola` and `förskolan` in a
-query meet it.
+`compound_parts` emits base forms: a modifier is given back its word (`förskole` →
+`förskola`) and the head its lemma (`avtalet` → `avtal`). A backend may match them as
+keywords against a query word or its lemma (the embedded engine), or run them through its
+Swedish stemmer like any text; either way `avtal`, `avtalet`, `förskola` and `förskolan`
+in a query meet them. `split_compound` gives the parts as written in the word.
 
 How a split is chosen (after Koehn & Knight 2003, "Empirical methods for compound
 splitting", with guards that suit Swedish):
@@ -19,9 +20,10 @@ splitting", with guards that suit Swedish):
   `fastighet` is not fastig + het);
 - the split with the fewest parts wins, then the one whose parts are most frequent;
 - a rare whole word (below RARE_ZIPF) is split whenever a valid split exists; a common one
-  (`kontroll`, `ansvar`, `bygglov`, `kommunstyrelsen`) only when its parts are clearly more
-  frequent than it and each is at least four letters, so `kontroll` never becomes
-  kon + troll and `ansvar` never ans + var.
+  only when its parts are clearly more frequent than it and each is at least four letters
+  (`kommunstyrelsen` is kommun + styrelsen, but `kontroll` never kon + troll, `ansvar`
+  never ans + var, `bygglov` never bygg + lov);
+- a rare inflected head counts by its base form (`anvisningen`: anvisning).
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ NESTED_ZIPF = 1.0       # a modifier that is itself a compound may be this rare
 SHORT_ZIPF = 3.5        # a three-letter part must be at least this common
 HEAD_ZIPF = 2.0         # heads are inflected forms, rarer than base forms
 RARE_ZIPF = 3.0         # below this a whole word is taken as a productive compound
-COMMON_MARGIN = 0.25     # a common word splits only when its parts beat it by this much
+COMMON_MARGIN = 0.25    # a common word splits only when its parts beat it by this much
 COMMON_MIN_PART = 4
 
 # Derivational suffixes and bound forms that are listed as words but never stand as a
