@@ -219,8 +219,8 @@ EOF
     ES_TMPDIR="$home/tmp" "$home/bin/elasticsearch" -d -p "$home/node.pid" \
     >"$home/logs/start.out" 2>&1 || { cat "$home/logs/start.out" >&2; die "elasticsearch failed to start"; }
   ES_URL="http://127.0.0.1:$port"
-  wait_healthy elasticsearch "$ES_URL" "$home/node.pid" "$home/logs/diarium-test.log"
-  log "elasticsearch healthy at $ES_URL"
+  # Both nodes boot at once (about half a minute each); start waits for them together.
+  PENDING+=("elasticsearch|$ES_URL|$home/node.pid|$home/logs/diarium-test.log")
 }
 
 install_os_analysis_common() {  # the integ-test zip lacks it; snowball/stemmer live there
@@ -285,8 +285,7 @@ EOF
     OPENSEARCH_TMPDIR="$home/tmp" "$home/bin/opensearch" -d -p "$home/node.pid" \
     >"$home/logs/start.out" 2>&1 || { cat "$home/logs/start.out" >&2; die "opensearch failed to start"; }
   OS_URL="http://127.0.0.1:$port"
-  wait_healthy opensearch "$OS_URL" "$home/node.pid" "$home/logs/diarium-test.log"
-  log "opensearch healthy at $OS_URL"
+  PENDING+=("opensearch|$OS_URL|$home/node.pid|$home/logs/diarium-test.log")
 }
 
 stop_node() {  # stop_node HOME
@@ -318,8 +317,14 @@ case "$cmd" in
     command -v unzip >/dev/null || die "unzip is needed to unpack the engines"
     mkdir -p "$DIR"
     ensure_user
+    PENDING=()
     start_es
     start_os
+    for entry in "${PENDING[@]}"; do
+      IFS='|' read -r name url pidfile logfile <<<"$entry"
+      wait_healthy "$name" "$url" "$pidfile" "$logfile"
+      log "$name healthy at $url"
+    done
     write_env
     log "ready: source $DIR/env.sh" ;;
   stop)
