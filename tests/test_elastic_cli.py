@@ -4,6 +4,8 @@ message and exit code 3 and leaves the store as it was."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
 from test_reindex import fill_store
@@ -35,6 +37,10 @@ def test_index_reindex_rollback(engine: str, prefix: str, filled: Settings,
     assert done.exit_code == 0, done.output
     assert "30 handlingar i indexet" in done.output
     assert backend.count() == 30
+    done = _run(filled, "search", "bygglovet", "--json", "--engine", engine, env=env)
+    assert done.exit_code == 0, done.output
+    found = json.loads(done.output)
+    assert found["total"] > 0 and found["hits"][0]["snippets"][0]["marks"]
     done = _run(filled, "reindex", "--engine", engine, env=env)
     assert done.exit_code == 0, done.output
     assert "med 30 handlingar" in done.output and "--rollback" in done.output
