@@ -291,7 +291,9 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
     """Extract the selected files of the store; returns what happened.
 
     Per-file failures are recorded in the store, never raised. Raises ConfigError for
-    impossible settings.
+    impossible settings, DiariumError when workers cannot start. Workers use the spawn
+    start method (no inherited SQLite handles or threads), so a script calling this needs
+    the usual `if __name__ == "__main__":` guard.
     """
     from diarium.extractors.image import ocr_available
 
