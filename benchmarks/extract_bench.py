@@ -111,6 +111,15 @@ def overlap(a: str, b: str) -> float:
     return len(wa & wb) / len(wa | wb)
 
 
+def _merge(parts: list[dict[str, object]]) -> dict[str, object]:
+    merged: dict[str, object] = {"wall": 0.0, "cpu": 0.0, "pages": 0, "bytes": 0, "states": {}}
+    for part in parts:
+        for key in ("wall", "cpu", "pages", "bytes"):
+            merged[key] += part[key]  # type: ignore[operator]
+        merged["states"].update(part["states"])  # type: ignore[union-attr]
+    return merged
+
+
 def line(label: str, r: dict[str, object]) -> str:
     wall, cpu = float(r["wall"]), float(r["cpu"])  # type: ignore[arg-type]
     pages, size = int(r["pages"]), int(r["bytes"])  # type: ignore[call-overload]
@@ -125,6 +134,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=default_workers(),
                         help="workers of the parallel run (default: all cores)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
+    parser.add_argument("--chunks", type=int, default=4,
+                        help="alternate the two runs over this many slices of the files")
     args = parser.parse_args()
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
@@ -133,8 +144,16 @@ def main() -> None:
     total_mb = sum(p.stat().st_size for p in paths) / 1e6
     print(f"extraction benchmark: {len(paths)} files ({len(pdfs)} PDF), {total_mb:.1f} MB, "
           f"{args.workers} cores")
-    parallel = run_pipeline(paths, args.workers)
-    single = run_pipeline(paths, 1)
+    # The machine is shared: run both configurations chunk by chunk, alternating which goes
+    # first, so that both see the same neighbours and the ratio holds.
+    chunks = [paths[i::args.chunks] for i in range(args.chunks)]
+    runs: dict[int, list[dict[str, object]]] = {1: [], args.workers: []}
+    for index, chunk in enumerate(c for c in chunks if c):
+        order = (args.workers, 1) if index % 2 == 0 else (1, args.workers)
+        for workers in order:
+            runs[workers].append(run_pipeline(chunk, workers))
+    single = _merge(runs[1])
+    parallel = _merge(runs[args.workers])
     pdf_only = run_pdfium(pdfs)
     print(line("pipeline, 1 worker", single))
     print(line(f"pipeline, {args.workers} workers", parallel))
@@ -142,12 +161,15 @@ def main() -> None:
     print(f"  speed-up {speedup:.2f} x, parallel efficiency {speedup / args.workers:.0%}")
     print(line("pypdfium2, PDFs only, 1 proc", pdf_only))
     states = parallel["states"]  # type: ignore[assignment]
-    scores = [overlap(states[p.name][1], pdf_only["texts"].get(p.name, ""))  # type: ignore
-              for p in pdfs if states[p.name][0] == "extracted"]
+    scored = {p.name: overlap(states[p.name][1], pdf_only["texts"].get(p.name, ""))  # type: ignore
+              for p in pdfs if states[p.name][0] == "extracted"}
+    scores = list(scored.values())
     if scores:
         print(f"  pdfium vs pdfminer word overlap over {len(scores)} PDFs: median "
               f"{statistics.median(scores):.3f}, 10th percentile "
               f"{sorted(scores)[len(scores) // 10]:.3f}, min {min(scores):.3f}")
+        worst = sorted((s, n) for n, s in scored.items())[:3]
+        print("  lowest overlap: " + ", ".join(f"{n} {s:.2f}" for s, n in worst))
     table: Counter[tuple[str, str]] = Counter()
     kinds: Counter[str] = Counter()
     for name, (state, _, kind) in states.items():  # type: ignore[union-attr]
