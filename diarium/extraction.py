@@ -344,6 +344,7 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
     options = config.options(ocr)
     ctx = multiprocessing.get_context("spawn")
     count = min(config.workers, len(runnable))
+    report.workers = count
     memory = config.memory_mb * MB
     workers = [_Worker(ctx, memory, options) for _ in range(count)]
     start_failures = 0
