@@ -141,10 +141,12 @@ def reindex(store: Store, settings: Settings, backend: ElasticBackend,
     count = backend.count(name)
     store_count = _count(store)
     if count != store_count:
+        # Not resumable: the next run starts a new index (this one is deleted then).
+        backend.set_meta(name, {**meta, "state": "failed", "count": count})
         raise ReindexMismatch(
             f"the new index {name} holds {count} records but the store has {store_count} "
             f"documents; the alias {backend.alias!r} still points at the old index. Run "
-            "`diarium reindex` again (documents changed during the run are picked up).")
+            "`diarium reindex` again: it builds a fresh index.")
     previous = _switch(backend, name, meta)
     _save_state(store, backend.state_name, int(meta.get("head", 0)))
     return ReindexReport(alias=backend.alias, index=name, previous=previous, count=count,

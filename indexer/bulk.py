@@ -116,25 +116,36 @@ class BulkIndexer:
             yield chunk
 
     def _run(self, items: Iterable[Item]) -> None:
+        # on_chunk is called in the caller's thread, never in a worker: callers may touch
+        # their own SQLite connection or terminal there.
         if self.parallel == 1:
             for chunk in self._chunks(items):
                 self._send(chunk)
+                self._chunk_done(len(chunk))
             return
         with ThreadPoolExecutor(self.parallel, thread_name_prefix="bulk") as pool:
-            pending: set[Future[None]] = set()
+            pending: set[Future[int]] = set()
             try:
                 for chunk in self._chunks(items):
                     if len(pending) >= self.parallel:
                         done, pending = wait(pending, return_when=FIRST_COMPLETED)
                         for future in done:
-                            future.result()
-                    pending.add(pool.submit(self._send, chunk))
+                            self._chunk_done(future.result())
+                    pending.add(pool.submit(self._sent, chunk))
                 for future in pending:
-                    future.result()
+                    self._chunk_done(future.result())
             except BaseException:
                 for future in pending:
                     future.cancel()
                 raise
+
+    def _sent(self, chunk: list[Item]) -> int:
+        self._send(chunk)
+        return len(chunk)
+
+    def _chunk_done(self, n: int) -> None:
+        if self.on_chunk is not None:
+            self.on_chunk(n)
 
     # -- sending ----------------------------------------------------------------------
 
@@ -170,8 +181,6 @@ class BulkIndexer:
                         f"{self.conn.engine} kept rejecting {len(todo)} documents with 429 "
                         f"after {self.max_retries} retries", 429, "rejected")
                 attempt = self._wait(attempt)
-        if self.on_chunk is not None:
-            self.on_chunk(len(chunk))
 
     def _collect(self, todo: list[Item], answer: dict[str, Any]) -> list[Item]:
         """Count the answer's successes; returns the items to send again (429s)."""

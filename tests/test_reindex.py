@@ -21,7 +21,7 @@ from diarium.indexer.elastic import ElasticBackend
 from diarium.config import Settings
 from diarium.errors import NotFound
 from diarium.indexing import index as run_index
-from diarium.reindex import reindex, rollback
+from diarium.reindex import ReindexMismatch, reindex, rollback
 from diarium.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -226,3 +226,29 @@ def test_withdrawn_text_leaves_the_index(engine: str, make_elastic, store: Store
     assert stats["_all"]["primaries"]["docs"]["deleted"] == 0
     # No other index of the alias (a rollback target) keeps the withdrawn text either.
     assert sorted(backend.versioned_indices()) == backend.alias_targets()
+
+
+def test_count_mismatch_keeps_the_alias(make_elastic, store: Store,
+                                        settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    fill_store(store, 30)
+    backend = make_elastic("opensearch")
+    old = backend.alias_targets()
+    deleted: list[int] = []
+
+    def delete_one(p) -> None:  # type: ignore[no-untyped-def]
+        # A document removed from the store after it was written: the index holds one
+        # record too many when the run counts.
+        if p.done >= 10 and not deleted:
+            with store.transaction() as conn:
+                conn.execute("DELETE FROM documents WHERE id = 1")
+                store.record_change(1, "delete")
+            deleted.append(1)
+
+    with pytest.raises(ReindexMismatch, match="30 records but the store has 29"):
+        reindex(store, settings, backend, batch=10, chunk_docs=10, progress=delete_one)
+    assert backend.alias_targets() == old
+    failed = [n for n, m in backend.versioned_indices().items() if m.get("state") == "failed"]
+    assert len(failed) == 1
+    report = reindex(store, settings, backend)
+    assert not report.resumed and report.count == 29 == backend.count()
+    assert failed[0] not in backend.versioned_indices()
