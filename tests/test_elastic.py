@@ -188,3 +188,24 @@ def test_bad_config_is_named(tmp_path, table: str, message: str) -> None:  # typ
     (tmp_path / "diarium.toml").write_text(f"[elasticsearch]\n{table}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=message):
         load_config(load_settings(tmp_path), "elasticsearch", environ={})
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_secrets_never_logged(engine: str, make_elastic, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    url = make_elastic(engine, setup=False).config.url
+    scheme, rest = url.split("://")
+    caplog.set_level(logging.DEBUG)
+    for overrides in ({"url": f"{scheme}://kalle:hemligt1@{rest}"},
+                      {"url": url, "username": "kalle", "password": "hemligt2"},
+                      {"url": url, "api_key": "hemligt3"},
+                      {"url": "http://kalle:hemligt4@127.0.0.1:1"}):
+        backend = ElasticBackend(load_config(None, engine, {**overrides, "index": "nope"}))
+        try:
+            backend.count()
+        except EngineUnavailable as exc:
+            assert "hemligt" not in str(exc)
+        finally:
+            backend.close()
+    assert caplog.records and "hemligt" not in caplog.text
