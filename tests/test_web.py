@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import socket
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 from xml.etree import ElementTree as ET
@@ -125,6 +126,19 @@ def test_date_range_filters(client: FlaskClient) -> None:
     dates = [t["datetime"] for t in page.select("ol.hits .meta time")]
     assert dates and all("2023-01-01" <= d <= "2023-12-31" for d in dates)
     assert page.select_one("#from")["value"] == "2023-01-01"
+
+
+def test_date_presets_keep_the_query(client: FlaskClient) -> None:
+    page = soup(client.get("/?q=budget"))
+    links = {a.get_text(): a["href"] for a in page.select("nav.presets a")}
+    week = parse_qs(urlsplit(links["Senaste veckan"]).query)
+    today = date.today()
+    assert week["q"] == ["budget"]
+    assert week["from"] == [(today - timedelta(days=6)).isoformat()]
+    assert week["to"] == [today.isoformat()]
+    chosen = soup(client.get("/" + links["Senaste veckan"]))
+    assert chosen.select_one('nav.presets a[aria-current="true"]').get_text() == \
+        "Senaste veckan"
 
 
 def test_form_keeps_the_whole_state(client: FlaskClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -62,11 +63,27 @@ def search() -> Any:
     dnr_unreadable = bool(state.dnr) and not _readable_dnr(state.dnr)
     return render_template(
         "search.html", state=state, result=result, facets=_facet_view(state, result),
+        presets=_date_presets(state),
         dnr_unreadable=dnr_unreadable,
         pages=_pages(state, result), single_case=single_case,
         # Links of every hit share these prefixes; building each with url_for is slow.
         doc_base=url_for("site.search") + "handling/", case_base=url_for("site.search") + "arende/",
     )
+
+
+def _date_presets(state: SearchState) -> list[tuple[str, str, bool]]:
+    """Shortcuts that diary sites offer (today's post, this week's): (label, href, active)
+    with the rest of the search kept."""
+    today = date.today()
+    presets = []
+    for label, days in (("Registrerat i dag", 0), ("Senaste veckan", 6),
+                        ("Senaste månaden", 30)):
+        start = (today - timedelta(days=days)).isoformat()
+        active = state.date_from == start and state.date_to in ("", today.isoformat())
+        presets.append((label, "?" + state.query_string(date_from=start,
+                                                       date_to=today.isoformat(), page=1),
+                        active))
+    return presets
 
 
 def _readable_dnr(text: str) -> bool:
