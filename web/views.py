@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -255,7 +256,8 @@ def _safe_name(name: str) -> str:
 def feed() -> Any:
     """An Atom feed of the newest records matching the search (bevakning)."""
     state = _state()
-    result = services().search(state.request(sort="newest", page=1, per_page=FEED_SIZE))
+    result = services().search(
+        replace(state.request(sort="newest", page=1, per_page=FEED_SIZE), with_facets=False))
     described = state.q or state.dnr or "alla handlingar"
     body = feeds.build_feed(
         title=f"{current_app.config['SITE_TITLE']}: {described}",
@@ -276,7 +278,9 @@ def _qs(state: SearchState) -> str:
 
 def _export_hits(state: SearchState, limit: int) -> tuple[int, Iterator[Any]]:
     svc = services()
-    first = svc.search(state.request(page=1, per_page=1))  # fails here (503), not mid-stream
+    # One cheap search first, so an engine that is down gives a 503 page here and not a
+    # response cut off in the middle of the stream.
+    first = svc.search(replace(state.request(page=1, per_page=1), with_facets=False))
     request_ = state.request(page=1)
     return first.total, export.iter_hits(svc.search, request_, limit)
 
