@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
@@ -935,18 +934,6 @@ def open_elastic(settings: Settings | None, engine: str,
         backend.close()
         raise
     return backend
-
-
-def wait_for(check: Callable[[], bool], timeout: float = 30.0, interval: float = 0.2) -> bool:
-    """Poll `check` until it returns True or `timeout` seconds pass; returns the last
-    answer (used for a node's health and for tests)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        if check():
-            return True
-        if time.monotonic() >= deadline:
-            return False
-        time.sleep(interval)
 
 
 def dumps(doc: Mapping[str, Any]) -> str:
