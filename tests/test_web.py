@@ -245,6 +245,10 @@ def test_download_has_type_and_disposition(client: FlaskClient, site: Site) -> N
     assert "Ans%C3%B6kan%20planbesked.pdf" in disposition  # RFC 5987 filename*
     assert response.data == site.files["pdf"]
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-cache"  # withdrawn files stop at once
+    again = client.get(f"/handling/{site.doc_ids['ansokan']}/fil",
+                       headers={"If-None-Match": response.headers["ETag"]})
+    assert again.status_code == 304
     docx = client.get(f"/handling/{site.doc_ids['beslut']}/fil")
     assert docx.mimetype.endswith("wordprocessingml.document")
     assert docx.data == site.files["docx"]

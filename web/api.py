@@ -14,7 +14,8 @@ from diarium.web.app import services
 from diarium.web.params import parse_state
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
-from diarium.public import PublicRecord
+from diarium.public import PublicRecord, public_case, public_record
+from diarium.search import result_to_json
 
 bp = Blueprint("api", __name__)
 MAX_ID = 2**63 - 1
@@ -62,8 +63,6 @@ def openapi_json() -> Any:
 @bp.get("/v1/search")
 def search() -> Any:
     """Search with the same parameters as the search page; the result_to_json shape."""
-    from diarium.search import result_to_json  # noqa: PLC0415
-
     state = parse_state(request.args.to_dict(flat=False))
     result = services().search(state.request())
     return jsonify(result_to_json(result))
@@ -72,8 +71,6 @@ def search() -> Any:
 @bp.get(f"/v1/cases/<int(max={MAX_ID}):case_id>")
 def case(case_id: int) -> Any:
     """A case's register data and its documents' public records in order."""
-    from diarium.public import public_case  # noqa: PLC0415
-
     svc = services()
     found = public_case(svc.store(), svc.settings, case_id)
     if found is None:
@@ -86,8 +83,6 @@ def case(case_id: int) -> Any:
 @bp.get(f"/v1/documents/<int(max={MAX_ID}):doc_id>")
 def document(doc_id: int) -> Any:
     """One document's public record (text and per-page text included)."""
-    from diarium.public import public_record  # noqa: PLC0415
-
     svc = services()
     found = public_record(svc.store(), svc.settings, str(doc_id))
     if found is None:

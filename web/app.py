@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from diarium.indexer import open_backend
 from diarium.indexer.base import SearchBackend, SearchRequest, SearchResult
 from diarium.web import security
 from diarium.web.params import BadParameter
@@ -24,6 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from diarium.config import Settings, load_settings
 from diarium.errors import DiariumError, EngineUnavailable, NotFound, QueryError
+from diarium.search import search
 from diarium.store import Store
 
 log = logging.getLogger(__name__)
@@ -47,15 +49,11 @@ class Services:
         if self._backend is None:
             with self._lock:
                 if self._backend is None:
-                    from diarium.indexer import open_backend  # noqa: PLC0415 (engines load late)
-
                     self._backend = open_backend(self.settings)
         return self._backend
 
     def search(self, search_request: SearchRequest) -> SearchResult:
         """Run a search through the query service. Raises EngineUnavailable, QueryError."""
-        from diarium.search import search  # noqa: PLC0415
-
         try:
             return search(self.settings, search_request, backend=self.backend())
         except EngineUnavailable:
@@ -117,7 +115,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     app.config["SITE_TITLE"] = str(web_settings.get("title", "Sökbart diarium"))
     app.config["SITE_INTRO"] = str(web_settings.get("intro", ""))
 
-    from diarium.web import api, views  # noqa: PLC0415 (views import this module)
+    from diarium.web import api, views  # here: both import this module
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")

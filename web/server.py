@@ -32,7 +32,7 @@ class _Server(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from diarium.web.app import create_app  # noqa: PLC0415 (imported in the worker)
+        from diarium.web.app import create_app  # imported in the worker, after the fork
 
         return create_app(self.settings)
 

@@ -31,13 +31,14 @@ from flask import (
     render_template,
     request,
     send_file,
+    send_from_directory,
     stream_with_context,
     url_for,
 )
 from markupsafe import Markup
 
 from diarium.diarienummer import try_parse
-from diarium.public import PublicRecord
+from diarium.public import PublicRecord, public_case, public_record
 
 bp = Blueprint("site", __name__)
 MAX_ID = 2**63 - 1            # SQLite's largest integer: a longer id cannot exist
@@ -163,8 +164,6 @@ def _pages(state: SearchState, result: SearchResult) -> dict[str, Any]:
 @bp.get(f"/arende/<int(max={MAX_ID}):case_id>")
 def case(case_id: int) -> Any:
     """A case's register data and its documents in order."""
-    from diarium.public import public_case  # noqa: PLC0415
-
     svc = services()
     found = public_case(svc.store(), svc.settings, case_id)
     if found is None:
@@ -178,8 +177,6 @@ def _carried_query() -> str:
 
 
 def _record(doc_id: int) -> PublicRecord:
-    from diarium.public import public_record  # noqa: PLC0415
-
     svc = services()
     found = public_record(svc.store(), svc.settings, str(doc_id))
     if found is None:
@@ -197,7 +194,6 @@ def document(doc_id: int) -> Any:
         "document.html", record=record, q=q,
         pages=[highlight_text(page, q) for page in pages],
         request_mailto=_request_mailto(record),
-        registry_email=services().settings.org(record.organisation).registry_email,
     )
 
 
@@ -241,7 +237,9 @@ def download(doc_id: int) -> Any:
     name = record.file_name or row["name"] or f"handling-{doc_id}"
     response = send_file(path, mimetype=media_type, as_attachment=True,
                          download_name=_safe_name(name), conditional=True, etag=row["sha256"])
-    response.headers["Cache-Control"] = "public, max-age=3600"
+    # Revalidate every time (cheap: the ETag is the content hash): a document made secret
+    # or withdrawn must stop being served at once, also by caches in between.
+    response.headers["Cache-Control"] = "no-cache"
     return response
 
 
@@ -325,8 +323,6 @@ def accessibility() -> Any:
 def org_static(filename: str) -> Any:
     """A deployment's own files (logo, colours) from <data>/static/; send_from_directory
     refuses paths that leave that folder."""
-    from flask import send_from_directory  # noqa: PLC0415
-
     return send_from_directory(services().settings.data_dir / "static", filename)
 
 
