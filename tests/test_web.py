@@ -30,6 +30,7 @@ from web_site import (
 )
 
 from diarium.config import load_settings
+from diarium.store import Store
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 
@@ -580,3 +581,21 @@ def test_elasticsearch_down_gives_503(tmp_path: Path, monkeypatch: pytest.Monkey
     assert response.status_code == 503
     assert "tillfälligt otillgänglig" in response.get_data(as_text=True)
     assert client.get("/api/v1/search?q=x").get_json()["error"]["status"] == 503
+
+
+def test_store_decides_at_once_when_a_document_turns_secret(tmp_path: Path,
+                                                             corpus_dir: Path) -> None:
+    """Document pages and downloads read the store through the public projection, so a
+    document marked secret is withheld before any reindex."""
+    small = build_site(tmp_path / "data", corpus_dir, filler=0)
+    client = create_app(small.settings, backend=small.backend).test_client()
+    doc = small.doc_ids["ansokan"]
+    assert client.get(f"/handling/{doc}/fil").status_code == 200
+    with Store(small.settings.store_path) as store, store.transaction() as conn:
+        conn.execute("UPDATE documents SET sekretess = '21 kap. 1 § OSL' WHERE id = ?", (doc,))
+    assert client.get(f"/handling/{doc}/fil").status_code == 404
+    page = client.get(f"/handling/{doc}").get_data(as_text=True)
+    assert "Sekretess enligt 21 kap. 1 § OSL" in page
+    assert "planbesked" not in page and "Hamnbolaget" not in page
+    api = client.get(f"/api/v1/documents/{doc}").get_json()
+    assert api["file_url"] is None and api["text"] == ""
