@@ -168,6 +168,14 @@ def test_deep_paging(client: FlaskClient) -> None:
     assert not page3.select_one('nav.pagination a[rel="next"]')
 
 
+def test_page_past_the_end_goes_to_the_last_page(client: FlaskClient) -> None:
+    response = client.get("/?q=budget&sort=oldest&page=7")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/?q=budget&sort=oldest&page=3"
+    assert client.get("/?q=xylofonkonsert&page=2").headers["Location"] == \
+        "/?q=xylofonkonsert"
+
+
 def test_no_results_help(client: FlaskClient) -> None:
     page = soup(client.get("/?q=xylofonkonsert"))
     assert "Inga träffar" in page.get_text()

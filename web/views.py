@@ -28,6 +28,7 @@ from flask import (
     Response,
     abort,
     current_app,
+    redirect,
     render_template,
     request,
     send_file,
@@ -59,6 +60,11 @@ def search() -> Any:
     """The search page; with no query it lists the newest records."""
     state = _state()
     result = services().search(state.request())
+    last = max(1, -(-min(result.total, MAX_RESULT_WINDOW) // state.per_page))
+    if state.page > last:
+        # Past the end (an old bookmark, fewer hits now): show the last page instead.
+        target = state.query_string(page=last)
+        return redirect(url_for("site.search") + ("?" + target if target else ""))
     single_case = _single_case(result) if state.dnr else None
     # A case number the parser cannot read gets a hint, not an error: the search still
     # runs (the written form may match as text).
