@@ -162,6 +162,7 @@ def test_deep_paging(client: FlaskClient) -> None:
     next_link = nav.select_one('a[rel="next"]')["href"]
     page2 = soup(client.get("/" + next_link))
     assert page2.select_one("ol.hits")["start"] == "21"
+    assert page2.select_one(".range").get_text() == "Visar 21–40 av 45"
     assert set(hit_titles(page1)).isdisjoint(hit_titles(page2))
     page3 = soup(client.get("/?q=budget&sort=oldest&page=3"))
     assert len(page3.select("ol.hits li.hit")) == 5
