@@ -662,16 +662,18 @@ class ElasticBackend:
         from diarium import query as q
 
         node = q.parse(request.query)
-        main = self.compiler.top(node, request.query)
+        # A compiler per search: top() keeps the query's proximity boosts for ranked(),
+        # and one backend serves many threads (the web site).
+        compiler = es_query.Compiler(self.compiler.swedish)
+        main = compiler.top(node, request.query)
         filters = self._filters(request)
-        result = self._run(self.compiler.ranked(main, request.sort), filters, request)
+        result = self._run(compiler.ranked(main, request.sort), filters, request)
         partial = False
         if result["hits"]["total"]["value"] == 0:
-            relaxed = self.compiler.relaxed(node)
+            relaxed = compiler.relaxed(node)
             if relaxed is not None:
                 main = relaxed
-                result = self._run(self.compiler.ranked(main, request.sort), filters,
-                                   request)
+                result = self._run(compiler.ranked(main, request.sort), filters, request)
                 partial = result["hits"]["total"]["value"] > 0
         hits = tuple(self._hit(h, request.sort == "relevance") for h in result["hits"]["hits"])
         facets = self._facets(result.get("aggregations", {}), filters) \

@@ -209,3 +209,17 @@ def test_secrets_never_logged(engine: str, make_elastic, caplog) -> None:  # typ
         finally:
             backend.close()
     assert caplog.records and "hemligt" not in caplog.text
+
+
+def test_one_backend_many_threads(backend: ElasticBackend) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    queries = ["bygglov avser", "detaljplanen samrådet", "skolskjuts upphandlingen", "far"]
+    expected = {qq: [(h.record.doc_id, h.score) for h in
+                     backend.search(SearchRequest(query=qq)).hits] for qq in queries}
+    with ThreadPoolExecutor(4) as pool:
+        found = list(pool.map(
+            lambda qq: (qq, [(h.record.doc_id, h.score) for h in
+                             backend.search(SearchRequest(query=qq)).hits]),
+            queries * 10))
+    assert all(hits == expected[qq] for qq, hits in found)
