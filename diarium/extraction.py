@@ -172,8 +172,8 @@ class Job:
 
 def select_jobs(store: Store, settings: Settings, *, retry_failed: bool = False,
                 only_new: bool = False, ocr: bool = False) -> list[Job]:
-    """The files this run should extract, smallest first within each state (quick
-    progress early and big files spread over the run)."""
+    """The files this run should extract, largest first: a big file started last would
+    keep one worker busy while the others idle (longest-first scheduling)."""
     states: list[str] = []
     if only_new or not retry_failed:
         states.append("pending")
@@ -188,7 +188,7 @@ def select_jobs(store: Store, settings: Settings, *, retry_failed: bool = False,
     rows = store.conn.execute(
         "SELECT f.sha256, f.size, (SELECT MIN(df.name) FROM document_files df "
         f"WHERE df.sha256 = f.sha256) AS name FROM files f WHERE {where} "
-        "ORDER BY f.size, f.sha256",
+        "ORDER BY f.size DESC, f.sha256",
         params,
     ).fetchall()
     return [Job(r["sha256"], str(settings.file_path(r["sha256"])), r["name"] or "",
