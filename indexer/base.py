@@ -10,11 +10,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from diarium.errors import QueryError
 from diarium.public import PublicRecord
 
 Sort = Literal["relevance", "newest", "oldest"]
 SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
 MAX_PER_PAGE = 100
+# How far a result list may be paged, the same for every engine: top-k with offset keeps
+# offset+limit entries in memory (a heap in tantivy, search_after batches in
+# Elasticsearch), so this bounds the memory of one query (page 5,000 of 20).
+MAX_OFFSET = 100_000
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,24 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     with_facets: bool = True
+
+
+def validate_request(request: SearchRequest, max_offset: int = MAX_OFFSET) -> None:
+    """Check the paging and sort of `request`, the same in every engine; returns None.
+
+    Raises QueryError naming the bad value and what is allowed.
+    """
+    if request.sort not in SORTS:
+        raise QueryError(f"unknown sort {request.sort!r}: use one of {', '.join(SORTS)}")
+    if not 1 <= request.per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    if request.page < 1:
+        raise QueryError("page must be 1 or more")
+    if (request.page - 1) * request.per_page > max_offset:
+        raise QueryError(
+            f"page {request.page} is too deep (at most {max_offset} results can be paged); "
+            "narrow the search with filters"
+        )
 
 
 @dataclass(frozen=True)

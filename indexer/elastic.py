@@ -30,14 +30,13 @@ from typing import Any
 from diarium.indexer import es_query
 from diarium.indexer.base import (
     FACETS,
-    MAX_PER_PAGE,
-    SORTS,
     FacetValue,
     Hit,
     Mark,
     SearchRequest,
     SearchResult,
     Snippet,
+    validate_request,
 )
 from diarium.indexer.embedded import SwedishExtras
 from diarium.indexer.es_settings import (
@@ -55,7 +54,6 @@ ENGINES: tuple[str, ...] = ("elasticsearch", "opensearch")
 ENV_PREFIX: dict[str, str] = {"elasticsearch": "DIARIUM_ES_", "opensearch": "DIARIUM_OS_"}
 DEFAULT_URL = "http://localhost:9200"
 DEFAULT_ALIAS = "diarium"
-MAX_OFFSET = 100_000
 WINDOW = 10_000            # from+size limit of the index (max_result_window)
 SCROLL_BATCH = 1_000       # search_after batch size when paging deeper than WINDOW
 FACET_SIZE = 100
@@ -658,7 +656,7 @@ class ElasticBackend:
 
         Raises QueryError for a bad filter, sort or page; EngineUnavailable otherwise.
         """
-        _validate(request)
+        validate_request(request)
         from diarium import query as q
 
         node = q.parse(request.query)
@@ -805,19 +803,6 @@ class ElasticBackend:
 
 
 # --- helpers -----------------------------------------------------------------------------
-
-
-def _validate(request: SearchRequest) -> None:
-    if request.sort not in SORTS:
-        raise QueryError(f"unknown sort {request.sort!r}: use one of {', '.join(SORTS)}")
-    if not 1 <= request.per_page <= MAX_PER_PAGE:
-        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
-    if request.page < 1:
-        raise QueryError("page must be 1 or more")
-    if (request.page - 1) * request.per_page > MAX_OFFSET:
-        raise QueryError(
-            f"page {request.page} is too deep (at most {MAX_OFFSET} results can be paged); "
-            "narrow the search with filters")
 
 
 def _check_date(value: str | None) -> None:

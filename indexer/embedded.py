@@ -37,14 +37,13 @@ from typing import Any
 import tantivy
 from diarium.indexer.base import (
     FACETS,
-    MAX_PER_PAGE,
-    SORTS,
     FacetValue,
     Hit,
     Mark,
     SearchRequest,
     SearchResult,
     Snippet,
+    validate_request,
 )
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
@@ -71,9 +70,6 @@ PROXIMITY_BOOST = 1.0
 RECENCY_BANDS: tuple[tuple[int, float], ...] = ((2 * 365, 0.02), (6 * 365, 0.01))
 COORD_SCORE = 1000.0
 SYNONYM_BOOST = 0.8
-# How far a result list may be paged: top-k with offset keeps offset+limit entries in a
-# heap, so this bounds the memory of one query (page 5,000 of 20).
-MAX_OFFSET = 100_000
 FACET_SIZE = 100
 SNIPPET_CHARS = 220
 WRITER_HEAP = 256_000_000
@@ -407,7 +403,7 @@ class EmbeddedBackend:
 
         Raises QueryError for an unknown filter, sort or an out-of-range page.
         """
-        _validate(request)
+        validate_request(request)
         node = q.parse(request.query)
         compiler = Compiler(self)
         main = compiler.top(node, request.query)
@@ -620,20 +616,6 @@ def _run(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: i
                                offset=offset, order=order)
     except ValueError as exc:
         raise EngineUnavailable(f"the embedded index refused the search: {exc}") from exc
-
-
-def _validate(request: SearchRequest) -> None:
-    if request.sort not in SORTS:
-        raise QueryError(f"unknown sort {request.sort!r}: use one of {', '.join(SORTS)}")
-    if not 1 <= request.per_page <= MAX_PER_PAGE:
-        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
-    if request.page < 1:
-        raise QueryError("page must be 1 or more")
-    if (request.page - 1) * request.per_page > MAX_OFFSET:
-        raise QueryError(
-            f"page {request.page} is too deep (at most {MAX_OFFSET} results can be paged); "
-            "narrow the search with filters"
-        )
 
 
 def _escape(value: str) -> str:
