@@ -45,6 +45,20 @@ from diarium.indexer.base import (
     Snippet,
     validate_request,
 )
+from diarium.indexer.ranking import (
+    COORD_SCORE,
+    DNR_BOOST,
+    EXACT_BOOST,
+    FIELD_BOOSTS,
+    FOLDED_BOOST,
+    LEMMA_BOOST,
+    PARTS_BOOST,
+    PROXIMITY_BOOST,
+    PROXIMITY_SLOP,
+    RECENCY_BANDS,
+    SYNONYM_BOOST,
+    TEXT_FIELDS,
+)
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from diarium import query as q
@@ -53,23 +67,6 @@ from diarium.public import PublicRecord
 
 SCHEMA_VERSION = 3
 SCHEMA_FILE = "diarium-schema.json"
-TEXT_FIELDS: tuple[str, ...] = ("rubrik", "part", "arendemening", "text")
-# Title and parties weigh more than the body; an exact (unstemmed) match more than a stem.
-FIELD_BOOSTS: dict[str, float] = {"rubrik": 3.0, "part": 2.0, "arendemening": 2.0, "text": 1.0}
-EXACT_BOOST = 1.5
-FOLDED_BOOST = 0.3
-PARTS_BOOST = 0.4
-LEMMA_BOOST = 0.7
-DNR_BOOST = 20.0
-# Ranking (issue 8): the words of an AND query close together in the text or title
-# (within PROXIMITY_SLOP positions) score above the same words far apart; a recent
-# record wins a tie by a margin far below any difference in relevance; a partial result
-# (graceful AND) ranks by how many of the words a record matches, then by relevance.
-PROXIMITY_SLOP = 3
-PROXIMITY_BOOST = 1.0
-RECENCY_BANDS: tuple[tuple[int, float], ...] = ((2 * 365, 0.02), (6 * 365, 0.01))
-COORD_SCORE = 1000.0
-SYNONYM_BOOST = 0.8
 FACET_SIZE = 100
 SNIPPET_CHARS = 220
 WRITER_HEAP = 256_000_000

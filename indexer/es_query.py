@@ -17,19 +17,17 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from diarium.indexer.embedded import (
+from diarium.indexer.ranking import (
     COORD_SCORE,
-    PROXIMITY_BOOST,
-    PROXIMITY_SLOP,
-    RECENCY_BANDS,
-)
-from diarium.indexer.es_settings import (
     DNR_BOOST,
     EXACT_BOOST,
     FIELD_BOOSTS,
     FOLDED_BOOST,
     LEMMA_BOOST,
     PARTS_BOOST,
+    PROXIMITY_BOOST,
+    PROXIMITY_SLOP,
+    RECENCY_BANDS,
     SYNONYM_BOOST,
     TEXT_FIELDS,
 )

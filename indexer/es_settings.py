@@ -30,20 +30,12 @@ from collections.abc import Callable
 from typing import Any
 
 from diarium.indexer.base import FACETS
+from diarium.indexer.ranking import TEXT_FIELDS
 
 from diarium.errors import ConfigError
 
 SCHEMA_VERSION = 1
 PROFILES: tuple[str, ...] = ("auto", "snowball", "hunspell")
-TEXT_FIELDS: tuple[str, ...] = ("rubrik", "part", "arendemening", "text")
-# The same weights as the embedded backend, so rankings agree where scoring decides.
-FIELD_BOOSTS: dict[str, float] = {"rubrik": 3.0, "part": 2.0, "arendemening": 2.0, "text": 1.0}
-EXACT_BOOST = 1.5
-FOLDED_BOOST = 0.3
-PARTS_BOOST = 0.4
-LEMMA_BOOST = 0.7
-DNR_BOOST = 20.0
-SYNONYM_BOOST = 0.8
 
 _STOP = {"type": "stop", "stopwords": "_swedish_"}
 

@@ -1,0 +1,27 @@
+"""The weights all engines share, so rankings agree.
+
+The embedded backend (indexer/embedded.py) and the Elasticsearch/OpenSearch query
+compiler (indexer/es_query.py) both build their queries from these values: the same
+free-text fields with the same boosts, the same proximity, recency and partial-AND
+ranking. Change a weight here and both engines change together.
+"""
+
+from __future__ import annotations
+
+TEXT_FIELDS: tuple[str, ...] = ("rubrik", "part", "arendemening", "text")
+# Title and parties weigh more than the body; an exact (unstemmed) match more than a stem.
+FIELD_BOOSTS: dict[str, float] = {"rubrik": 3.0, "part": 2.0, "arendemening": 2.0, "text": 1.0}
+EXACT_BOOST = 1.5
+FOLDED_BOOST = 0.3
+PARTS_BOOST = 0.4
+LEMMA_BOOST = 0.7
+DNR_BOOST = 20.0
+SYNONYM_BOOST = 0.8
+# Ranking (issue 8): the words of an AND query close together in the text or title
+# (within PROXIMITY_SLOP positions) score above the same words far apart; a recent
+# record wins a tie by a margin far below any difference in relevance; a partial result
+# (graceful AND) ranks by how many of the words a record matches, then by relevance.
+PROXIMITY_SLOP = 3
+PROXIMITY_BOOST = 1.0
+RECENCY_BANDS: tuple[tuple[int, float], ...] = ((2 * 365, 0.02), (6 * 365, 0.01))
+COORD_SCORE = 1000.0
