@@ -170,7 +170,7 @@ def index(
                 counter.add(len(gone))
         if withdrawn:
             purged = _purge(store, settings, backend, counter)
-    _save(store, name, head)
+    save_last_seq(store, name, head)
     counter.finish()
     return IndexReport(
         engine=backend.name, state_name=name, rebuild=rebuild, indexed=indexed,
@@ -307,7 +307,9 @@ def _forget(store: Store, name: str) -> None:
         conn.execute("DELETE FROM index_state WHERE name = ?", (name,))
 
 
-def _save(store: Store, name: str, seq: int) -> None:
+def save_last_seq(store: Store, name: str, seq: int) -> None:
+    """Record that the named index has absorbed the changes up to `seq` (see last_seq);
+    returns None. Used by `diarium index` and by reindex/rollback after the alias moves."""
     with store.transaction() as conn:
         conn.execute(
             "INSERT INTO index_state (name, last_seq, updated_at) "

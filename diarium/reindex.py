@@ -28,6 +28,7 @@ from diarium.errors import DiariumError, NotFound
 from diarium.indexer.bulk import BulkIndexer
 from diarium.indexer.elastic import ElasticBackend, new_index_name
 from diarium.indexer.es_settings import SCHEMA_VERSION
+from diarium.indexing import save_last_seq
 from diarium.public import public_records
 from diarium.store import Store
 
@@ -148,7 +149,7 @@ def reindex(store: Store, settings: Settings, backend: ElasticBackend,
             f"documents; the alias {backend.alias!r} still points at the old index. Run "
             "`diarium reindex` again: it builds a fresh index.")
     previous = _switch(backend, name, meta)
-    _save_state(store, backend.state_name, int(meta.get("head", 0)))
+    save_last_seq(store, backend.state_name, int(meta.get("head", 0)))
     return ReindexReport(alias=backend.alias, index=name, previous=previous, count=count,
                          store_count=store_count, written=written, resumed=resumed,
                          seconds=time.perf_counter() - started,
@@ -171,7 +172,7 @@ def rollback(store: Store, backend: ElasticBackend) -> str:
         backend.set_meta(name, {**indices.get(name, {}), "state": "previous"})
     backend.set_meta(target, {**indices[target], "state": "live"})
     # The older index may miss recent changes: let incremental indexing replay them.
-    _save_state(store, backend.state_name, int(indices[target].get("head", 0)))
+    save_last_seq(store, backend.state_name, int(indices[target].get("head", 0)))
     return target
 
 
@@ -200,17 +201,6 @@ def _count(store: Store, up_to: int | None = None) -> int:
         return int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
     return int(store.conn.execute("SELECT COUNT(*) FROM documents WHERE id <= ?",
                                   (up_to,)).fetchone()[0])
-
-
-def _save_state(store: Store, name: str, seq: int) -> None:
-    with store.transaction() as conn:
-        conn.execute(
-            "INSERT INTO index_state (name, last_seq, updated_at) "
-            "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now')) "
-            "ON CONFLICT(name) DO UPDATE SET last_seq = excluded.last_seq, "
-            "updated_at = excluded.updated_at",
-            (name, seq),
-        )
 
 
 def open_for_reindex(settings: Settings, engine: str | None,
