@@ -20,6 +20,9 @@ MAX_PER_PAGE = 100
 # offset+limit entries in memory (a heap in tantivy, search_after batches in
 # Elasticsearch), so this bounds the memory of one query (page 5,000 of 20).
 MAX_OFFSET = 100_000
+# Words accepted for yes/no values (the has_file filter, settings), in Swedish and English.
+TRUE_WORDS: frozenset[str] = frozenset({"true", "ja", "1", "yes"})
+FALSE_WORDS: frozenset[str] = frozenset({"false", "nej", "0", "no"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,20 @@ def validate_request(request: SearchRequest, max_offset: int = MAX_OFFSET) -> No
             f"page {request.page} is too deep (at most {max_offset} results can be paged); "
             "narrow the search with filters"
         )
+
+
+def filter_value(kind: str, value: str) -> str:
+    """A facet filter value as every engine indexes it in `kw`: trimmed and casefolded,
+    a yes/no value as "true" or "false". Raises QueryError for a bool facet given
+    anything else."""
+    value = str(value).strip().casefold()
+    if kind == "bool":
+        if value in TRUE_WORDS:
+            return "true"
+        if value in FALSE_WORDS:
+            return "false"
+        raise QueryError(f"filter value {value!r} is not a yes/no value: use true or false")
+    return value
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,15 @@ from typing import Any
 from diarium.indexer import es_query
 from diarium.indexer.base import (
     FACETS,
+    FALSE_WORDS,
+    TRUE_WORDS,
     FacetValue,
     Hit,
     Mark,
     SearchRequest,
     SearchResult,
     Snippet,
+    filter_value,
     validate_request,
 )
 from diarium.indexer.embedded import SwedishExtras
@@ -59,8 +62,6 @@ SCROLL_BATCH = 1_000       # search_after batch size when paging deeper than WIN
 FACET_SIZE = 100
 SNIPPET_CHARS = 220
 PRE, POST = "\u0002", "\u0003"   # highlight markers: control characters never in text
-_TRUE = {"true", "ja", "1", "yes"}
-_FALSE = {"false", "nej", "0", "no"}
 _RECORD_FIELDS = tuple(f.name for f in fields(PublicRecord))
 
 
@@ -167,9 +168,9 @@ def _as_bool(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in _TRUE:
+    if text in TRUE_WORDS:
         return True
-    if text in _FALSE:
+    if text in FALSE_WORDS:
         return False
     raise ValueError(f"not a yes/no value: {value!r}")
 
@@ -689,7 +690,7 @@ class ElasticBackend:
                 raise QueryError(f"unknown filter {name!r}: use one of {', '.join(by_name)}")
             if isinstance(values, str):
                 values = (values,)
-            terms = [f"{name}={_filter_value(facet.kind, v)}" for v in values if v != ""]
+            terms = [f"{name}={filter_value(facet.kind, v)}" for v in values if v != ""]
             if terms:
                 out[name] = {"terms": {"kw": terms}}
         if request.date_from or request.date_to:
@@ -811,17 +812,6 @@ def _check_date(value: str | None) -> None:
             datetime.fromisoformat(value[:10])
         except ValueError as exc:
             raise QueryError(f"invalid date {value!r}: write dates as YYYY-MM-DD") from exc
-
-
-def _filter_value(kind: str, value: str) -> str:
-    value = str(value).strip().casefold()
-    if kind == "bool":
-        if value in _TRUE:
-            return "true"
-        if value in _FALSE:
-            return "false"
-        raise QueryError(f"filter value {value!r} is not a yes/no value: use true or false")
-    return value
 
 
 def parse_marked(fragment: str) -> tuple[str, tuple[Mark, ...]]:

@@ -43,6 +43,7 @@ from diarium.indexer.base import (
     SearchRequest,
     SearchResult,
     Snippet,
+    filter_value,
     validate_request,
 )
 from diarium.indexer.ranking import (
@@ -72,8 +73,6 @@ SNIPPET_CHARS = 220
 WRITER_HEAP = 256_000_000
 _UNFOLDED = re.compile("[åäöÅÄÖ]")
 _WORD = re.compile(r"\w+")
-_TRUE = {"true", "ja", "1", "yes"}
-_FALSE = {"false", "nej", "0", "no"}
 
 
 def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
@@ -448,7 +447,7 @@ class EmbeddedBackend:
                 )
             if isinstance(values, str):
                 values = (values,)
-            terms = [f"{name}={_filter_value(facet.kind, v)}" for v in values if v != ""]
+            terms = [f"{name}={filter_value(facet.kind, v)}" for v in values if v != ""]
             if terms:
                 out[name] = _terms("kw", terms)
                 filter_terms[name] = terms
@@ -618,17 +617,6 @@ def _run(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: i
 def _escape(value: str) -> str:
     """A value inside double quotes of tantivy's query language."""
     return value.replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _filter_value(kind: str, value: str) -> str:
-    value = str(value).strip().casefold()
-    if kind == "bool":
-        if value in _TRUE:
-            return "true"
-        if value in _FALSE:
-            return "false"
-        raise QueryError(f"filter value {value!r} is not a yes/no value: use true or false")
-    return value
 
 
 def _date_query(start: str | None, end: str | None) -> tantivy.Query:
