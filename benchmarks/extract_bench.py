@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import re
 import resource
 import statistics
@@ -125,7 +126,7 @@ def line(label: str, r: dict[str, object]) -> str:
     pages, size = int(r["pages"]), int(r["bytes"])  # type: ignore[call-overload]
     return (f"  {label:28s} {wall:8.1f} s wall {pages / wall:8.1f} pages/s "
             f"{size / wall / 1e6:6.2f} MB/s   cpu {cpu:7.1f} s {pages / max(cpu, 1e-9):8.1f} "
-            f"pages/cpu-s")
+            f"pages/cpu-s  {cpu / wall:4.2f} cores busy")
 
 
 def main() -> None:
@@ -158,7 +159,9 @@ def main() -> None:
     print(line("pipeline, 1 worker", single))
     print(line(f"pipeline, {args.workers} workers", parallel))
     speedup = float(single["wall"]) / float(parallel["wall"])  # type: ignore[arg-type]
-    print(f"  speed-up {speedup:.2f} x, parallel efficiency {speedup / args.workers:.0%}")
+    print(f"  speed-up {speedup:.2f} x, parallel efficiency {speedup / args.workers:.0%}; "
+          f"the machine's load average at the end: {os.getloadavg()[0]:.1f} "
+          "(a busy shared machine leaves the pool fewer cores than workers)")
     print(line("pypdfium2, PDFs only, 1 proc", pdf_only))
     states = parallel["states"]  # type: ignore[assignment]
     scored = {p.name: overlap(states[p.name][1], pdf_only["texts"].get(p.name, ""))  # type: ignore
