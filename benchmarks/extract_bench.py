@@ -135,8 +135,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=default_workers(),
                         help="workers of the parallel run (default: all cores)")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--chunks", type=int, default=4,
-                        help="alternate the two runs over this many slices of the files")
+    parser.add_argument("--chunks", type=int, default=1,
+                        help="alternate the two runs over this many slices of the files "
+                             "(for a machine whose load changes; each slice's longest file "
+                             "then caps the parallel run)")
     args = parser.parse_args()
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
