@@ -197,7 +197,8 @@ def search(app: AppContext, query: str, filters: dict[str, tuple[str, ...]], sor
                     snippet.text[mark.start:mark.end], bold=True, underline=True)
                 pos = mark.end
             where = f" (sida {snippet.page})" if snippet.page else ""
-            click.echo(f"  …{text + snippet.text[pos:]}…{where}")
+            # One line per snippet: the document's own line breaks would break the listing.
+            click.echo(f"  …{' '.join((text + snippet.text[pos:]).split())}…{where}")
 
 
 def _duration(seconds: float | None) -> str:
