@@ -30,8 +30,9 @@ def open_backend(settings: Settings, engine: str | None = None) -> SearchBackend
         from diarium.config import DEFAULT_SYNONYMS
 
         tables = [DEFAULT_SYNONYMS] + [o.synonyms for o in settings.organisations.values()]
-        backend: SearchBackend = EmbeddedBackend(settings.index_dir / "embedded",
-                                                 synonyms=tables)
+        backend: SearchBackend = EmbeddedBackend(
+            settings.index_dir / "embedded", synonyms=tables,
+            orgs=tuple(settings.organisations.values()))
         backend.setup()
         return backend
     if chosen in ("elasticsearch", "opensearch"):

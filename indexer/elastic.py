@@ -49,7 +49,7 @@ from diarium.indexer.es_settings import (
     resolve_profile,
 )
 
-from diarium.config import DEFAULT_SYNONYMS, Settings
+from diarium.config import DEFAULT_SYNONYMS, OrgSettings, Settings
 from diarium.errors import ConfigError, EngineUnavailable, QueryError
 from diarium.public import PublicRecord
 
@@ -379,10 +379,12 @@ class ElasticBackend:
     """SearchBackend on Elasticsearch or OpenSearch, through the alias `config.index`."""
 
     def __init__(self, config: ElasticConfig, connection: Connection | None = None,
-                 synonyms: Sequence[Mapping[str, str]] = ()) -> None:
+                 synonyms: Sequence[Mapping[str, str]] = (),
+                 orgs: Sequence[OrgSettings] = ()) -> None:
         """`synonyms`: abbreviation tables (OrgSettings.synonyms), as for the embedded
         backend; none given means the defaults of diarium.config."""
         self.config = config
+        self.orgs = tuple(orgs)  # read diarienummer in queries as each organisation does
         self.name = config.engine
         self.alias = config.index
         self.conn = connection or Connection(config)
@@ -660,7 +662,7 @@ class ElasticBackend:
         validate_request(request)
         from diarium import query as q
 
-        node = q.parse(request.query)
+        node = q.parse(request.query, self.orgs)
         # A compiler per search: top() keeps the query's proximity boosts for ranked(),
         # and one backend serves many threads (the web site).
         compiler = es_query.Compiler(self.compiler.swedish)
@@ -904,7 +906,8 @@ def open_elastic(settings: Settings | None, engine: str,
     tables: list[Mapping[str, str]] = []
     if settings is not None:
         tables = [DEFAULT_SYNONYMS] + [o.synonyms for o in settings.organisations.values()]
-    backend = ElasticBackend(load_config(settings, engine, overrides), synonyms=tables)
+    backend = ElasticBackend(load_config(settings, engine, overrides), synonyms=tables,
+                             orgs=tuple(settings.organisations.values()))
     try:
         backend.setup()
     except BaseException:

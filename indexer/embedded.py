@@ -63,6 +63,7 @@ from diarium.indexer.ranking import (
 from tantivy import Filter, Occur, Query, TextAnalyzerBuilder, Tokenizer
 
 from diarium import query as q
+from diarium.config import OrgSettings
 from diarium.errors import EngineUnavailable, QueryError
 from diarium.public import PublicRecord
 
@@ -230,11 +231,15 @@ class EmbeddedBackend:
 
     def __init__(self, path: Path, writer_heap: int = WRITER_HEAP,
                  writer_threads: int = 0, swedish: bool = True,
-                 synonyms: Sequence[Mapping[str, str]] = ()) -> None:
+                 synonyms: Sequence[Mapping[str, str]] = (),
+                 orgs: Sequence[OrgSettings] = ()) -> None:
         """`synonyms`: abbreviation tables (OrgSettings.synonyms); none given means the
         defaults of diarium.config. `swedish=False` leaves out the diarium.swedish
-        fields (compound parts, lemmas, identifiers, synonyms)."""
+        fields (compound parts, lemmas, identifiers, synonyms). `orgs`: the
+        organisations' settings, so a query reads diarienummer as each one writes them
+        (serial/year, two-digit years)."""
         self.path = Path(path)
+        self.orgs = tuple(orgs)
         self.writer_heap = writer_heap
         self.writer_threads = writer_threads
         self._index: tantivy.Index | None = None
@@ -392,7 +397,7 @@ class EmbeddedBackend:
 
     def compile(self, text: str) -> tantivy.Query:
         """The tantivy query for a query string in the diarium query language."""
-        return Compiler(self).top(q.parse(text), text)
+        return Compiler(self).top(q.parse(text, self.orgs), text)
 
     def search(self, request: SearchRequest) -> SearchResult:
         """Run a search: hits of the requested page with snippets, total and facets.
@@ -400,7 +405,7 @@ class EmbeddedBackend:
         Raises QueryError for an unknown filter, sort or an out-of-range page.
         """
         validate_request(request)
-        node = q.parse(request.query)
+        node = q.parse(request.query, self.orgs)
         compiler = Compiler(self)
         main = compiler.top(node, request.query)
         filters, filter_terms = self._filters(request)

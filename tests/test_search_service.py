@@ -113,3 +113,29 @@ def test_cli_search_on_a_fresh_data_folder_finds_nothing(tmp_path: Path) -> None
     settings = load_settings(tmp_path / "fresh")
     code, out = run_cli(settings, "bygglov")
     assert code == 0 and out.startswith("0 träffar")
+
+
+def test_open_backend_reads_diarienummer_as_each_organisation_writes_them(
+        tmp_path: Path) -> None:
+    """Helsingborg-style `Dnr 0263/19` (serial/two-digit year) is only a case number under
+    that organisation's settings; open_backend hands them to the query parser."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "diarium.toml").write_text(
+        '[organisations.hbg]\ndnr_order = "serial/year"\ntwo_digit_years = true\n',
+        encoding="utf-8")
+    record = make_record("7", diarienummer="Dnr 0263/19", dnr_key="|2019|263",
+                         organisation="hbg", rubrik="Skrivelse om parkering")
+
+    with_orgs = load_settings(data)
+    backend = open_backend(with_orgs)
+    backend.index([record, make_record("8", diarienummer="KS 2019/263",
+                                       dnr_key="KS|2019|263", rubrik="Annat ärende")])
+    backend.close()
+    found = search(with_orgs, SearchRequest(query="0263/19"))
+    assert [hit.record.doc_id for hit in found.hits][:1] == ["7"]
+    assert search(with_orgs, SearchRequest(query="263/19")).total >= 1
+
+    # The same index read without the organisation's conventions: not a case number.
+    plain = Settings(data_dir=with_orgs.data_dir)
+    assert search(plain, SearchRequest(query="263/19")).total == 0
