@@ -34,7 +34,14 @@ class _Server(BaseApplication):  # type: ignore[misc]
     def load(self) -> Any:
         from diarium.web.app import create_app  # imported in the worker, after the fork
 
-        return create_app(self.settings)
+        app = create_app(self.settings)
+        # Load the Swedish word data (lemmas, frequencies: about 1.5 s) as the worker
+        # starts, not on the first visitor's query.
+        from diarium.swedish import lemmas, wordlist
+
+        lemmas.load()
+        wordlist.load()
+        return app
 
 
 def server_options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
