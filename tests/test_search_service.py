@@ -129,12 +129,12 @@ def test_open_backend_reads_diarienummer_as_each_organisation_writes_them(
 
     with_orgs = load_settings(data)
     backend = open_backend(with_orgs)
-    backend.index([record, make_record("8", diarienummer="KS 2019/263",
-                                       dnr_key="KS|2019|263", rubrik="Annat ärende")])
+    backend.index([record, make_record("8", diarienummer="KS 2019/264",
+                                       dnr_key="KS|2019|264", rubrik="Annat ärende")])
     backend.close()
-    found = search(with_orgs, SearchRequest(query="0263/19"))
-    assert [hit.record.doc_id for hit in found.hits][:1] == ["7"]
-    assert search(with_orgs, SearchRequest(query="263/19")).total >= 1
+    for typed in ("0263/19", "263/19", "Dnr 0263/19"):
+        found = search(with_orgs, SearchRequest(query=typed))
+        assert [hit.record.doc_id for hit in found.hits] == ["7"], typed
 
     # The same index read without the organisation's conventions: not a case number.
     plain = Settings(data_dir=with_orgs.data_dir)
