@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -52,6 +52,7 @@ from diarium.indexer.es_settings import (
 from diarium.config import DEFAULT_SYNONYMS, OrgSettings, Settings
 from diarium.errors import ConfigError, EngineUnavailable, QueryError
 from diarium.public import PublicRecord
+from diarium.swedish.folding import fold
 
 ENGINES: tuple[str, ...] = ("elasticsearch", "opensearch")
 ENV_PREFIX: dict[str, str] = {"elasticsearch": "DIARIUM_ES_", "opensearch": "DIARIUM_OS_"}
@@ -299,15 +300,6 @@ def _error_reason(exc: Exception) -> str:
 # --- documents -----------------------------------------------------------------------------
 
 
-def _fold_fn() -> Callable[[str], str]:
-    """fold() from diarium.swedish (a local table when the module is absent)."""
-    try:
-        from diarium.swedish import fold
-    except ImportError:  # pragma: no cover - the module is part of the package
-        return es_query._fold
-    return fold
-
-
 def facet_value(record: PublicRecord, name: str) -> str:
     """A record's facet value as shown ("true"/"false" for bools, year as digits)."""
     value = record.year if name == "year" else getattr(record, name)
@@ -321,7 +313,6 @@ class DocumentBuilder:
 
     def __init__(self, swedish: SwedishExtras | None = None) -> None:
         self.swedish = swedish if swedish is not None else SwedishExtras()
-        self.fold_fn = _fold_fn()
 
     def source(self, record: PublicRecord) -> dict[str, Any]:
         """The _source of one record: every PublicRecord field plus derived fields."""
@@ -342,7 +333,7 @@ class DocumentBuilder:
         # The folded text first (its positions are those of the original text, for
         # highlights), then the folded lemmas, so `foreskrift` finds `föreskrifterna`
         # without a stemmer that would need å/ä/ö.
-        doc["folded"] = self.fold_fn(free + "\n" + doc["lemma"]) if free else ""
+        doc["folded"] = fold(free + "\n" + doc["lemma"]) if free else ""
         doc["year"] = str(record.year)
         doc["kw"] = [f"{f.name}={facet_value(record, f.field).casefold()}" for f in FACETS
                      if facet_value(record, f.field)]

@@ -66,13 +66,13 @@ from diarium import query as q
 from diarium.config import OrgSettings
 from diarium.errors import EngineUnavailable, QueryError
 from diarium.public import PublicRecord
+from diarium.swedish.folding import fold, has_swedish_letters
 
 SCHEMA_VERSION = 3
 SCHEMA_FILE = "diarium-schema.json"
 FACET_SIZE = 100
 SNIPPET_CHARS = 220
 WRITER_HEAP = 256_000_000
-_UNFOLDED = re.compile("[åäöÅÄÖ]")
 _WORD = re.compile(r"\w+")
 
 
@@ -842,7 +842,7 @@ class Compiler:
             ways.append(Query.boost_query(
                 _terms("parts", sorted({exact[0], lemma or exact[0]})),
                 PARTS_BOOST))
-        if not _UNFOLDED.search(text):
+        if not has_swedish_letters(text):
             for folded in _tokens("sv_folded", text)[:1]:
                 ways.append(Query.boost_query(
                     Query.term_query(SCHEMA, "folded", folded), FOLDED_BOOST))
@@ -859,8 +859,8 @@ class Compiler:
                 Query.phrase_prefix_query(SCHEMA, f"{name}_exact", exact), FIELD_BOOSTS[name])
             for name in TEXT_FIELDS
         ]
-        if not _UNFOLDED.search(text):
-            folded = _tokens("sv_exact", text.translate(_ASCII_FOLD))
+        if not has_swedish_letters(text):
+            folded = _tokens("sv_exact", fold(text))
             ways.append(Query.boost_query(
                 Query.phrase_prefix_query(SCHEMA, "folded", folded), FOLDED_BOOST))
         return _any(ways)
@@ -904,4 +904,3 @@ def _is_free_text(node: q.Node) -> bool:
     return isinstance(node, q.Word | q.Phrase | q.Prefix)
 
 
-_ASCII_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O"})

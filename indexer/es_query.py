@@ -33,25 +33,14 @@ from diarium.indexer.ranking import (
 )
 
 from diarium import query as q
+from diarium.swedish.folding import fold, has_swedish_letters
 
 Dsl = dict[str, Any]
 MATCH_ALL: Dsl = {"match_all": {}}
 MATCH_NONE: Dsl = {"match_none": {}}
-_UNFOLDED = re.compile("[åäöÅÄÖ]")
 # The standard tokenizer's idea of a word is close enough for deciding "one token or
 # several" on the query side (e-post, 2023:1 become phrases, as in the embedded compiler).
 _TOKEN = re.compile(r"\w+", re.UNICODE)
-
-
-def _fold(text: str) -> str:
-    try:
-        from diarium.swedish import fold
-    except ImportError:  # pragma: no cover - the Swedish module is part of the package
-        return text.lower().translate(_ASCII_FOLD)
-    return fold(text)
-
-
-_ASCII_FOLD = str.maketrans({"å": "a", "ä": "a", "ö": "o", "Å": "A", "Ä": "A", "Ö": "O"})
 
 
 def _dis_max(queries: Sequence[Dsl], tie_breaker: float = 0.1) -> Dsl:
@@ -229,8 +218,8 @@ class Compiler:
             # Compound parts are stored in base form: the word as typed and its lemma.
             ways.append(_boost(_terms("parts", sorted({exact, lemma or exact})),
                                PARTS_BOOST))
-        if not _UNFOLDED.search(text):
-            ways.append({"match": {"folded": {"query": _fold(text), "boost": FOLDED_BOOST}}})
+        if not has_swedish_letters(text):
+            ways.append({"match": {"folded": {"query": fold(text), "boost": FOLDED_BOOST}}})
         return _dis_max(ways)
 
     def prefix(self, text: str) -> Dsl:
@@ -243,8 +232,8 @@ class Compiler:
         ways: list[Dsl] = [
             _prefix(f"{name}.exact", tokens, FIELD_BOOSTS[name]) for name in TEXT_FIELDS
         ]
-        if not _UNFOLDED.search(text):
-            ways.append(_prefix("folded", _TOKEN.findall(_fold(" ".join(tokens))),
+        if not has_swedish_letters(text):
+            ways.append(_prefix("folded", _TOKEN.findall(fold(" ".join(tokens))),
                                 FOLDED_BOOST))
         return _dis_max(ways)
 
