@@ -20,6 +20,10 @@ MAX_PER_PAGE = 100
 # offset+limit entries in memory (a heap in tantivy, search_after batches in
 # Elasticsearch), so this bounds the memory of one query (page 5,000 of 20).
 MAX_OFFSET = 100_000
+# Shared by every engine so their results have the same shape: values listed per facet,
+# and the length of a highlighted snippet.
+FACET_SIZE = 100
+SNIPPET_CHARS = 220
 # Words accepted for yes/no values (the has_file filter, settings), in Swedish and English.
 TRUE_WORDS: frozenset[str] = frozenset({"true", "ja", "1", "yes"})
 FALSE_WORDS: frozenset[str] = frozenset({"false", "nej", "0", "no"})

@@ -29,8 +29,10 @@ from typing import Any
 
 from diarium.indexer import es_query
 from diarium.indexer.base import (
+    FACET_SIZE,
     FACETS,
     FALSE_WORDS,
+    SNIPPET_CHARS,
     TRUE_WORDS,
     FacetValue,
     Hit,
@@ -60,8 +62,6 @@ DEFAULT_URL = "http://localhost:9200"
 DEFAULT_ALIAS = "diarium"
 WINDOW = 10_000            # from+size limit of the index (max_result_window)
 SCROLL_BATCH = 1_000       # search_after batch size when paging deeper than WINDOW
-FACET_SIZE = 100
-SNIPPET_CHARS = 220
 PRE, POST = "\u0002", "\u0003"   # highlight markers: control characters never in text
 _RECORD_FIELDS = tuple(f.name for f in fields(PublicRecord))
 

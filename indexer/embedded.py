@@ -36,7 +36,9 @@ from typing import Any
 
 import tantivy
 from diarium.indexer.base import (
+    FACET_SIZE,
     FACETS,
+    SNIPPET_CHARS,
     FacetValue,
     Hit,
     Mark,
@@ -70,8 +72,6 @@ from diarium.swedish.folding import fold, has_swedish_letters
 
 SCHEMA_VERSION = 3
 SCHEMA_FILE = "diarium-schema.json"
-FACET_SIZE = 100
-SNIPPET_CHARS = 220
 WRITER_HEAP = 256_000_000
 _WORD = re.compile(r"\w+")
 
