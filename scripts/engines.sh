@@ -193,27 +193,40 @@ action.destructive_requires_name: false
 EOF
 }
 
+running_url() {  # running_url HOME -> prints the node's URL when it is up and healthy
+  local home=$1 url
+  pid_alive "$home/node.pid" && [ -s "$home/port" ] || return 1
+  url="http://127.0.0.1:$(cat "$home/port")"
+  healthy "$url" || return 1
+  echo "$url"
+}
+
+configure_node() {  # configure_node HOME CONFIG_FILE PORT [EXTRA_SETTING...]
+  local home=$1 config=$2 port=$3
+  shift 3
+  write_common_yml "$config" "$port"
+  cat >>"$config" <<EOF
+path.data: $home/data
+path.logs: $home/logs
+EOF
+  [ $# -eq 0 ] || printf '%s\n' "$@" >>"$config"
+  echo "$port" >"$home/port"
+  finish_home "$home"
+  rm -f "$home/node.pid"
+}
+
 start_es() {
-  local zip home url port java
+  local zip home port java
   java=${ES_JAVA_HOME:-$(find_jdk 21)}
   [ -n "$java" ] || die "Elasticsearch $ES_VERSION needs a JDK 21 or newer under /usr/lib/jvm (or ES_JAVA_HOME)"
   zip=$(fetch "$ES_ARTIFACT")
   home=$(prepare_home elasticsearch "$zip" "elasticsearch-$ES_VERSION")
-  if pid_alive "$home/node.pid" && [ -s "$home/port" ] && healthy "http://127.0.0.1:$(cat "$home/port")"; then
-    ES_URL="http://127.0.0.1:$(cat "$home/port")"
+  if ES_URL=$(running_url "$home"); then
     log "elasticsearch already running at $ES_URL"
     return
   fi
   port=$(free_port "${DIARIUM_ES_PORT:-9250}")
-  write_common_yml "$home/config/elasticsearch.yml" "$port"
-  cat >>"$home/config/elasticsearch.yml" <<EOF
-path.data: $home/data
-path.logs: $home/logs
-xpack.security.enabled: false
-EOF
-  echo "$port" >"$home/port"
-  finish_home "$home"
-  rm -f "$home/node.pid"
+  configure_node "$home" "$home/config/elasticsearch.yml" "$port" "xpack.security.enabled: false"
   log "starting elasticsearch $ES_VERSION on 127.0.0.1:$port (java: $java)"
   as_engine_user env ES_JAVA_HOME="$java" ES_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
     ES_TMPDIR="$home/tmp" "$home/bin/elasticsearch" -d -p "$home/node.pid" \
@@ -259,27 +272,19 @@ EOF
 }
 
 start_os() {
-  local zip home url port java
+  local zip home port java
   java=${OPENSEARCH_JAVA_HOME:-$(find_jdk 17 21)}
   [ -n "$java" ] || java=$(find_jdk 17)
   [ -n "$java" ] || die "OpenSearch $OS_VERSION needs a JDK 17 or newer under /usr/lib/jvm (or OPENSEARCH_JAVA_HOME)"
   zip=$(fetch "$OS_ARTIFACT")
   home=$(prepare_home opensearch "$zip" "opensearch-$OS_VERSION")
   install_os_analysis_common "$home"
-  if pid_alive "$home/node.pid" && [ -s "$home/port" ] && healthy "http://127.0.0.1:$(cat "$home/port")"; then
-    OS_URL="http://127.0.0.1:$(cat "$home/port")"
+  if OS_URL=$(running_url "$home"); then
     log "opensearch already running at $OS_URL"
     return
   fi
   port=$(free_port "${DIARIUM_OS_PORT:-9260}")
-  write_common_yml "$home/config/opensearch.yml" "$port"
-  cat >>"$home/config/opensearch.yml" <<EOF
-path.data: $home/data
-path.logs: $home/logs
-EOF
-  echo "$port" >"$home/port"
-  finish_home "$home"
-  rm -f "$home/node.pid"
+  configure_node "$home" "$home/config/opensearch.yml" "$port"
   log "starting opensearch $OS_VERSION on 127.0.0.1:$port (java: $java)"
   as_engine_user env OPENSEARCH_JAVA_HOME="$java" OPENSEARCH_JAVA_OPTS="-Xms$HEAP -Xmx$HEAP" \
     OPENSEARCH_TMPDIR="$home/tmp" "$home/bin/opensearch" -d -p "$home/node.pid" \
