@@ -42,7 +42,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from diarium.indexer.base import SearchRequest  # noqa: E402
-from diarium.indexer.embedded import EmbeddedBackend, SwedishExtras  # noqa: E402
+from diarium.indexer.derived import SwedishExtras  # noqa: E402
+from diarium.indexer.embedded import EmbeddedBackend  # noqa: E402
 from quality_set import KINDS, PLANTED, QUERIES, EvalQuery  # noqa: E402
 
 from diarium import swedish  # noqa: E402

@@ -43,7 +43,7 @@ from diarium.indexer.base import (
     filter_value,
     validate_request,
 )
-from diarium.indexer.embedded import SwedishExtras
+from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.es_settings import (
     PROFILES,
     SCHEMA_VERSION,

@@ -24,7 +24,6 @@ The `text` field holds one value per page, so a snippet's position maps back to 
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import threading
 from collections.abc import Iterable, Mapping, Sequence
@@ -48,6 +47,7 @@ from diarium.indexer.base import (
     filter_value,
     validate_request,
 )
+from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.ranking import (
     COORD_SCORE,
     DNR_BOOST,
@@ -73,7 +73,6 @@ from diarium.swedish.folding import fold, has_swedish_letters
 SCHEMA_VERSION = 3
 SCHEMA_FILE = "diarium-schema.json"
 WRITER_HEAP = 256_000_000
-_WORD = re.compile(r"\w+")
 
 
 def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
@@ -156,60 +155,6 @@ def facet_value(record: PublicRecord, field: str) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
-
-
-class SwedishExtras:
-    """The hook for diarium.swedish (issue 8): derived fields per document and per query
-    word. Everything is a no-op when that module is absent or switched off."""
-
-    def __init__(self, enabled: bool = True,
-                 synonym_tables: Sequence[Mapping[str, str]] = ()) -> None:
-        self.module: Any = None
-        self.synonym_tables = tuple(synonym_tables)
-        if enabled:
-            try:
-                from diarium import swedish
-            except ImportError:
-                swedish = None
-            self.module = swedish
-
-    @property
-    def active(self) -> bool:
-        return self.module is not None
-
-    def synonyms(self, word: str) -> tuple[str, ...]:
-        """Other ways of writing `word` (KS ↔ kommunstyrelsen) in any organisation's
-        table; a search runs across organisations, so their tables are united."""
-        if self.module is None:
-            return ()
-        found: list[str] = []
-        for table in self.synonym_tables or (None,):
-            found += self.module.synonyms(word, table)
-        return tuple(dict.fromkeys(found))
-
-    def document_fields(self, text: str) -> dict[str, Any]:
-        """{"parts": str, "lemma": str, "identifiers": [str]} of a record's text.
-
-        Parts and lemmas are computed once per distinct word: those fields are matched
-        by term, never as phrases, so order and repetition do not matter there."""
-        if self.module is None or not text:
-            return {}
-        distinct = " ".join(dict.fromkeys(_WORD.findall(text)))
-        return {
-            "parts": self.module.compound_parts(distinct),
-            "lemma": self.module.lemmatize(distinct),
-            "identifiers": self.module.identifiers(text),
-        }
-
-    def lemma(self, word: str) -> str | None:
-        if self.module is None:
-            return None
-        return str(self.module.lemma(word)).lower() or None
-
-    def query_identifiers(self, text: str) -> list[str]:
-        if self.module is None:
-            return []
-        return list(self.module.query_identifiers(text))
 
 
 def _pages(record: PublicRecord) -> list[str]:
