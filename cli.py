@@ -119,7 +119,7 @@ def serve(app: AppContext, host: str, port: int, workers: int | None, threads: i
 
 def _parse_filters(ctx: click.Context, param: click.Parameter,
                    values: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    from diarium.indexer.base import FACET_NAMES
+    from diarium.search import FACET_NAMES
 
     filters: dict[str, tuple[str, ...]] = {}
     for item in values:
@@ -162,9 +162,8 @@ def search(app: AppContext, query: str, filters: dict[str, tuple[str, ...]], sor
     import json
 
     from diarium.indexer import open_backend
-    from diarium.indexer.base import SearchRequest
 
-    from diarium.search import result_to_json
+    from diarium.search import SearchRequest, result_to_json
     from diarium.search import search as run_search
 
     request = SearchRequest(query=query, filters=filters, sort=sort,  # type: ignore[arg-type]

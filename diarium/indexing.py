@@ -82,9 +82,8 @@ class IndexReport:
 
 
 def state_name(backend: SearchBackend) -> str:
-    """The index_state key of a backend: "embedded", or e.g. "elasticsearch:diarium"
-    when the backend names its index (`state_name` attribute)."""
-    return str(getattr(backend, "state_name", None) or backend.name)
+    """The index_state key of a backend: "embedded", or e.g. "elasticsearch:diarium"."""
+    return backend.state_name
 
 
 def last_seq(store: Store, name: str) -> int | None:
@@ -136,9 +135,9 @@ def index(
         # see a complete index throughout; then what the store no longer has goes.
         indexed = _write(backend, public_records(store, settings), counter)
         deleted = _delete_gone(store, backend)
-        if backend.count() > indexed and callable(getattr(backend, "clear", None)):
+        if backend.count() > indexed:
             # Records the store never knew (an index from elsewhere): start from empty.
-            _clear(store, backend)
+            backend.clear()
             indexed = _write(backend, public_records(store, settings), counter)
     else:
         assert since is not None
@@ -152,13 +151,10 @@ def index(
         ]
         counter.total = len(changed)
         indexed = deleted = 0
-        # Only an index that can purge needs to know about withdrawals.
-        watch = callable(getattr(backend, "purge", None)) or callable(
-            getattr(backend, "clear", None))
         for start in range(0, len(changed), CHUNK):
             chunk = changed[start:start + CHUNK]
             records = list(public_records(store, settings, chunk))
-            if watch and not withdrawn:
+            if not withdrawn:
                 withdrawn = _withdraws(backend, _seen_before(store, since, records))
             indexed += _write(backend, records, counter)
             seen = {int(r.doc_id) for r in records}
@@ -213,17 +209,13 @@ def _purge(store: Store, settings: Settings, backend: SearchBackend,
     """Make withdrawn content physically leave the index. An engine keeps a replaced or
     deleted document in its old segment (terms, stored fields) until a merge, where
     reading the index files directly would still find it. The backend's own purge() is
-    used when it has one (e.g. a merge that expunges deletes). Otherwise, on the embedded
-    engine (recognised by its clear()), every document is written again: tantivy drops a
-    segment as soon as none of its documents is alive, so no old segment survives, and
-    unlike a clear-and-rebuild, searches see the whole index all along. Returns whether a
-    purge happened (an engine with neither keeps old versions until its next merge)."""
-    purge = getattr(backend, "purge", None)
-    if callable(purge):
-        purge()
+    used when it can (Capabilities.purge "native"). Otherwise ("rewrite", the embedded
+    engine) every document is written again: tantivy drops a segment as soon as none of
+    its documents is alive, so no old segment survives, and unlike a clear-and-rebuild,
+    searches see the whole index all along. Returns True."""
+    if backend.capabilities.purge == "native":
+        backend.purge()
         return True
-    if not callable(getattr(backend, "clear", None)):
-        return False
     counter.total += int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
     _write(backend, public_records(store, settings), counter)
     return True
@@ -277,17 +269,6 @@ def _write(backend: SearchBackend, records: Iterable[PublicRecord], counter: _Co
     return written
 
 
-def _clear(store: Store, backend: SearchBackend) -> None:
-    """Empty the index: the backend's own clear() when it has one; otherwise delete every
-    document the store has ever mentioned (what an index built from it can hold)."""
-    clear = getattr(backend, "clear", None)
-    if callable(clear):
-        clear()
-        return
-    ids = [str(r[0]) for r in store.conn.execute(
-        "SELECT id FROM documents UNION SELECT document_id FROM changes")]
-    for start in range(0, len(ids), CHUNK):
-        backend.delete(ids[start:start + CHUNK])
 
 
 def _delete_gone(store: Store, backend: SearchBackend) -> int:

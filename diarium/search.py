@@ -1,15 +1,160 @@
-"""The search service: one entry point for the CLI and the web, whatever the engine.
+"""The search contract and the search service, shared by the web, the CLI and every engine.
 
-`search()` runs a SearchRequest on a backend and `result_to_json()` gives the one JSON
-shape the CLI's --json and the web's API return.
+The contract: a SearchRequest (what the user asked), its validation and filter
+normalization, the facets declared as data (FACETS), and the one result shape
+(SearchResult of Hits with Snippets and FacetValues). Engines in `diarium.indexer`
+implement `diarium.indexer.base.SearchBackend` on these types; nothing outside
+`diarium.indexer` knows which engine answers.
+
+The service: `search()` runs a request on a backend, `result_to_json()` gives the one
+JSON shape the CLI's --json and the web's API return.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
 
 from diarium.config import Settings
-from diarium.indexer.base import SearchBackend, SearchRequest, SearchResult, Snippet
+from diarium.errors import QueryError
+from diarium.public import PublicRecord
+
+if TYPE_CHECKING:
+    from diarium.indexer.base import SearchBackend
+
+Sort = Literal["relevance", "newest", "oldest"]
+SORTS: tuple[str, ...] = ("relevance", "newest", "oldest")
+MAX_PER_PAGE = 100
+# How far a result list may be paged, the same for every engine: top-k with offset keeps
+# offset+limit entries in memory (a heap in tantivy, search_after batches in
+# Elasticsearch), so this bounds the memory of one query (page 5,000 of 20).
+MAX_OFFSET = 100_000
+# Shared by every engine so their results have the same shape: values listed per facet,
+# and the length of a highlighted snippet.
+FACET_SIZE = 100
+SNIPPET_CHARS = 220
+# Words accepted for yes/no values (the has_file filter, settings), in Swedish and English.
+TRUE_WORDS: frozenset[str] = frozenset({"true", "ja", "1", "yes"})
+FALSE_WORDS: frozenset[str] = frozenset({"false", "nej", "0", "no"})
+
+
+@dataclass(frozen=True)
+class Facet:
+    """A facet: `name` in URLs and JSON, `field` in the record, `label` in Swedish."""
+
+    name: str
+    field: str
+    label: str
+    kind: Literal["terms", "year", "bool"] = "terms"
+
+
+FACETS: tuple[Facet, ...] = (
+    Facet("organisation", "organisation", "Organisation"),
+    Facet("namnd", "namnd", "Nämnd"),
+    Facet("enhet", "enhet", "Enhet"),
+    Facet("riktning", "riktning", "Riktning"),
+    Facet("handlingstyp", "handlingstyp", "Handlingstyp"),
+    Facet("year", "year", "År", kind="year"),
+    Facet("status", "status", "Ärendestatus"),
+    Facet("has_file", "has_file", "Har fil", kind="bool"),
+)
+FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A search as the user asked it. `filters` maps a facet name to accepted values (OR);
+    different facets combine with AND."""
+
+    query: str = ""
+    filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    date_from: str | None = None   # ISO date, inclusive
+    date_to: str | None = None     # ISO date, inclusive
+    sort: Sort = "relevance"
+    page: int = 1
+    per_page: int = 20
+    with_facets: bool = True
+
+
+def validate_request(request: SearchRequest, max_offset: int = MAX_OFFSET) -> None:
+    """Check the paging and sort of `request`, the same in every engine; returns None.
+
+    Raises QueryError naming the bad value and what is allowed.
+    """
+    if request.sort not in SORTS:
+        raise QueryError(f"unknown sort {request.sort!r}: use one of {', '.join(SORTS)}")
+    if not 1 <= request.per_page <= MAX_PER_PAGE:
+        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}")
+    if request.page < 1:
+        raise QueryError("page must be 1 or more")
+    if (request.page - 1) * request.per_page > max_offset:
+        raise QueryError(
+            f"page {request.page} is too deep (at most {max_offset} results can be paged); "
+            "narrow the search with filters"
+        )
+
+
+def filter_value(kind: str, value: str) -> str:
+    """A facet filter value as every engine indexes it in `kw`: trimmed and casefolded,
+    a yes/no value as "true" or "false". Raises QueryError for a bool facet given
+    anything else."""
+    value = str(value).strip().casefold()
+    if kind == "bool":
+        if value in TRUE_WORDS:
+            return "true"
+        if value in FALSE_WORDS:
+            return "false"
+        raise QueryError(f"filter value {value!r} is not a yes/no value: use true or false")
+    return value
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A highlighted range [start, end) in a snippet's text."""
+
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A highlighted fragment: plain text plus marked ranges, never HTML."""
+
+    text: str
+    marks: tuple[Mark, ...]
+    field: str = "text"
+    page: int | None = None        # 1-based page of the hit, when known
+
+
+@dataclass(frozen=True)
+class Hit:
+    record: PublicRecord
+    score: float
+    snippets: tuple[Snippet, ...] = ()
+
+    @property
+    def page(self) -> int | None:
+        for snippet in self.snippets:
+            if snippet.page is not None:
+                return snippet.page
+        return None
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    total: int
+    hits: tuple[Hit, ...]
+    facets: Mapping[str, tuple[FacetValue, ...]] = field(default_factory=dict)
+    page: int = 1
+    per_page: int = 20
+    partial: bool = False          # graceful AND: not all words matched
 
 
 def search(settings: Settings, request: SearchRequest,

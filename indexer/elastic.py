@@ -28,7 +28,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 from diarium.indexer import es_query
-from diarium.indexer.base import (
+from diarium.indexer.base import Capabilities
+from diarium.indexer.derived import SwedishExtras
+from diarium.indexer.es_settings import (
+    PROFILES,
+    SCHEMA_VERSION,
+    index_body,
+    resolve_profile,
+)
+
+from diarium.config import DEFAULT_SYNONYMS, OrgSettings, Settings
+from diarium.errors import ConfigError, EngineUnavailable, QueryError
+from diarium.public import PublicRecord
+from diarium.search import (
     FACET_SIZE,
     FACETS,
     FALSE_WORDS,
@@ -43,17 +55,6 @@ from diarium.indexer.base import (
     filter_value,
     validate_request,
 )
-from diarium.indexer.derived import SwedishExtras
-from diarium.indexer.es_settings import (
-    PROFILES,
-    SCHEMA_VERSION,
-    index_body,
-    resolve_profile,
-)
-
-from diarium.config import DEFAULT_SYNONYMS, OrgSettings, Settings
-from diarium.errors import ConfigError, EngineUnavailable, QueryError
-from diarium.public import PublicRecord
 from diarium.swedish.folding import fold
 
 ENGINES: tuple[str, ...] = ("elasticsearch", "opensearch")
@@ -367,6 +368,7 @@ def new_index_name(alias: str, now: datetime | None = None) -> str:
 
 
 class ElasticBackend:
+    capabilities = Capabilities(purge="native", aliases=True)
     """SearchBackend on Elasticsearch or OpenSearch, through the alias `config.index`."""
 
     def __init__(self, config: ElasticConfig, connection: Connection | None = None,

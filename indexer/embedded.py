@@ -34,19 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import tantivy
-from diarium.indexer.base import (
-    FACET_SIZE,
-    FACETS,
-    SNIPPET_CHARS,
-    FacetValue,
-    Hit,
-    Mark,
-    SearchRequest,
-    SearchResult,
-    Snippet,
-    filter_value,
-    validate_request,
-)
+from diarium.indexer.base import Capabilities
 from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.ranking import (
     COORD_SCORE,
@@ -68,6 +56,19 @@ from diarium import query as q
 from diarium.config import OrgSettings
 from diarium.errors import EngineUnavailable, QueryError
 from diarium.public import PublicRecord
+from diarium.search import (
+    FACET_SIZE,
+    FACETS,
+    SNIPPET_CHARS,
+    FacetValue,
+    Hit,
+    Mark,
+    SearchRequest,
+    SearchResult,
+    Snippet,
+    filter_value,
+    validate_request,
+)
 from diarium.swedish.folding import fold, has_swedish_letters
 
 SCHEMA_VERSION = 3
@@ -173,6 +174,8 @@ class EmbeddedBackend:
     can keep searching while `diarium index` runs in another process."""
 
     name = "embedded"
+    state_name = "embedded"
+    capabilities = Capabilities(purge="rewrite")
 
     def __init__(self, path: Path, writer_heap: int = WRITER_HEAP,
                  writer_threads: int = 0, swedish: bool = True,
@@ -312,6 +315,10 @@ class EmbeddedBackend:
             writer.wait_merging_threads()
         self.index_obj.reload()
         return len(present)
+
+    def purge(self) -> None:
+        """Nothing to do here: the caller rewrites every record (Capabilities.purge is
+        "rewrite") and tantivy drops each segment left without a live document."""
 
     def clear(self) -> None:
         """Remove every record (the start of a rebuild)."""

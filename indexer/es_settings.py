@@ -29,10 +29,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from diarium.indexer.base import FACETS
 from diarium.indexer.ranking import TEXT_FIELDS
 
 from diarium.errors import ConfigError
+from diarium.search import FACETS
 
 SCHEMA_VERSION = 1
 PROFILES: tuple[str, ...] = ("auto", "snowball", "hunspell")

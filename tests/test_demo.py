@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from diarium.indexer.base import SearchRequest
 
 from diarium.cli import main
 from diarium.config import load_settings
 from diarium.demo import DemoProgress, DemoReport, prepare, sample_dir
 from diarium.errors import ConfigError
-from diarium.search import search
+from diarium.search import SearchRequest, search
 
 
 @pytest.fixture(scope="module")

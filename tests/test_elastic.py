@@ -4,11 +4,11 @@ language, facets, highlights, paging, errors and connection settings."""
 from __future__ import annotations
 
 import pytest
-from diarium.indexer.base import SearchRequest
 from diarium.indexer.elastic import ElasticBackend, load_config, parse_marked
 
 from diarium.config import load_settings
 from diarium.errors import ConfigError, EngineUnavailable, QueryError
+from diarium.search import SearchRequest
 from diarium.synthetic import make_record
 
 ENGINES = ["elasticsearch", "opensearch"]

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 import tantivy
-from diarium.indexer.base import FACETS, SearchRequest
 from diarium.indexer.embedded import SCHEMA_FILE, EmbeddedBackend
 
 from diarium.errors import EngineUnavailable, QueryError
 from diarium.public import PublicRecord
+from diarium.search import FACETS, SearchRequest
 from diarium.synthetic import generate_records, make_record
 
 N = 1200

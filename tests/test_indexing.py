@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from diarium.indexer.base import SearchRequest
 from diarium.indexer.embedded import EmbeddedBackend
 from test_public import add_document
 
@@ -16,6 +15,7 @@ from diarium import indexing
 from diarium.cli import main
 from diarium.config import Settings
 from diarium.indexing import IndexProgress, index, last_seq, pending
+from diarium.search import SearchRequest
 from diarium.store import Store
 
 

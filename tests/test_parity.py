@@ -18,11 +18,12 @@ newer Snowball removes it. Lemmas from diarium.swedish close most of that gap.
 from __future__ import annotations
 
 import pytest
-from diarium.indexer.base import SearchBackend, SearchRequest, SearchResult
+from diarium.indexer.base import SearchBackend
 from diarium.indexer.elastic import ElasticBackend, load_config
 from diarium.indexer.embedded import EmbeddedBackend
 
 from diarium.config import DEFAULT_SYNONYMS
+from diarium.search import SearchRequest, SearchResult
 from diarium.synthetic import generate_records
 
 QUERIES = [

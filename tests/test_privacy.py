@@ -12,13 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from diarium.indexer.base import SearchRequest
 from diarium.indexer.embedded import EmbeddedBackend
 from tantivy import Query
 from test_public import add_document, personnummer_forms, valid_number
 
 from diarium.config import load_settings
 from diarium.indexing import index
+from diarium.search import SearchRequest
 from diarium.store import Store
 
 PNR = personnummer_forms("850709", "618")          # 10/12 digits, with -, + and none

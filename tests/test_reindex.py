@@ -15,13 +15,13 @@ import time
 from pathlib import Path
 
 import pytest
-from diarium.indexer.base import SearchRequest
 from diarium.indexer.elastic import ElasticBackend
 
 from diarium.config import Settings
 from diarium.errors import NotFound
 from diarium.indexing import index as run_index
 from diarium.reindex import ReindexMismatch, reindex, rollback
+from diarium.search import SearchRequest
 from diarium.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

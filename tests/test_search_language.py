@@ -10,10 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from diarium.indexer.base import SearchRequest, SearchResult
 from diarium.indexer.embedded import EmbeddedBackend
 
 from diarium.public import PublicRecord
+from diarium.search import SearchRequest, SearchResult
 from diarium.synthetic import generate_records, make_record
 
 PLANTED = "planted"

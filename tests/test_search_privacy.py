@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 
 import pytest
-from diarium.indexer.base import FACETS, SearchRequest
 from diarium.indexer.embedded import EmbeddedBackend
 from tantivy import Query
 
@@ -17,6 +16,7 @@ from diarium.config import Settings, load_settings
 from diarium.importer import import_manifest
 from diarium.indexing import index
 from diarium.public import public_records
+from diarium.search import FACETS, SearchRequest
 from diarium.store import Store
 
 PNR = "811218-9876"          # a valid personnummer

@@ -14,7 +14,6 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from bs4 import BeautifulSoup
-from diarium.indexer.base import FACET_NAMES
 from diarium.web.app import create_app
 from flask.testing import FlaskClient
 from web_site import (
@@ -30,6 +29,7 @@ from web_site import (
 )
 
 from diarium.config import load_settings
+from diarium.search import FACET_NAMES
 from diarium.store import Store
 
 ATOM = "{http://www.w3.org/2005/Atom}"

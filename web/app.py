@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from diarium.indexer import open_backend
-from diarium.indexer.base import SearchBackend, SearchRequest, SearchResult
+from diarium.indexer.base import SearchBackend
 from diarium.web import security
 from diarium.web.params import BadParameter
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from diarium.config import Settings, load_settings
 from diarium.errors import DiariumError, EngineUnavailable, NotFound, QueryError
-from diarium.search import search
+from diarium.search import SearchRequest, SearchResult, search
 from diarium.store import Store
 
 log = logging.getLogger(__name__)

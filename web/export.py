@@ -14,9 +14,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from diarium.indexer.base import MAX_PER_PAGE, Hit, SearchRequest, SearchResult
-
 from diarium.public import PublicRecord
+from diarium.search import MAX_PER_PAGE, Hit, SearchRequest, SearchResult
 
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 JSON_MEDIA_TYPE = "application/json; charset=utf-8"

@@ -10,8 +10,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from diarium.indexer.base import Mark, Snippet
 from markupsafe import Markup, escape
+
+from diarium.search import Mark, Snippet
 
 _MARK_OPEN = Markup("<mark>")
 _MARK_CLOSE = Markup("</mark>")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from diarium.indexer.base import FACETS, MAX_PER_PAGE, SORTS
 from diarium.web.params import MAX_QUERY_LENGTH, MAX_RESULT_WINDOW
+
+from diarium.search import FACETS, MAX_PER_PAGE, SORTS
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}

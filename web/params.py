@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
-from diarium.indexer.base import FACET_NAMES, FACETS, MAX_PER_PAGE, SORTS, SearchRequest
+from diarium.search import FACET_NAMES, FACETS, MAX_PER_PAGE, SORTS, SearchRequest
 
 MAX_QUERY_LENGTH = 500          # characters in the query box
 MAX_DNR_LENGTH = 80

@@ -9,7 +9,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from diarium.indexer.base import FACETS, SORTS, SearchResult
 from diarium.web import export, feeds
 from diarium.web.app import services
 from diarium.web.highlight import highlight_text, render_snippet
@@ -40,6 +39,7 @@ from markupsafe import Markup
 
 from diarium.diarienummer import try_parse
 from diarium.public import PublicRecord, public_case, public_record
+from diarium.search import FACETS, SORTS, SearchResult
 
 bp = Blueprint("site", __name__)
 MAX_ID = 2**63 - 1            # SQLite's largest integer: a longer id cannot exist
