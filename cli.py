@@ -240,8 +240,8 @@ def extract(app: AppContext, workers: int | None, retry_failed: bool, only_new: 
         diarium extract --workers 4
         diarium extract --retry-failed --timeout 900
     """
-    from diarium.extraction import Progress, config_from_settings, failures, state_counts
-    from diarium.extraction import extract as run_extract
+    from diarium.pipeline.extracting import Progress, config_from_settings, failures, state_counts
+    from diarium.pipeline.extracting import extract as run_extract
 
     config = config_from_settings(app.settings, workers=workers, timeout=timeout,
                                   memory_mb=memory_mb, max_file_mb=max_file_mb, ocr=ocr)
@@ -296,8 +296,8 @@ def index_(app: AppContext, rebuild: bool, engine: str | None, quiet: bool) -> N
     """
     from diarium.indexer import open_backend
 
-    from diarium.indexing import IndexProgress
-    from diarium.indexing import index as run_index
+    from diarium.pipeline.indexing import IndexProgress
+    from diarium.pipeline.indexing import index as run_index
 
     show = not quiet and sys.stderr.isatty()
 
@@ -406,7 +406,7 @@ def import_(app: AppContext, manifest: Path, files_dir: Path | None,
     Example:
         diarium --data ./diarium-data import export/diarium.csv --files export/handlingar
     """
-    from diarium.importer import ImportProgress, import_manifest
+    from diarium.pipeline.importing import ImportProgress, import_manifest
 
     show = sys.stderr.isatty()
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import extraction_fixtures as fx  # noqa: E402
 
 from diarium.config import load_settings  # noqa: E402
-from diarium.extraction import ExtractConfig, default_workers, extract  # noqa: E402
+from diarium.pipeline.extracting import ExtractConfig, default_workers, extract  # noqa: E402
 from diarium.store import Store  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"

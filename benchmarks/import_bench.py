@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 import manifests  # noqa: E402  (the tests' generator, shared so both measure one thing)
 
 from diarium.config import load_settings  # noqa: E402
-from diarium.importer import import_manifest  # noqa: E402
+from diarium.pipeline.importing import import_manifest  # noqa: E402
 from diarium.store import Store  # noqa: E402
 
 T = TypeVar("T")

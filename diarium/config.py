@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from diarium.errors import ConfigError
+from diarium.files import FileStore
 
 DATA_ENV = "DIARIUM_DATA"
 DEFAULT_DATA_DIR = "diarium-data"
@@ -84,9 +85,14 @@ class Settings:
     def index_dir(self) -> Path:
         return self.data_dir / "index"
 
+    @property
+    def files(self) -> FileStore:
+        """The content-addressed store of the files (diarium.files)."""
+        return FileStore(self.files_dir)
+
     def file_path(self, sha256: str) -> Path:
         """Where a stored file lives: files/<first two hex digits>/<sha256>."""
-        return self.files_dir / sha256[:2] / sha256
+        return self.files.path(sha256)
 
     def org(self, slug: str) -> OrgSettings:
         """Settings for one organisation; defaults when diarium.toml does not name it."""

@@ -133,10 +133,10 @@ def prepare(
     Returns a DemoReport. Raises ConfigError for a bad size or a data folder that is not
     the demo's, and whatever DiariumError the stages raise (EngineUnavailable, ...).
     """
-    from diarium.extraction import config_from_settings, extract, failures
-    from diarium.importer import import_manifest
     from diarium.indexer import open_backend
-    from diarium.indexing import index
+    from diarium.pipeline.extracting import config_from_settings, extract, failures
+    from diarium.pipeline.importing import import_manifest
+    from diarium.pipeline.indexing import index
 
     if size not in generator.SIZES:
         raise ConfigError(

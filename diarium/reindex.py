@@ -28,7 +28,7 @@ from diarium.errors import DiariumError, NotFound
 from diarium.indexer.bulk import BulkIndexer
 from diarium.indexer.elastic import ElasticBackend, new_index_name
 from diarium.indexer.es_settings import SCHEMA_VERSION
-from diarium.indexing import save_last_seq
+from diarium.pipeline.indexing import save_last_seq
 from diarium.public import public_records
 from diarium.store import Store
 

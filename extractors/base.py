@@ -3,7 +3,7 @@ content sniffing.
 
 An extractor turns one file into one frozen Extraction (text, per-page text, metadata) or
 raises ExtractionFailed with a readable reason and a short `kind`. It never writes to the
-store or an index: the pipeline (diarium.extraction) does that.
+store or an index: the pipeline (diarium.pipeline.extracting) does that.
 """
 
 from __future__ import annotations

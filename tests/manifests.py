@@ -7,7 +7,7 @@ import json
 import random
 from pathlib import Path
 
-from diarium.importer import COLUMNS
+from diarium.pipeline.importing import COLUMNS
 
 _WORDS = [
     "bygglov", "ansökan", "yttrande", "detaljplan", "remiss", "skrivelse", "beslut",

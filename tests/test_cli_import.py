@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from diarium.cli import main
 from diarium.config import load_settings
-from diarium.importer import import_manifest
+from diarium.pipeline.importing import import_manifest
 from diarium.store import Store
 
 

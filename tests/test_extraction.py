@@ -17,7 +17,7 @@ import pytest
 
 from diarium.config import Settings
 from diarium.errors import ConfigError
-from diarium.extraction import ExtractConfig, Progress, config_from_settings, extract
+from diarium.pipeline.extracting import ExtractConfig, Progress, config_from_settings, extract
 from diarium.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ import extraction_fixtures as fx
 import pytest
 
 from diarium.config import Settings, load_settings
-from diarium.extraction import ExtractConfig, ExtractReport, extract
+from diarium.pipeline.extracting import ExtractConfig, ExtractReport, extract
 from diarium.store import Store
 
 pytestmark = pytest.mark.slow

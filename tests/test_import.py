@@ -11,7 +11,7 @@ import pytest
 
 from diarium.config import Settings, load_settings
 from diarium.errors import ManifestError
-from diarium.importer import import_manifest
+from diarium.pipeline.importing import import_manifest
 from diarium.store import Store
 
 

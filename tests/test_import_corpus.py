@@ -9,7 +9,7 @@ from pathlib import Path
 import manifests
 
 from diarium.config import load_settings
-from diarium.importer import import_manifest
+from diarium.pipeline.importing import import_manifest
 from diarium.store import Store
 
 

@@ -14,7 +14,7 @@ import pytest
 from test_import import dump
 
 from diarium.config import load_settings
-from diarium.importer import import_manifest
+from diarium.pipeline.importing import import_manifest
 from diarium.store import Store
 
 ROWS = 50_000
@@ -24,7 +24,7 @@ CHILD = """
 import sys
 from pathlib import Path
 from diarium.config import load_settings
-from diarium.importer import import_manifest
+from diarium.pipeline.importing import import_manifest
 from diarium.store import Store
 settings = load_settings(sys.argv[1])
 with Store(settings.store_path) as store:

@@ -11,10 +11,10 @@ from pathlib import Path
 import manifests
 import pytest
 
-from diarium import importer
 from diarium.config import load_settings
 from diarium.errors import ManifestError
-from diarium.importer import COLUMNS, import_manifest
+from diarium.pipeline import importing as importer
+from diarium.pipeline.importing import COLUMNS, import_manifest
 from diarium.store import Store
 
 # (what is broken, change to a good row, expected words in the reason)

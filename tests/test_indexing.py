@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from diarium.indexer.embedded import EmbeddedBackend
 from test_public import add_document
 
-from diarium import indexing
 from diarium.cli import main
 from diarium.config import Settings
-from diarium.indexing import IndexProgress, index, last_seq, pending
+from diarium.pipeline import indexing
+from diarium.pipeline.indexing import IndexProgress, index, last_seq, pending
 from diarium.search import SearchRequest
 from diarium.store import Store
 

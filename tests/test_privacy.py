@@ -17,7 +17,7 @@ from tantivy import Query
 from test_public import add_document, personnummer_forms, valid_number
 
 from diarium.config import load_settings
-from diarium.indexing import index
+from diarium.pipeline.indexing import index
 from diarium.search import SearchRequest
 from diarium.store import Store
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from diarium.config import Settings, load_settings
-from diarium.importer import import_manifest
+from diarium.pipeline.importing import import_manifest
 from diarium.public import (
     BATCH_SIZE,
     PublicRecord,

@@ -19,7 +19,7 @@ from diarium.indexer.elastic import ElasticBackend
 
 from diarium.config import Settings
 from diarium.errors import NotFound
-from diarium.indexing import index as run_index
+from diarium.pipeline.indexing import index as run_index
 from diarium.reindex import ReindexMismatch, reindex, rollback
 from diarium.search import SearchRequest
 from diarium.store import Store

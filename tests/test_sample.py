@@ -25,7 +25,7 @@ from pdfminer.high_level import extract_text
 from diarium import diarienummer, personnummer
 from diarium.config import load_settings
 from diarium.errors import ConfigError
-from diarium.importer import import_manifest
+from diarium.pipeline.importing import import_manifest
 from diarium.sample import generate, plan, texts
 from diarium.sample.generator import (
     CONFIG_NAME,

@@ -13,8 +13,8 @@ from diarium.indexer.embedded import EmbeddedBackend
 from tantivy import Query
 
 from diarium.config import Settings, load_settings
-from diarium.importer import import_manifest
-from diarium.indexing import index
+from diarium.pipeline.importing import import_manifest
+from diarium.pipeline.indexing import index
 from diarium.public import public_records
 from diarium.search import FACETS, SearchRequest
 from diarium.store import Store

@@ -36,7 +36,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import time
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -48,6 +47,7 @@ from typing import IO, Any
 from diarium import diarienummer
 from diarium.config import OrgSettings, Settings
 from diarium.errors import InvalidDiarienummer, InvalidRow, ManifestError
+from diarium.files import hash_file
 from diarium.models import Riktning
 from diarium.store import Store
 
@@ -515,47 +515,21 @@ class _FileStore:
 
     def _remove_orphans(self) -> None:
         """Delete half-copied files left by a killed import (their process is gone)."""
-        for tmp in self.settings.files_dir.glob("*/.*.tmp"):
-            try:
-                pid = int(tmp.name.rsplit(".", 2)[-2])
-            except ValueError:
-                continue
-            if pid != os.getpid() and not _process_alive(pid):
-                tmp.unlink(missing_ok=True)
+        self.settings.files.remove_orphans()
 
     def add(self, path: Path) -> tuple[str, int]:
         """(sha256, size) of the file, copied into the store if not there yet."""
         cached = self.hashed.get(path)
         if cached is not None:
             return cached
-        digest = hashlib.sha256()
-        size = 0
-        with path.open("rb") as fh:
-            while chunk := fh.read(1 << 20):
-                digest.update(chunk)
-                size += len(chunk)
-        sha = digest.hexdigest()
+        sha, size = hash_file(path)
         if sha not in self.present:
-            target = self.settings.file_path(sha)
-            if not (target.is_file() and target.stat().st_size == size):
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
-                shutil.copyfile(path, tmp)
-                os.replace(tmp, target)
+            if not self.settings.files.has(sha, size):
+                self.settings.files.add_file(path, known=(sha, size))
                 self.stored += 1
             self.present.add(sha)
         self.hashed[path] = (sha, size)
         return sha, size
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # ---------------------------------------------------------------------------------------

@@ -21,7 +21,6 @@ Which files a run takes:
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import multiprocessing
 import multiprocessing.connection
@@ -520,14 +519,7 @@ def record_failure(store: Store, sha256: str, kind: str, reason: str) -> None:
 
 def _store_bytes(settings: Settings, data: bytes) -> tuple[str, int]:
     """Write bytes content-addressed (atomically); returns (sha256, size)."""
-    digest = hashlib.sha256(data).hexdigest()
-    target = settings.file_path(digest)
-    if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{digest}.{os.getpid()}.tmp")
-        tmp.write_bytes(data)
-        os.replace(tmp, target)
-    return digest, len(data)
+    return settings.files.add_bytes(data)
 
 
 def failures(store: Store, limit: int = 50) -> list[sqlite3.Row]:
