@@ -192,7 +192,7 @@ def _detect_format(path: Path) -> str:
     return "jsonl" if head.startswith(b"{") else "csv"
 
 
-def _open_csv(path: Path) -> _Source:
+def _open_csv(path: Path, required: tuple[str, ...] = REQUIRED_COLUMNS) -> _Source:
     # surrogateescape: bytes that are not UTF-8 survive decoding, so the row holding them
     # can be rejected with its line number instead of the whole manifest failing.
     handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
@@ -211,7 +211,7 @@ def _open_csv(path: Path) -> _Source:
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
     reader = csv.reader(handle, delimiter=delimiter)
     header = tuple(_column_name(name) for name in next(reader))
-    _check_header(path, header)
+    _check_header(path, header, required)
     if len(set(header)) != len(header):
         dupes = sorted({h for h in header if header.count(h) > 1})
         handle.close()
@@ -242,7 +242,7 @@ def _open_csv(path: Path) -> _Source:
     return _Source(header, rows(), handle)
 
 
-def _open_jsonl(path: Path) -> _Source:
+def _open_jsonl(path: Path, required: tuple[str, ...] = REQUIRED_COLUMNS) -> _Source:
     handle = path.open(encoding="utf-8-sig", errors="surrogateescape", newline="")
 
     def rows() -> Iterator[tuple[int, dict[str, str], tuple[str, ...]]]:
@@ -272,7 +272,7 @@ def _open_jsonl(path: Path) -> _Source:
 
     first = _first_json_object(path)
     if first is not None:
-        _check_header(path, tuple(_column_name(str(k)) for k in first))
+        _check_header(path, tuple(_column_name(str(k)) for k in first), required)
     return _Source(("json",), rows(), handle)
 
 
@@ -309,13 +309,14 @@ def _column_name(name: str) -> str:
     return folded if folded in _COLUMN_SET else key
 
 
-def _check_header(path: Path, header: tuple[str, ...]) -> None:
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
+def _check_header(path: Path, header: tuple[str, ...],
+                  required: tuple[str, ...] = REQUIRED_COLUMNS) -> None:
+    missing = [c for c in required if c not in header]
     if missing:
         raise ManifestError(
             f"{path}: missing required column(s) {', '.join(missing)}; "
             f"found {', '.join(h for h in header if h) or 'none'}. "
-            f"Required: {', '.join(REQUIRED_COLUMNS)}"
+            f"Required: {', '.join(required)}"
         )
 
 
@@ -699,6 +700,58 @@ class _Writer:
         )
 
 
+def manifest_header(path: Path, kind: str) -> tuple[str, ...]:
+    """The column names of a manifest as read (CSV header row, or the keys of the first
+    JSON Lines object); () when there is none. Used to recognise the manifest's kind."""
+    if kind == "jsonl":
+        try:
+            first = _first_json_object(path)
+        except ManifestError:
+            return ()
+        return tuple(_column_name(str(k)) for k in first) if first else ()
+    with path.open(encoding="utf-8-sig", errors="replace", newline="") as fh:
+        sample = fh.readline()
+    delimiter = ";" if sample.count(";") > sample.count(",") else ","
+    return tuple(_column_name(name) for name in next(csv.reader([sample], delimiter=delimiter),
+                                                       []))
+
+
+class RejectsFile:
+    """The rejects file of one import: opened at the first rejected row under a temporary
+    name, moved into place by close(); each row is (line, reason, original values)."""
+
+    def __init__(self, path: Path, header: tuple[str, ...]) -> None:
+        self.path = path
+        self.header = header
+        self._tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        self._out: IO[str] | None = None
+        self._writer: Any = None
+        self.count = 0
+
+    def add(self, line: int, reason: str, original: tuple[str, ...]) -> None:
+        if self._out is None:
+            self._out = self._tmp.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._out)
+            self._writer.writerow(("line", "reason", *self.header))
+        self._writer.writerow((line, reason, *(_printable(v) for v in original)))
+        self.count += 1
+
+    def close(self) -> Path | None:
+        """Move the written rejects into place; returns their path, or None when no row
+        was rejected."""
+        if self._out is None:
+            return None
+        self._out.close()
+        self._out = None
+        os.replace(self._tmp, self.path)
+        return self.path
+
+    def remove_stale(self) -> None:
+        """Delete a rejects file from an earlier run when this run rejected nothing."""
+        if not self.count and self.path.exists():
+            self.path.unlink()
+
+
 # ---------------------------------------------------------------------------------------
 # The import
 
@@ -740,15 +793,19 @@ def import_manifest(
 
     kind = _detect_format(manifest)
     _check_encoding(manifest)
+    header = manifest_header(manifest, kind)
+    if "paragraf" in header and "lopnummer" not in header:
+        # A meetings manifest (one row per agenda item): see diarium.pipeline.meetings_import.
+        from diarium.pipeline.meetings_import import import_meetings
+
+        return import_meetings(store, settings, manifest, kind, files_root, rejects, progress)
     source = _open_csv(manifest) if kind == "csv" else _open_jsonl(manifest)
     has_publicerad = kind == "jsonl" or "publicerad" in source.header
     report = ImportReport(manifest=manifest)
     validator = _Validator(settings, files_root.resolve())
     files = _FileStore(settings)
     writer = _Writer(store, settings, report)
-    reject_out: IO[str] | None = None
-    reject_writer: Any = None
-    tmp_rejects = rejects.with_name(f".{rejects.name}.{os.getpid()}.tmp")
+    rejected_rows = RejectsFile(rejects, source.header)
     batch: list[_Row] = []
     try:
         for line, values, original in source.rows:
@@ -765,11 +822,7 @@ def import_manifest(
             except InvalidRow as exc:
                 report.rejected += 1
                 report.rejections.append((exc.line, exc.reason))
-                if reject_out is None:
-                    reject_out = tmp_rejects.open("w", encoding="utf-8", newline="")
-                    reject_writer = csv.writer(reject_out)
-                    reject_writer.writerow(("line", "reason", *source.header))
-                reject_writer.writerow((exc.line, exc.reason, *(_printable(v) for v in original)))
+                rejected_rows.add(exc.line, exc.reason, original)
                 continue
             row.row_hash = _row_hash(row)
             batch.append(row)
@@ -788,14 +841,10 @@ def import_manifest(
         raise
     finally:
         source.handle.close()
-        if reject_out is not None:
-            reject_out.close()
-            os.replace(tmp_rejects, rejects)
-            report.rejects_path = rejects
+        report.rejects_path = rejected_rows.close()
     if batch:
         writer.write(batch)
-    if reject_out is None and rejects.exists():
-        rejects.unlink()  # from an earlier run of this manifest; no longer true
+    rejected_rows.remove_stale()  # from an earlier run of this manifest; no longer true
     report.files_stored = files.stored
     report.seconds = time.perf_counter() - started
     if progress is not None:
