@@ -117,7 +117,54 @@ CREATE TABLE index_state (
 
 # Each entry moves the schema from version i to i+1. Never edit a released entry;
 # append a new one.
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1,)
+# Meetings (sammanträden, issue 16; see diarium.meetings): a meeting of a committee, its
+# agenda items (paragrafer) and the cases each item handles. The notice and the minutes are
+# documents of the meeting's folder case (meetings.case_id), so they are extracted, shown
+# and indexed like any document. An item names its cases by canonical key, so a meetings
+# manifest may be imported before or after the register that holds the cases.
+MEETINGS_V = """
+CREATE TABLE IF NOT EXISTS meetings (
+    id INTEGER PRIMARY KEY,
+    organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+    namnd TEXT NOT NULL,                   -- the committee as written
+    datum TEXT NOT NULL,                   -- ISO date of the meeting
+    tid TEXT NOT NULL DEFAULT '',          -- start time HH:MM, '' when not given
+    plats TEXT NOT NULL DEFAULT '',
+    justerat TEXT NOT NULL DEFAULT '',     -- ISO date the minutes were approved, or ''
+    anslagsdatum TEXT NOT NULL DEFAULT '', -- ISO date they were posted on the notice board
+    case_id INTEGER REFERENCES cases(id),  -- folder case holding kallelse and protokoll
+    kallelse_document_id INTEGER REFERENCES documents(id),
+    protokoll_document_id INTEGER REFERENCES documents(id),
+    row_hash TEXT NOT NULL DEFAULT '',
+    UNIQUE (organisation_id, namnd, datum, tid)
+);
+CREATE INDEX IF NOT EXISTS meetings_datum ON meetings(datum);
+
+CREATE TABLE IF NOT EXISTS meeting_items (
+    id INTEGER PRIMARY KEY,
+    meeting_id INTEGER NOT NULL REFERENCES meetings(id) ON DELETE CASCADE,
+    paragraf INTEGER NOT NULL,
+    rubrik TEXT NOT NULL DEFAULT '',
+    beslut TEXT NOT NULL DEFAULT '',       -- the decision text (or the information noted)
+    typ TEXT NOT NULL DEFAULT 'beslut' CHECK (typ IN ('beslut', 'information', 'anmälan')),
+    sekretess TEXT NOT NULL DEFAULT '',    -- the provision, empty when public
+    row_hash TEXT NOT NULL DEFAULT '',
+    UNIQUE (meeting_id, paragraf)
+);
+
+CREATE TABLE IF NOT EXISTS meeting_item_cases (
+    item_id INTEGER NOT NULL REFERENCES meeting_items(id) ON DELETE CASCADE,
+    organisation_id INTEGER NOT NULL REFERENCES organisations(id),
+    dnr_key TEXT NOT NULL,                 -- canonical key of the case handled
+    diarienummer TEXT NOT NULL,            -- as written in the meetings manifest
+    position INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (item_id, dnr_key)
+);
+CREATE INDEX IF NOT EXISTS meeting_item_cases_case
+    ON meeting_item_cases(organisation_id, dnr_key);
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, MEETINGS_V)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
