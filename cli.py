@@ -17,7 +17,7 @@ import click
 
 from diarium import __version__
 from diarium.config import DATA_ENV, Settings, load_settings, write_default_config
-from diarium.errors import DiariumError
+from diarium.errors import DiariumError, ExitStatus, exit_status
 from diarium.store import Store
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -46,7 +46,7 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except DiariumError as exc:
             click.secho(f"Error: {exc}", fg="red", err=True)
-            sys.exit(exc.exit_code)
+            sys.exit(exit_status(exc))
 
     return wrapper  # type: ignore[return-value]
 
@@ -437,7 +437,7 @@ def import_(app: AppContext, manifest: Path, files_dir: Path | None,
         rows = "rad" if report.rejected == 1 else "rader"
         click.secho(f"{n(report.rejected)} {rows} avvisades; se {report.rejects_path}",
                     fg="yellow", err=True)
-        sys.exit(1)
+        sys.exit(ExitStatus.ERROR)
 
 
 @main.command()

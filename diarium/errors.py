@@ -1,22 +1,32 @@
-"""The one exception hierarchy of the library.
+"""The one exception hierarchy of the library, and the exit statuses of the command line.
 
-The CLI maps these to messages and exit codes, the web to 400/404/503 pages. Library
-code raises them with a message that says what was wrong and, where it can, how to fix it.
+The CLI maps these errors to messages and ExitStatus codes (`exit_status()`, the one
+place), the web to 400/404/503 pages. Library code raises them with a message that says
+what was wrong and, where it can, how to fix it.
 """
 
 from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitStatus(IntEnum):
+    """What a `diarium` command's exit code means, for scripts and schedulers."""
+
+    OK = 0
+    ERROR = 1               # something failed or was rejected; the rest was done
+    USAGE = 2               # bad option, setting, manifest or query: nothing was done
+    ENGINE_UNAVAILABLE = 3  # the search engine cannot be reached or refused
+    NOT_FOUND = 4           # no such case, document or file
+    REINDEX_MISMATCH = 5    # a rebuilt index did not match the store; the alias stayed
 
 
 class DiariumError(Exception):
     """Base of every error diarium raises on purpose."""
 
-    exit_code = 1
-
 
 class ConfigError(DiariumError):
     """A setting in diarium.toml, an option or an environment variable is invalid."""
-
-    exit_code = 2
 
 
 class InvalidDiarienummer(DiariumError):
@@ -25,8 +35,6 @@ class InvalidDiarienummer(DiariumError):
 
 class ManifestError(DiariumError):
     """The manifest as a whole cannot be read (missing columns, unknown format)."""
-
-    exit_code = 2
 
 
 class InvalidRow(DiariumError):
@@ -44,8 +52,6 @@ class StoreError(DiariumError):
 
 class NotFound(DiariumError):
     """A case, document or file does not exist (or is not public)."""
-
-    exit_code = 4
 
 
 class UnsupportedFormat(DiariumError):
@@ -68,10 +74,28 @@ class ExtractionFailed(DiariumError):
 class EngineUnavailable(DiariumError):
     """A search engine cannot be reached or refuses requests."""
 
-    exit_code = 3
-
 
 class QueryError(DiariumError):
     """A search request is invalid (bad filter, page out of range)."""
 
-    exit_code = 2
+
+class ReindexMismatch(DiariumError):
+    """A rebuilt index does not hold what the store holds; the alias was not moved."""
+
+
+_STATUS: tuple[tuple[type[DiariumError], ExitStatus], ...] = (
+    (ReindexMismatch, ExitStatus.REINDEX_MISMATCH),
+    (EngineUnavailable, ExitStatus.ENGINE_UNAVAILABLE),
+    (NotFound, ExitStatus.NOT_FOUND),
+    (ConfigError, ExitStatus.USAGE),
+    (ManifestError, ExitStatus.USAGE),
+    (QueryError, ExitStatus.USAGE),
+)
+
+
+def exit_status(exc: DiariumError) -> ExitStatus:
+    """The exit status of a command that stopped with `exc` (ERROR unless listed)."""
+    for kind, status in _STATUS:
+        if isinstance(exc, kind):
+            return status
+    return ExitStatus.ERROR

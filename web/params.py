@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from urllib.parse import urlencode
 
+from diarium.errors import QueryError
 from diarium.search import FACET_NAMES, FACETS, MAX_PER_PAGE, SORTS, SearchRequest
 
 MAX_QUERY_LENGTH = 500          # characters in the query box
@@ -36,8 +37,9 @@ YEAR_FACETS = frozenset(f.name for f in FACETS if f.kind == "year")
 _BEFORE_FILTERS = frozenset({"q", "dnr"})
 
 
-class BadParameter(ValueError):
-    """A query-string parameter is malformed; the message is shown to the visitor."""
+class BadParameter(QueryError):
+    """A query-string parameter is malformed; the message (Swedish) is shown to the
+    visitor. A QueryError, so every caller that handles a bad request handles it."""
 
 
 @dataclass(frozen=True)
