@@ -662,20 +662,32 @@ def terms(node: Node) -> list[str]:
     Excluded parts (Not) give none; a phrase gives its words joined by spaces; a prefix
     gives its stem; a part/rubrik filter gives its value; duplicates are dropped."""
     found: list[str] = []
-
-    def walk(n: Node) -> None:
-        if isinstance(n, Word | Prefix):
-            found.append(n.text)
-        elif isinstance(n, Phrase):
-            found.append(" ".join(n.words))
-        elif isinstance(n, Field) and n.name in TEXT_FIELDS:
-            found.append(n.value)
-        elif isinstance(n, And | Or):
-            for child in n.children:
-                walk(child)
-
-    walk(node)
+    for part in _positive(node):
+        if isinstance(part, Word | Prefix):
+            found.append(part.text)
+        elif isinstance(part, Phrase):
+            found.append(" ".join(part.words))
+        elif part.name in TEXT_FIELDS:
+            found.append(part.value)
     return list(dict.fromkeys(found))
+
+
+def text_terms(node: Node) -> list[Word | Prefix | Phrase]:
+    """The positive words, prefixes and phrases of a query as nodes, in order, duplicates
+    dropped: what a highlighter marks in a record's free text.
+
+    Like terms(), but typed (a prefix stays a Prefix) and without field filters: a
+    `part:` or `rubrik:` value is looked for in that field, not in the text."""
+    return list(dict.fromkeys(p for p in _positive(node) if not isinstance(p, Field)))
+
+
+def _positive(node: Node) -> list[Word | Prefix | Phrase | Field]:
+    """The word-bearing leaves outside any Not, in query order."""
+    if isinstance(node, Word | Prefix | Phrase | Field):
+        return [node]
+    if isinstance(node, And | Or):
+        return [leaf for child in node.children for leaf in _positive(child)]
+    return []
 
 
 def to_text(node: Node) -> str:
