@@ -164,7 +164,18 @@ CREATE INDEX IF NOT EXISTS meeting_item_cases_case
     ON meeting_item_cases(organisation_id, dnr_key);
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, MEETINGS_V)
+# Issue 13: per index, the day its records were last projected and the privacy policy
+# they were projected under, so `diarium index` re-projects the documents whose show_days
+# window closed since (diarium.privacy.state) and every record after a policy change.
+PRIVACY_V = """
+CREATE TABLE IF NOT EXISTS privacy_state (
+    name TEXT PRIMARY KEY,                 -- the index_state name of the index
+    projected_on TEXT NOT NULL,            -- ISO date the records were projected on
+    policies TEXT NOT NULL DEFAULT '{}'    -- JSON: organisation slug -> policy fingerprint
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, MEETINGS_V, PRIVACY_V)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
