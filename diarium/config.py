@@ -15,11 +15,20 @@ Everything has a default, so a data folder without a diarium.toml works. Example
 
     [search]
     engine = "embedded"              # or "elasticsearch", "opensearch"
+
+    [opendata]                       # the DCAT-AP-SE catalogue and the bulk dumps
+    base_url = "https://diarium.example.se"
+    organisation_number = "212000-1234"
+    publisher = "Exempelby kommun"
+    license = "http://creativecommons.org/publicdomain/zero/1.0/"
+    contact_email = "registrator@example.se"
+    dump_on_sync = true
 """
 
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +65,7 @@ class OrgSettings:
     registry_email: str = ""
     base_url: str = ""
     synonyms: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SYNONYMS))
+    organisation_number: str = ""    # ten digits, no hyphen (DCAT-AP-SE publisher IRI)
 
     @property
     def display_name(self) -> str:
@@ -66,12 +76,37 @@ class OrgSettings:
         return self.dnr_order == "serial/year"
 
 
+CC0 = "http://creativecommons.org/publicdomain/zero/1.0/"
+_ORG_NUMBER = re.compile(r"\d{6}-?\d{4}")
+
+
+@dataclass(frozen=True)
+class OpenDataSettings:
+    """The `[opendata]` table: who publishes the catalogue and the dumps, under what licence.
+
+    `base_url` is the site's absolute address (IRIs of the catalogue are built on it);
+    `organisation_number` the publishing body's (ten digits); `license` an IRI, CC0 by
+    default; `dump_on_sync` makes `diarium sync` write a new dump after indexing.
+    """
+
+    base_url: str = ""
+    organisation_number: str = ""
+    publisher: str = ""
+    license: str = CC0
+    contact_name: str = ""
+    contact_email: str = ""
+    title: str = ""
+    description: str = ""
+    dump_on_sync: bool = False
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     organisations: dict[str, OrgSettings] = field(default_factory=dict)
     engine: str = "embedded"
     raw: dict[str, Any] = field(default_factory=dict)
+    opendata: OpenDataSettings = field(default_factory=OpenDataSettings)
 
     @property
     def store_path(self) -> Path:
@@ -134,7 +169,46 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
         raise ConfigError(
             f"{path}: search.engine is {engine!r}; use embedded, elasticsearch or opensearch"
         )
-    return Settings(data_dir=root, organisations=orgs, engine=engine, raw=raw)
+    opendata = _opendata_settings(path, raw.get("opendata", {}))
+    return Settings(data_dir=root, organisations=orgs, engine=engine, raw=raw,
+                    opendata=opendata)
+
+
+def _organisation_number(path: Path, key: str, value: Any) -> str:
+    """A Swedish organisation number as ten digits ("212000-1234" -> "2120001234")."""
+    text = str(value or "").strip()
+    if not text:
+        return ""
+    if not _ORG_NUMBER.fullmatch(text):
+        raise ConfigError(f"{path}: {key} is {text!r}; write ten digits, e.g. 212000-1234")
+    return text.replace("-", "")
+
+
+def _opendata_settings(path: Path, table: Any) -> OpenDataSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [opendata] must be a table")
+    base_url = str(table.get("base_url", "")).strip().rstrip("/")
+    if base_url and not re.match(r"https?://[^/\s]+", base_url):
+        raise ConfigError(f"{path}: opendata.base_url is {base_url!r}; write an absolute "
+                          "address such as https://diarium.example.se")
+    license_iri = str(table.get("license", CC0)).strip() or CC0
+    if not re.match(r"https?://\S+$", license_iri):
+        raise ConfigError(f"{path}: opendata.license must be the licence's IRI, e.g. {CC0}")
+    email = str(table.get("contact_email", "")).strip().removeprefix("mailto:")
+    if email and "@" not in email:
+        raise ConfigError(f"{path}: opendata.contact_email is {email!r}; not an e-mail address")
+    return OpenDataSettings(
+        base_url=base_url,
+        organisation_number=_organisation_number(
+            path, "opendata.organisation_number", table.get("organisation_number")),
+        publisher=str(table.get("publisher", "")).strip(),
+        license=license_iri,
+        contact_name=str(table.get("contact_name", "")).strip(),
+        contact_email=email,
+        title=str(table.get("title", "")).strip(),
+        description=str(table.get("description", "")).strip(),
+        dump_on_sync=bool(table.get("dump_on_sync", False)),
+    )
 
 
 def _org_settings(path: Path, slug: str, table: dict[str, Any]) -> OrgSettings:
@@ -160,6 +234,8 @@ def _org_settings(path: Path, slug: str, table: dict[str, Any]) -> OrgSettings:
         registry_email=str(table.get("registry_email", "")),
         base_url=str(table.get("base_url", "")),
         synonyms=synonyms,
+        organisation_number=_organisation_number(
+            path, f"organisations.{slug}.organisation_number", table.get("organisation_number")),
     )
 
 
@@ -186,4 +262,14 @@ engine = "embedded"   # embedded (tantivy), elasticsearch or opensearch
 # two_digit_years = false
 # registry_email = "registrator@example.se"
 # base_url = "https://diarium.example.se"
+# organisation_number = "212000-1234"   # the publisher in the open-data catalogue
+
+# Open data (diarium dump, /data/ and the DCAT-AP-SE catalogue /data/dcat.rdf):
+# [opendata]
+# base_url = "https://diarium.example.se"
+# organisation_number = "212000-1234"
+# publisher = "Exempelkommunen"
+# license = "http://creativecommons.org/publicdomain/zero/1.0/"   # CC0, the default
+# contact_email = "registrator@example.se"
+# dump_on_sync = true                    # diarium sync writes a new dump
 """
