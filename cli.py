@@ -347,9 +347,9 @@ def reindex(app: AppContext, engine: str | None, url: str | None, alias: str | N
         diarium reindex --engine elasticsearch
         diarium reindex --engine opensearch --rollback
     """
-    from diarium.reindex import ReindexProgress, open_for_reindex
-    from diarium.reindex import reindex as run_reindex
-    from diarium.reindex import rollback as run_rollback
+    from diarium.indexer.elastic.reindex import ReindexProgress, open_for_reindex
+    from diarium.indexer.elastic.reindex import reindex as run_reindex
+    from diarium.indexer.elastic.reindex import rollback as run_rollback
 
     show = not quiet and sys.stderr.isatty()
 

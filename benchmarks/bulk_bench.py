@@ -1,5 +1,5 @@
 """Bulk indexing into Elasticsearch/OpenSearch: the client's `streaming_bulk` at its
-default settings versus diarium's tuned pipeline (indexer/bulk.py), the same documents in
+default settings versus diarium's tuned pipeline (indexer/elastic/bulk.py), the same documents in
 the same run; then a full `diarium reindex` of a store of 100,000 documents.
 
     .venv/bin/python benchmarks/bulk_bench.py                  # 20,000 docs + reindex 100,000
@@ -51,8 +51,7 @@ def _timed(label: str, n: int, fn: Any) -> float:
 
 
 def bench_bulk(engine: str, url: str, docs: int) -> None:
-    from diarium.indexer.bulk import BulkIndexer
-    from diarium.indexer.elastic import ElasticBackend, load_config
+    from diarium.indexer.elastic import BulkIndexer, ElasticBackend, load_config
 
     from diarium.synthetic import generate_records
 
@@ -153,9 +152,9 @@ def fill_store(path: Path, n: int) -> None:
 
 def bench_reindex(engine: str, url: str, docs: int) -> None:
     from diarium.indexer.elastic import ElasticBackend, load_config
+    from diarium.indexer.elastic.reindex import reindex
 
     from diarium.config import load_settings
-    from diarium.reindex import reindex
     from diarium.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -241,8 +241,7 @@ def evaluate_elastic(engine: str, url: str, records: list[PublicRecord],
     own index, deleted afterwards."""
     import uuid
 
-    from diarium.indexer import es_query
-    from diarium.indexer.elastic import DocumentBuilder, ElasticBackend, load_config
+    from diarium.indexer.elastic import Compiler, DocumentBuilder, ElasticBackend, load_config
 
     outcomes: dict[str, dict[str, Outcome]] = {}
     searches: dict[str, Search] = {}
@@ -257,7 +256,7 @@ def evaluate_elastic(engine: str, url: str, records: list[PublicRecord],
                 made.append(backend)
                 extras = FeatureExtras(config)
                 backend.builder = DocumentBuilder(extras)
-                backend.compiler = es_query.Compiler(extras)
+                backend.compiler = Compiler(extras)
                 backend.setup()
                 backend.index(records)
                 backends[key] = backend

@@ -1,7 +1,7 @@
 """The weights all engines share, so rankings agree.
 
 The embedded backend (indexer/embedded.py) and the Elasticsearch/OpenSearch query
-compiler (indexer/es_query.py) both build their queries from these values: the same
+compiler (indexer/elastic/compiler.py) both build their queries from these values: the same
 free-text fields with the same boosts, the same proximity, recency and partial-AND
 ranking. Change a weight here and both engines change together.
 """

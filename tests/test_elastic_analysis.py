@@ -4,7 +4,7 @@ through `_analyze` on indices created with diarium's own settings."""
 from __future__ import annotations
 
 import pytest
-from diarium.indexer.es_settings import index_body
+from diarium.indexer.elastic import index_body
 
 from diarium.errors import ConfigError
 

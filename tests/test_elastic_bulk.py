@@ -14,8 +14,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from diarium.indexer.bulk import BulkIndexer
-from diarium.indexer.elastic import Connection, EngineRefused, load_config
+from diarium.indexer.elastic import BulkIndexer, Connection, EngineRefused, load_config
 
 from diarium.errors import EngineUnavailable
 

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from diarium.indexer.elastic import ElasticBackend
+from diarium.indexer.elastic.reindex import ReindexMismatch, reindex, rollback
 
 from diarium.config import Settings
 from diarium.errors import NotFound
 from diarium.pipeline.indexing import index as run_index
-from diarium.reindex import ReindexMismatch, reindex, rollback
 from diarium.search import SearchRequest
 from diarium.store import Store
 
@@ -163,7 +163,7 @@ _KILLABLE = """
 import sys, time
 from diarium.config import load_settings
 from diarium.indexer.elastic import ElasticBackend, load_config
-from diarium.reindex import reindex
+from diarium.indexer.elastic.reindex import reindex
 from diarium.store import Store
 settings = load_settings(sys.argv[1])
 backend = ElasticBackend(load_config(settings, "elasticsearch", {"url": sys.argv[2],

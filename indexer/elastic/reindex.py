@@ -23,23 +23,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from diarium.indexer.elastic.backend import ENGINES, ElasticBackend, new_index_name, open_elastic
+from diarium.indexer.elastic.bulk import BulkIndexer
+from diarium.indexer.elastic.settings import SCHEMA_VERSION
+
 from diarium.config import Settings
-from diarium.errors import DiariumError, NotFound
-from diarium.indexer.bulk import BulkIndexer
-from diarium.indexer.elastic import ElasticBackend, new_index_name
-from diarium.indexer.es_settings import SCHEMA_VERSION
+from diarium.errors import ConfigError, NotFound, ReindexMismatch
 from diarium.pipeline.indexing import save_last_seq
 from diarium.public import public_records
 from diarium.store import Store
 
 BATCH = 5_000            # documents per checkpoint
-
-
-class ReindexMismatch(DiariumError):
-    """The new index does not hold one record per document of the store; the alias was
-    not moved."""
-
-    exit_code = 5
 
 
 @dataclass(frozen=True)
@@ -209,9 +203,6 @@ def open_for_reindex(settings: Settings, engine: str | None,
 
     Raises ConfigError when the engine is not elasticsearch or opensearch.
     """
-    from diarium.errors import ConfigError
-    from diarium.indexer.elastic import ENGINES, open_elastic
-
     chosen = engine or settings.engine
     if chosen not in ENGINES:
         raise ConfigError(

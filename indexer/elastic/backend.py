@@ -4,11 +4,11 @@ Elasticsearch is reached through the official `elasticsearch` client (its major 
 must match the server's: 9.x for ES 9), OpenSearch through `opensearch-py` (the
 Elasticsearch client refuses OpenSearch servers). Both speak the same REST API for what
 diarium needs, so the backend sends the same JSON through a thin `Connection` and shares
-settings (es_settings.py), query compilation (es_query.py), bulk indexing (bulk.py) and
+settings (settings.py), query compilation (compiler.py), bulk indexing (bulk.py) and
 result parsing.
 
 The backend searches and writes through an alias (default `diarium`) that points at one
-versioned index `<alias>-v<schema>-<timestamp>`; `diarium reindex` (diarium/reindex.py)
+versioned index `<alias>-v<schema>-<timestamp>`; `diarium reindex` (reindex.py)
 builds a new one and moves the alias atomically.
 
 Connection settings come from, in order: explicit options, environment variables
@@ -27,10 +27,10 @@ from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
-from diarium.indexer import es_query
 from diarium.indexer.base import Capabilities
 from diarium.indexer.derived import SwedishExtras
-from diarium.indexer.es_settings import (
+from diarium.indexer.elastic import compiler as es_query
+from diarium.indexer.elastic.settings import (
     PROFILES,
     SCHEMA_VERSION,
     index_body,
@@ -552,7 +552,7 @@ class ElasticBackend:
     def index(self, records: Iterable[PublicRecord]) -> int:
         """Add or replace records by doc_id, visible to searches on return; returns how
         many were written. Raises EngineUnavailable / EngineRefused."""
-        from diarium.indexer.bulk import BulkIndexer
+        from diarium.indexer.elastic.bulk import BulkIndexer
 
         indexer = BulkIndexer(self.conn, self.alias)
         written = indexer.index((r.doc_id, self.builder.source(r)) for r in records)
@@ -562,7 +562,7 @@ class ElasticBackend:
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove records by doc_id; returns how many were in the index."""
-        from diarium.indexer.bulk import BulkIndexer
+        from diarium.indexer.elastic.bulk import BulkIndexer
 
         ids = list(dict.fromkeys(doc_ids))
         if not ids:
@@ -595,7 +595,7 @@ class ElasticBackend:
         Raises EngineUnavailable / EngineRefused; the alias only moves after the copy
         is complete and counted.
         """
-        from diarium.indexer.bulk import BulkIndexer
+        from diarium.indexer.elastic.bulk import BulkIndexer
 
         old = self.alias_targets()
         name = new_index_name(self.alias)
