@@ -245,3 +245,26 @@ def test_graceful_and_returns_partial_results(backend: EmbeddedBackend) -> None:
     assert {h.record.doc_id for h in full.hits} == {"f-or-a", "f-or-b"}
     assert run(backend, "strandskyddsdispens ärendet").partial is False
     assert run(backend, "xyzzyq").total == 0
+
+
+def test_graceful_and_keeps_field_filters_required(backend: EmbeddedBackend) -> None:
+    # The query plan (diarium.query_plan): a field filter stays required, and a partial
+    # hit holds at least one of the words ("the hits match some of them", README), not
+    # merely the filter: every Skrivelse holding no word at all would be no help.
+    result = run(backend, "typ:skrivelse marklov xylofon")
+    assert result.partial is True
+    assert {h.record.doc_id for h in result.hits} == {"f-or-b"}
+    none = run(backend, "typ:skrivelse xylofon marimba")
+    assert none.total == 0 and none.partial is False
+
+
+@pytest.mark.parametrize("case", ["KS-2023-0123", "KS 2023/123"])
+def test_graceful_and_keeps_a_diarienummer_among_words_required(
+        backend: EmbeddedBackend, case: str) -> None:
+    # A diarienummer typed among words is an OR of the words and the diarienummer; the
+    # query plan keeps it required when the words are relaxed. Before the plan, one typed
+    # as a single word (`KS-2023-0123`) was relaxed like a word, so the other series'
+    # c-bun came up for its `skolskjuts`.
+    result = run(backend, f"{case} ansökan skolskjuts")
+    assert result.partial is True
+    assert {h.record.doc_id for h in result.hits} == {"c-ks-1"}

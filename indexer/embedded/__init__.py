@@ -1,11 +1,12 @@
-"""The embedded search backend (tantivy); see `backend` for the engine."""
+"""The embedded search backend: tantivy in an index directory beside the store.
 
-from diarium.indexer.embedded.backend import (
-    ANALYZERS,
-    SCHEMA,
-    SCHEMA_FILE,
-    SCHEMA_VERSION,
-    EmbeddedBackend,
-)
+One module per job: `schema` (analyzers, fields, SCHEMA_VERSION), `records` (a record's
+tantivy document and stored JSON), `compiler` (the query plan as tantivy queries),
+`facets` (filters and facet counts), `snippets`, and `backend` (EmbeddedBackend).
+"""
 
-__all__ = ["ANALYZERS", "SCHEMA", "SCHEMA_FILE", "SCHEMA_VERSION", "EmbeddedBackend"]
+from diarium.indexer.embedded.backend import WRITER_HEAP, EmbeddedBackend
+from diarium.indexer.embedded.schema import ANALYZERS, SCHEMA, SCHEMA_FILE, SCHEMA_VERSION
+
+__all__ = ["ANALYZERS", "SCHEMA", "SCHEMA_FILE", "SCHEMA_VERSION", "WRITER_HEAP",
+           "EmbeddedBackend"]

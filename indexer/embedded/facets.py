@@ -1,0 +1,96 @@
+"""Request filters and facet counts of the embedded backend: facet filters as `kw` term
+queries, and the counts as one tantivy aggregation request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import tantivy
+from diarium.indexer.embedded.compiler import date_query, must, terms
+
+from diarium.errors import EngineUnavailable, QueryError
+from diarium.search import FACET_SIZE, FACETS, FacetValue, SearchRequest, filter_value
+
+
+def filters(request: SearchRequest
+            ) -> tuple[dict[str, tantivy.Query], dict[str, list[str]]]:
+    """One query per filtered facet (values OR'ed) plus the date range ("datum"),
+    and the `kw` terms of each facet filter.
+
+    Raises QueryError for an unknown filter or an invalid date."""
+    by_name = {f.name: f for f in FACETS}
+    out: dict[str, tantivy.Query] = {}
+    filter_terms: dict[str, list[str]] = {}
+    for name, values in request.filters.items():
+        facet = by_name.get(name)
+        if facet is None:
+            raise QueryError(
+                f"unknown filter {name!r}: use one of {', '.join(by_name)}"
+            )
+        if isinstance(values, str):
+            values = (values,)
+        kw = [f"{name}={filter_value(facet.kind, v)}" for v in values if v != ""]
+        if kw:
+            out[name] = terms("kw", kw)
+            filter_terms[name] = kw
+    if request.date_from or request.date_to:
+        out["datum"] = date_query(request.date_from, request.date_to)
+    return out, filter_terms
+
+
+def facet_counts(searcher: tantivy.Searcher, main: tantivy.Query,
+                 filters: dict[str, tantivy.Query], filter_terms: dict[str, list[str]]
+                 ) -> dict[str, tuple[FacetValue, ...]]:
+    """Facet counts. A facet with a filter of its own is counted without that filter
+    (so its other values stay visible and selectable: OR within a facet); the others
+    count within every filter. One aggregation request: each group of facets sits
+    under a `filter` aggregation holding the facet filters that apply to it.
+
+    Raises EngineUnavailable when tantivy refuses the aggregation."""
+    by_name = {f.name: f.field for f in FACETS}
+    own = {name: values for name, values in filter_terms.items() if name in filters}
+    base = must([main, *[q_ for name, q_ in filters.items() if name not in own]])
+
+    def counts(names: Sequence[str]) -> dict[str, Any]:
+        return {n: {"terms": {"field": by_name[n], "size": FACET_SIZE}} for n in names}
+
+    def narrowed(names: Sequence[str], inner: dict[str, Any]) -> dict[str, Any]:
+        return {"filter": " AND ".join(
+            "(" + " OR ".join(f'kw:"{_escape(t)}"' for t in own[n]) + ")"
+            for n in names), "aggs": inner}
+
+    shared = [f.name for f in FACETS if f.name not in own]
+    request: dict[str, Any] = {}
+    if not own:
+        request = counts(shared)
+    else:
+        if shared:
+            request["_shared"] = narrowed(list(own), counts(shared))
+        for name in own:
+            others = [n for n in own if n != name]
+            if others:
+                request[f"_own_{name}"] = narrowed(others, counts([name]))
+            else:
+                request.update(counts([name]))
+    try:
+        answer = searcher.aggregate(base, request)
+    except ValueError as exc:
+        raise EngineUnavailable(f"the embedded index refused the facet counts: {exc}"
+                                ) from exc
+    flat: dict[str, Any] = {}
+    for key, value in answer.items():
+        if key.startswith("_"):
+            flat.update({k: v for k, v in value.items() if isinstance(v, dict)})
+        else:
+            flat[key] = value
+    return {
+        f.name: tuple(FacetValue(str(b["key"]), int(b["doc_count"]))
+                      for b in flat.get(f.name, {}).get("buckets", []))
+        for f in FACETS
+    }
+
+
+def _escape(value: str) -> str:
+    """A value inside double quotes of tantivy's query language."""
+    return value.replace("\\", "\\\\").replace('"', '\\"')
