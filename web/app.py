@@ -4,8 +4,11 @@
 backend is opened lazily on the first request (after a WSGI server forked its workers) and
 reopened after a failure, so a site started while its engine is down recovers by itself.
 Templates load from `<data>/templates/` first, then from the package, so a deployment can
-override any template (logo, colours, texts per organisation) without touching the code;
-files in `<data>/static/` are served under /static/org/.
+override any template (logo, colours, texts per organisation) without touching the code.
+As in datasette, the built-in templates are also reachable under the `default:` prefix,
+so an override can extend the template it replaces instead of copying it
+(`{% extends "default:search.html" %}` and override one block). Files in
+`<data>/static/` are served under /static/org/.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from diarium.indexer.base import SearchBackend
 from diarium.web import security
 from diarium.web.params import BadParameter
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
 from diarium.config import Settings, load_settings
@@ -31,6 +34,7 @@ from diarium.store import Store
 log = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).resolve().parent
 API_PREFIX = "/api/"
+DEFAULT_PREFIX = "default"      # {% extends "default:search.html" %}: the built-in template
 # A request line or form far beyond any real search is refused before it is parsed.
 MAX_CONTENT_LENGTH = 64 * 1024
 
@@ -104,12 +108,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     app.json.sort_keys = False  # type: ignore[attr-defined]
     # Autoescape every template, whatever its extension: nothing document-derived is raw.
     app.jinja_options = {**app.jinja_options, "autoescape": True}
-    app.jinja_loader = ChoiceLoader(  # type: ignore[assignment]
-        [
-            FileSystemLoader(str(settings.data_dir / "templates")),
-            FileSystemLoader(str(PACKAGE_DIR / "templates")),
-        ]
-    )
+    app.jinja_loader = template_loader(settings.data_dir / "templates")
     app.extensions["diarium"] = Services(settings, backend)
     web_settings = settings.section("web")
     app.config["SITE_TITLE"] = str(web_settings.get("title", "Sökbart diarium"))
@@ -119,6 +118,9 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    from diarium.web import meetings  # sammanträden: pages, feed and API
+
+    meetings.install(app)
     views.install_template_helpers(app)
     security.install(app)
     _install_error_handlers(app)
@@ -130,6 +132,17 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
             store.close()
 
     return app
+
+
+def template_loader(override_dir: Path) -> BaseLoader:
+    """Templates from `override_dir` first, then the built-in ones; `default:NAME` is
+    always the built-in NAME, so an override of NAME can extend it."""
+    builtin = FileSystemLoader(str(PACKAGE_DIR / "templates"))
+    return ChoiceLoader([
+        FileSystemLoader(str(override_dir)),
+        builtin,
+        PrefixLoader({DEFAULT_PREFIX: builtin}, delimiter=":"),
+    ])
 
 
 def _wants_json() -> bool:
