@@ -7,7 +7,13 @@ import pytest
 from diarium.indexer.elastic import ElasticBackend, load_config, parse_marked
 
 from diarium.config import load_settings
-from diarium.errors import ConfigError, EngineUnavailable, QueryError
+from diarium.errors import (
+    ConfigError,
+    EngineUnavailable,
+    ExitStatus,
+    QueryError,
+    exit_status,
+)
 from diarium.search import SearchRequest
 from diarium.synthetic import make_record
 
@@ -151,7 +157,7 @@ def test_unreachable_engine_is_a_clear_error_without_secrets() -> None:
     message = str(caught.value)
     assert "cannot be reached" in message and "127.0.0.1:1" in message
     assert "hemligt" not in message and "nyckel" not in message
-    assert caught.value.exit_code == 3
+    assert exit_status(caught.value) == ExitStatus.ENGINE_UNAVAILABLE
 
 
 def test_wrong_client_for_the_server(make_elastic, os_url: str) -> None:  # type: ignore[no-untyped-def]

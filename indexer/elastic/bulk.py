@@ -12,7 +12,7 @@
   thread-safe), which keeps a small cluster's indexing threads busy.
 
 Turning refresh off during a load, restoring it and the final count check belong to the
-caller that owns the index (reindex.py).
+caller that owns the index (reindex.py, ElasticBackend.purge).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from diarium.indexer.elastic.backend import Connection, EngineRefused, dumps
+from diarium.indexer.elastic.connection import Connection, EngineRefused, dumps
 
 from diarium.errors import EngineUnavailable
 

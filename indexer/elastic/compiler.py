@@ -1,13 +1,15 @@
-"""Compile the query AST (diarium.query) to Elasticsearch/OpenSearch query DSL.
+"""Compile a query plan (diarium.query_plan) to Elasticsearch/OpenSearch query DSL.
 
-Mirrors the embedded compiler (indexer/embedded.py) clause for clause, so both engines
-match the same records: a word is the best (dis_max) of its exact form, its stem, its
+The plan says what the query means (its AST, the free-text parts graceful AND may relax,
+what stays required or excluded, the proximity words); this module only writes that in
+the engines' syntax, clause for clause as the embedded compiler writes it for tantivy, so
+both match the same records: a word is the best (dis_max) of its exact form, its stem, its
 lemma, its compound part and (only when typed without å/ä/ö) its folded form, in each
-free-text field with the same boosts; a phrase is a phrase on the exact sub-fields; a
-diarienummer matches the case-number keywords; keyword filters compare lowercased
-"name=value" terms. Analysis of query words happens on the node (match queries), except
-for the Python-derived fields (folded, lemma, parts), whose query side is computed here
-with the same functions as the index side.
+free-text field with the same boosts (indexer/ranking.py); a phrase is a phrase on the
+exact sub-fields; a diarienummer matches the case-number keywords; keyword filters
+compare lowercased "name=value" terms. Analysis of query words happens on the node (match
+queries), except for the Python-derived fields (folded, lemma, parts), whose query side
+is computed here with the same functions as the index side.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from diarium.indexer.ranking import (
 )
 
 from diarium import query as q
+from diarium.query_plan import QueryPlan
 from diarium.swedish.folding import fold, has_swedish_letters
 
 Dsl = dict[str, Any]
@@ -63,36 +66,79 @@ def _boost(query: Dsl, boost: float) -> Dsl:
     return {"bool": {"must": [query], "boost": boost}}
 
 
-def _must(queries: Sequence[Dsl]) -> Dsl:
+def must(queries: Sequence[Dsl]) -> Dsl:
+    """All of `queries` (the one query itself when there is one)."""
     if len(queries) == 1:
         return queries[0]
     return {"bool": {"must": list(queries)}}
 
 
 class Compiler:
-    """AST → query DSL. `lemma_fn` / `parts` enable the Python-derived fields, as in the
-    embedded backend."""
+    """QueryPlan → query DSL. `swedish` (indexer/derived.py's SwedishExtras) enables the
+    Python-derived fields and, when active, the ranking of issue 8 (proximity, recency,
+    partial-AND coordination), as in the embedded backend. Holds no per-query state, so
+    one compiler serves every thread of a backend."""
 
     def __init__(self, swedish: Any = None) -> None:
-        # The embedded backend's hook on diarium.swedish (lemma, synonyms, identifiers),
-        # so both engines expand a query word the same way.
         self.swedish = swedish
-        # Proximity, recency and partial-AND ranking (issue 8) go with the Swedish
-        # extras and mirror the embedded backend's (same constants).
         self.ranking = swedish is not None and bool(swedish.active)
-        self.boosts: list[Dsl] = []     # set by top(), added by ranked()
 
-    def top(self, node: q.Node, text: str) -> Dsl:
-        """The whole query: `node` compiled, or a record holding the identifier the
-        whole text stands for (`afs 2023 1` finds `AFS 2023:1`)."""
-        main = self.compile(node)
-        self.boosts = self.proximity(node) if self.ranking else []
-        idents = self.swedish.query_identifiers(text) if self.swedish is not None else []
+    def exact(self, plan: QueryPlan) -> Dsl:
+        """The whole query: the plan's node compiled, or a record holding the identifier
+        the whole text stands for (`afs 2023 1` finds `AFS 2023:1`)."""
+        main = self.compile(plan.node)
+        idents = self.swedish.query_identifiers(plan.text) if self.swedish is not None else []
         if not idents:
             return main
         return {"bool": {"should": [main, _boost(_terms("ident", list(idents)),
                                                  DNR_BOOST / 2)],
                          "minimum_should_match": 1}}
+
+    def relaxed(self, plan: QueryPlan) -> Dsl | None:
+        """Graceful AND: at least one of the plan's free-text parts, records matching more
+        of them first (each counts COORD_SCORE, far above any text score); the required
+        parts stay required and the excluded ones excluded. None when the plan is not
+        relaxable (fewer than two free-text parts)."""
+        if not plan.relaxable:
+            return None
+        should: list[Dsl] = []
+        for part in plan.free:
+            compiled = self.compile(part)
+            if self.ranking:
+                should.append({"constant_score": {"filter": compiled, "boost": COORD_SCORE}})
+            should.append(compiled)
+        body: Dsl = {"should": should, "minimum_should_match": 1}
+        if plan.required:
+            body["must"] = [self.compile(part) for part in plan.required]
+        if plan.excluded:
+            body["must_not"] = [self.compile(part) for part in plan.excluded]
+        return {"bool": body}
+
+    def ranked(self, query: Dsl, plan: QueryPlan, sort: str) -> Dsl:
+        """`query` as run for a relevance-sorted page: plus the plan's proximity boosts
+        and the recency tie-breaker (optional clauses: the same records match)."""
+        if not self.ranking or sort != "relevance":
+            return query
+        today = date.today()
+        recency = [
+            {"range": {"datum": {"gte": (today - timedelta(days=days)).isoformat(),
+                                 "format": "strict_date", "boost": boost}}}
+            for days, boost in RECENCY_BANDS
+        ]
+        return {"bool": {"must": [query], "should": [*self.proximity(plan), *recency]}}
+
+    def proximity(self, plan: QueryPlan) -> list[Dsl]:
+        """The plan's proximity words near each other (in order, at most PROXIMITY_SLOP
+        words between) in the title or text; [] when they make fewer than two tokens."""
+        text = " ".join(plan.proximity_words)
+        if len(_TOKEN.findall(text)) < 2:
+            return []
+        return [
+            {"match_phrase": {f"{name}.exact": {
+                "query": text, "slop": PROXIMITY_SLOP,
+                "boost": PROXIMITY_BOOST * FIELD_BOOSTS[name]}}}
+            for name in ("rubrik", "text")
+        ]
 
     def compile(self, node: q.Node) -> Dsl:
         """The DSL query of an AST node. Never raises for a well-formed AST."""
@@ -132,57 +178,6 @@ class Compiler:
                                                      "boost": DNR_BOOST}}}
             return term
         return MATCH_NONE
-
-    def relaxed(self, node: q.Node) -> Dsl | None:
-        """Graceful AND: positive parts OR'ed; None when not an AND of two or more."""
-        if not isinstance(node, q.And):
-            return None
-        positive = [c for c in node.children if not isinstance(c, q.Not | q.MatchAll)]
-        if len(positive) < 2:
-            return None
-        should: list[Dsl] = []
-        for child in positive:
-            compiled = self.compile(child)
-            if self.ranking:
-                # Each matched part counts COORD_SCORE: more parts matched rank first.
-                should.append({"constant_score": {"filter": compiled, "boost": COORD_SCORE}})
-            should.append(compiled)
-        body: Dsl = {"should": should, "minimum_should_match": 1}
-        nots = [self.compile(c.node) for c in node.children if isinstance(c, q.Not)]
-        if nots:
-            body["must_not"] = nots
-        return {"bool": body}
-
-    def ranked(self, query: Dsl, sort: str) -> Dsl:
-        """`query` as run for a relevance-sorted page: plus the proximity boosts of the
-        last top() and the recency tie-breaker (optional clauses: same matches)."""
-        if not self.ranking or sort != "relevance":
-            return query
-        today = date.today()
-        recency = [
-            {"range": {"datum": {"gte": (today - timedelta(days=days)).isoformat(),
-                                 "format": "strict_date", "boost": boost}}}
-            for days, boost in RECENCY_BANDS
-        ]
-        return {"bool": {"must": [query], "should": [*self.boosts, *recency]}}
-
-    def proximity(self, node: q.Node) -> list[Dsl]:
-        """The plain words of the query's AND near each other (in order, at most
-        PROXIMITY_SLOP words between) in the title or text, as in the embedded backend."""
-        if isinstance(node, q.Or):
-            node = next((c for c in node.children if isinstance(c, q.And)), node)
-        if not isinstance(node, q.And):
-            return []
-        words = [c.text for c in node.children if isinstance(c, q.Word)]
-        text = " ".join(words)
-        if len(_TOKEN.findall(text)) < 2:
-            return []
-        return [
-            {"match_phrase": {f"{name}.exact": {
-                "query": text, "slop": PROXIMITY_SLOP,
-                "boost": PROXIMITY_BOOST * FIELD_BOOSTS[name]}}}
-            for name in ("rubrik", "text")
-        ]
 
     def word(self, text: str) -> Dsl:
         """A typed word in every free-text field: exact > stem > lemma > part > folded;

@@ -23,8 +23,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from diarium.indexer.elastic.backend import ENGINES, ElasticBackend, new_index_name, open_elastic
+from diarium.indexer.elastic.admin import new_index_name
+from diarium.indexer.elastic.backend import ElasticBackend, open_elastic
 from diarium.indexer.elastic.bulk import BulkIndexer
+from diarium.indexer.elastic.config import ENGINES
 from diarium.indexer.elastic.settings import SCHEMA_VERSION
 
 from diarium.config import Settings

@@ -1,7 +1,7 @@
 """Index settings, mappings and Swedish analysis profiles for Elasticsearch and OpenSearch.
 
 One module for both engines (they accept the same index bodies). The fields mirror the
-embedded backend (indexer/embedded.py) so that both answer the same query the same way:
+embedded backend (indexer/embedded/) so that both answer the same query the same way:
 
 - `rubrik`, `part`, `arendemening`, `text` (text is one value per page): the Swedish
   analyzer of the chosen profile, with an `.exact` sub-field (standard tokenizer and

@@ -1,0 +1,123 @@
+"""How to reach an Elasticsearch or OpenSearch cluster: ElasticConfig and load_config.
+
+Connection settings come from, in order: explicit options, environment variables
+(DIARIUM_ES_URL, DIARIUM_ES_API_KEY, DIARIUM_ES_USERNAME, DIARIUM_ES_PASSWORD,
+DIARIUM_ES_CA_CERT, DIARIUM_ES_INDEX, DIARIUM_ES_PROFILE; DIARIUM_OS_* for OpenSearch) and
+the [elasticsearch] / [opensearch] tables of diarium.toml. Secrets never appear in
+messages, logs or repr().
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+from diarium.indexer.elastic.settings import PROFILES
+
+from diarium.config import Settings
+from diarium.errors import ConfigError
+from diarium.search import FALSE_WORDS, TRUE_WORDS
+
+ENGINES: tuple[str, ...] = ("elasticsearch", "opensearch")
+ENV_PREFIX: dict[str, str] = {"elasticsearch": "DIARIUM_ES_", "opensearch": "DIARIUM_OS_"}
+DEFAULT_URL = "http://localhost:9200"
+DEFAULT_ALIAS = "diarium"
+
+
+@dataclass(frozen=True)
+class ElasticConfig:
+    """How to reach one cluster. Secrets are excluded from repr()."""
+
+    engine: str = "elasticsearch"
+    url: str = DEFAULT_URL
+    api_key: str = field(default="", repr=False)
+    username: str = ""
+    password: str = field(default="", repr=False)
+    ca_cert: str = ""
+    verify_certs: bool = True
+    index: str = DEFAULT_ALIAS
+    profile: str = "auto"
+    shards: int = 1
+    replicas: int = 0
+    timeout: float = 30.0
+
+    @property
+    def safe_url(self) -> str:
+        """The URL without any user:password part, for messages."""
+        scheme, sep, rest = self.url.partition("://")
+        if "@" in rest:
+            rest = rest.split("@", 1)[1]
+        return f"{scheme}{sep}{rest}"
+
+
+_KEYS = ("url", "api_key", "username", "password", "ca_cert", "index", "profile")
+
+
+def load_config(settings: Settings | None, engine: str,
+                overrides: Mapping[str, Any] | None = None,
+                environ: Mapping[str, str] | None = None) -> ElasticConfig:
+    """The connection settings for `engine`: overrides, then environment, then the
+    [elasticsearch] / [opensearch] table of diarium.toml, then defaults.
+
+    Raises ConfigError naming the bad key.
+    """
+    if engine not in ENGINES:
+        raise ConfigError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    env = os.environ if environ is None else environ
+    table = dict(settings.section(engine)) if settings is not None else {}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in {f.name for f in fields(ElasticConfig)} or key == "engine":
+            raise ConfigError(
+                f"diarium.toml [{engine}]: unknown key {key!r}; known keys: "
+                + ", ".join(f.name for f in fields(ElasticConfig) if f.name != "engine")
+            )
+        values[key] = value
+    prefix = ENV_PREFIX[engine]
+    for key in _KEYS:
+        if env.get(prefix + key.upper()):
+            values[key] = env[prefix + key.upper()]
+    for key, value in (overrides or {}).items():
+        if value is not None and value != "":
+            values[key] = value
+    try:
+        config = ElasticConfig(
+            engine=engine,
+            url=str(values.get("url", DEFAULT_URL)).rstrip("/"),
+            api_key=str(values.get("api_key", "")),
+            username=str(values.get("username", "")),
+            password=str(values.get("password", "")),
+            ca_cert=str(values.get("ca_cert", "")),
+            verify_certs=_as_bool(values.get("verify_certs", True)),
+            index=str(values.get("index", DEFAULT_ALIAS)),
+            profile=str(values.get("profile", "auto")),
+            shards=int(values.get("shards", 1)),
+            replicas=int(values.get("replicas", 0)),
+            timeout=float(values.get("timeout", 30.0)),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"[{engine}] settings: {exc}") from exc
+    if not config.url.startswith(("http://", "https://")):
+        raise ConfigError(f"[{engine}] url must start with http:// or https://, "
+                          f"got {config.safe_url!r}")
+    if config.profile not in PROFILES:
+        raise ConfigError(f"[{engine}] profile is {config.profile!r}; use one of "
+                          f"{', '.join(PROFILES)}")
+    if not config.index or config.index != config.index.lower() or "*" in config.index:
+        raise ConfigError(f"[{engine}] index must be a lowercase name, got {config.index!r}")
+    if config.ca_cert and not os.path.exists(config.ca_cert):
+        raise ConfigError(f"[{engine}] ca_cert {config.ca_cert!r} does not exist")
+    return config
+
+
+def _as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in TRUE_WORDS:
+        return True
+    if text in FALSE_WORDS:
+        return False
+    raise ValueError(f"not a yes/no value: {value!r}")

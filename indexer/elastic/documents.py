@@ -1,0 +1,78 @@
+"""The JSON document of a record in Elasticsearch/OpenSearch, and the record back from it.
+
+The fields are described in settings.py (the mappings): every PublicRecord field is in
+`_source` (pages as the values of `text`, the record's own text as the unindexed `body`),
+so a hit rebuilds the record exactly; the derived fields (folded, parts, lemma, ident,
+kw, dnr_year_serial) are computed here in Python, as the embedded engine computes its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import fields
+from typing import Any
+
+from diarium.indexer.derived import SwedishExtras
+
+from diarium.public import PublicRecord
+from diarium.search import FACETS
+from diarium.swedish.folding import fold
+
+RECORD_FIELDS = tuple(f.name for f in fields(PublicRecord))
+
+
+def facet_value(record: PublicRecord, name: str) -> str:
+    """A record's facet value as shown ("true"/"false" for bools, year as digits)."""
+    value = record.year if name == "year" else getattr(record, name)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+class DocumentBuilder:
+    """Turns a PublicRecord into the engine's JSON document (module doc of settings.py)."""
+
+    def __init__(self, swedish: SwedishExtras | None = None) -> None:
+        self.swedish = swedish if swedish is not None else SwedishExtras()
+
+    def source(self, record: PublicRecord) -> dict[str, Any]:
+        """The _source of one record: every PublicRecord field plus derived fields."""
+        doc: dict[str, Any] = {name: getattr(record, name) for name in RECORD_FIELDS
+                               if name not in ("text", "pages")}
+        # As in the embedded backend, `text` holds one value per page (a phrase never
+        # spans two pages, and a snippet's page is the value it came from); the record's
+        # own text is kept unindexed in `body`.
+        doc["text"] = list(record.pages) if record.pages else (
+            [record.text] if record.text else [])
+        doc["paged"] = bool(record.pages)
+        doc["body"] = record.text
+        free = free_text(record)
+        extras = self.swedish.document_fields(free)
+        doc["parts"] = extras.get("parts", "")
+        doc["lemma"] = extras.get("lemma", "")
+        doc["ident"] = [str(i) for i in extras.get("identifiers") or ()]
+        # The folded text first (its positions are those of the original text, for
+        # highlights), then the folded lemmas, so `foreskrift` finds `föreskrifterna`
+        # without a stemmer that would need å/ä/ö.
+        doc["folded"] = fold(free + "\n" + doc["lemma"]) if free else ""
+        doc["year"] = str(record.year)
+        doc["kw"] = [f"{f.name}={facet_value(record, f.field).casefold()}" for f in FACETS
+                     if facet_value(record, f.field)]
+        doc["dnr_year_serial"] = record.dnr_key.split("|", 1)[-1]
+        return doc
+
+
+def free_text(record: PublicRecord) -> str:
+    """All free text of a record joined by newlines: rubrik, part, arendemening, then the
+    body (its pages when it has them), the order of the folded field."""
+    body = "\n".join(record.pages) if record.pages else record.text
+    values = [record.rubrik, record.part, record.arendemening, body]
+    return "\n".join(v for v in values if v)
+
+
+def record_from_source(source: Mapping[str, Any]) -> PublicRecord:
+    """The PublicRecord stored in a document's _source."""
+    data = {k: source[k] for k in RECORD_FIELDS if k in source}
+    data["pages"] = tuple(source.get("text") or ()) if source.get("paged") else ()
+    data["text"] = source.get("body", "")
+    return PublicRecord(**data)
