@@ -36,6 +36,7 @@ from typing import Any
 
 from diarium.errors import ConfigError
 from diarium.files import FileStore
+from diarium.privacy.policy import PrivacyPolicy, parse_policy
 
 DATA_ENV = "DIARIUM_DATA"
 DEFAULT_DATA_DIR = "diarium-data"
@@ -66,6 +67,8 @@ class OrgSettings:
     base_url: str = ""
     synonyms: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_SYNONYMS))
     organisation_number: str = ""    # ten digits, no hyphen (DCAT-AP-SE publisher IRI)
+    # private names, show_days, own_names, sensitive matters (diarium.privacy.policy)
+    privacy: PrivacyPolicy = field(default_factory=PrivacyPolicy)
 
     @property
     def display_name(self) -> str:
@@ -236,6 +239,7 @@ def _org_settings(path: Path, slug: str, table: dict[str, Any]) -> OrgSettings:
         synonyms=synonyms,
         organisation_number=_organisation_number(
             path, f"organisations.{slug}.organisation_number", table.get("organisation_number")),
+        privacy=parse_policy(f"{path}: organisations.{slug}", table),
     )
 
 
@@ -263,6 +267,11 @@ engine = "embedded"   # embedded (tantivy), elasticsearch or opensearch
 # registry_email = "registrator@example.se"
 # base_url = "https://diarium.example.se"
 # organisation_number = "212000-1234"   # the publisher in the open-data catalogue
+# private_names = "hide"      # private persons' names shown as "Privatperson" (default);
+#                             # "show", or show_days = 365 (searchable for 365 days)
+# [[organisations.ks.sensitive]]   # entries shown with a neutral title (README "Privacy")
+# namnd = ["Socialnämnden"]
+# text = "Ärende inom socialtjänsten"
 
 # Open data (diarium dump, /data/ and the DCAT-AP-SE catalogue /data/dcat.rdf):
 # [opendata]

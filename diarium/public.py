@@ -3,11 +3,22 @@
 This module is the ONLY place where privacy rules are applied. Indexes, snippets, facets,
 feeds, exports and the API only ever receive PublicRecord objects built here.
 
-Rules (DESIGN.md, "Privacy and secrecy"):
+Rules (DESIGN.md, "Privacy and secrecy"; README "Privacy"):
 - a secret document is only its register entry: date, diarienummer, direction, document
   type and the text "Sekretess enligt <lagrum>"; no title, party, text or file;
 - a document not cleared for publication keeps its entry, but not its text or file;
-- personnummer and samordningsnummer are masked in every public field.
+- a sensitive matter (the organisation's `sensitive` lists: classification codes,
+  committees, document types) keeps its entry with a neutral title, no party, no text
+  and no file;
+- a private person among the parties is shown as "Privatperson" (policy `private_names`,
+  default "hide"; "show"; or `show_days`: shown for N days after the document's date),
+  also where the name is written in the title, the case title, the text and the file
+  name; officers' names (handläggare) stay;
+- personnummer and samordningsnummer are masked in every public field;
+- the original file is not offered for download when its text or its metadata (PDF and
+  DOCX properties, e-mail headers, attachment names) holds a personnummer, or the name
+  of a hidden private person, or when a hidden person's file has no text to check:
+  the original cannot be masked.
 """
 
 from __future__ import annotations
@@ -16,11 +27,13 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
+from datetime import date, timedelta
 from typing import Any
 
-from diarium import personnummer
+from diarium import parties, personnummer
 from diarium.config import Settings
+from diarium.privacy.policy import PRIVATE_PERSON, PrivacyPolicy
 from diarium.store import Store
 
 BATCH_SIZE = 500        # documents per SQL round trip (and bound parameters per IN list)
@@ -65,7 +78,8 @@ class PublicRecord:
 class PublicCase:
     """A case (ärende) as the public may see it: its register data and its documents'
     PublicRecords in löpnummer order. Strings are masked like a record's; `arendemening`
-    is "" when every document of the case is secret (the title would tell what they are)."""
+    is "" when every document of the case is secret (the title would tell what they are),
+    and the neutral text when the case or one of its documents is a sensitive matter."""
 
     case_id: int
     organisation: str
@@ -81,6 +95,21 @@ class PublicCase:
     documents: tuple[PublicRecord, ...]
 
 
+@dataclass
+class Applied:
+    """What the projection did to one document, for the registrar's review
+    (`diarium privacy report`). Never holds a masked value, only counts and kinds."""
+
+    doc_id: str
+    organisation: str
+    personnummer: int = 0          # personnummer/samordningsnummer masked in its fields
+    names_hidden: int = 0          # private persons shown as "Privatperson"
+    neutralised: bool = False      # a sensitive matter: neutral title, no party or text
+    withheld: str = ""             # why the original is not offered: "personnummer",
+    #                                "namn", "ingen text" or ""
+    hidden_names: list[str] = field(default_factory=list, repr=False)
+
+
 def sekretess_text(lagrum: str) -> str:
     """The neutral text shown instead of a secret document's title."""
     return f"Sekretess enligt {' '.join(lagrum.split())}"
@@ -91,7 +120,7 @@ def sekretess_text(lagrum: str) -> str:
 
 _DOC_COLUMNS = """
     d.id AS doc_id, d.case_id, d.lopnummer, d.datum, d.riktning, d.handlingstyp,
-    d.rubrik, d.part, d.sekretess, d.publicerad,
+    d.rubrik, d.part, d.sekretess, d.publicerad, d.extra,
     c.diarienummer, c.dnr_key, c.arendemening, c.status, c.namnd, c.enhet,
     c.handlaggare, c.klassificering,
     o.slug AS org_slug, o.name AS org_name
@@ -104,15 +133,27 @@ _DOC_FROM = """
 
 
 def public_records(
-    store: Store, settings: Settings, doc_ids: Iterable[int | str] | None = None
+    store: Store, settings: Settings, doc_ids: Iterable[int | str] | None = None,
+    today: date | None = None,
 ) -> Iterator[PublicRecord]:
     """PublicRecords of the given documents (all documents when None), in document id
     order, read in batches so that a whole register streams in constant memory.
+    `today` (default: the current date) decides which show_days windows are open.
 
     Ids that do not exist (or are not numbers) are skipped. Raises nothing of its own;
     sqlite3 errors from a broken store propagate.
     """
+    for record, _applied in project(store, settings, doc_ids, today):
+        yield record
+
+
+def project(
+    store: Store, settings: Settings, doc_ids: Iterable[int | str] | None = None,
+    today: date | None = None,
+) -> Iterator[tuple[PublicRecord, Applied]]:
+    """As public_records, each record with what the privacy rules did to it."""
     conn = store.conn
+    day = today or date.today()
     if doc_ids is None:
         last = 0
         while True:
@@ -122,7 +163,7 @@ def public_records(
             ).fetchall()
             if not rows:
                 return
-            yield from _project(conn, settings, rows)
+            yield from _project(conn, settings, rows, day)
             last = int(rows[-1]["doc_id"])
     else:
         wanted = sorted({int(i) for i in doc_ids if str(i).strip().isdigit()})
@@ -133,15 +174,17 @@ def public_records(
                 f"SELECT {_DOC_COLUMNS} {_DOC_FROM} WHERE d.id IN ({marks}) ORDER BY d.id",
                 chunk,
             ).fetchall()
-            yield from _project(conn, settings, rows)
+            yield from _project(conn, settings, rows, day)
 
 
-def public_record(store: Store, settings: Settings, doc_id: int | str) -> PublicRecord | None:
+def public_record(store: Store, settings: Settings, doc_id: int | str,
+                  today: date | None = None) -> PublicRecord | None:
     """The PublicRecord of one document, or None when it does not exist."""
-    return next(public_records(store, settings, [doc_id]), None)
+    return next(public_records(store, settings, [doc_id], today), None)
 
 
-def public_case(store: Store, settings: Settings, case_id: int) -> PublicCase | None:
+def public_case(store: Store, settings: Settings, case_id: int,
+                today: date | None = None) -> PublicCase | None:
     """A case's public register data and its documents' records in löpnummer order, or
     None when the case does not exist."""
     row = store.conn.execute(
@@ -157,16 +200,23 @@ def public_case(store: Store, settings: Settings, case_id: int) -> PublicCase | 
             "SELECT id FROM documents WHERE case_id = ? ORDER BY lopnummer, id", (row["id"],)
         )
     ]
-    records = sorted(public_records(store, settings, ids), key=lambda r: (r.lopnummer,
-                                                                       int(r.doc_id)))
+    projected = sorted(project(store, settings, ids, today),
+                       key=lambda ra: (ra[0].lopnummer, int(ra[0].doc_id)))
+    records = [r for r, _ in projected]
     all_secret = bool(records) and all(r.secret for r in records)
+    policy = settings.org(row["org_slug"]).privacy
+    neutral = policy.sensitive_text(row["klassificering"], row["namnd"], "") or next(
+        (r.arendemening for r, a in projected if a.neutralised), "")
+    title = row["arendemening"]
+    for _record, applied in projected:
+        title = _hide_names(title, applied.hidden_names)
     return PublicCase(
         case_id=int(row["id"]),
         organisation=row["org_slug"],
         organisation_name=_mask(_org_name(settings, row["org_slug"], row["org_name"])),
         diarienummer=_mask(row["diarienummer"]),
         dnr_key=row["dnr_key"],
-        arendemening="" if all_secret else _mask(row["arendemening"]),
+        arendemening="" if all_secret else neutral or _mask(title),
         status=_mask(row["status"]),
         namnd=_mask(row["namnd"]),
         enhet=_mask(row["enhet"]),
@@ -193,9 +243,23 @@ def _mask(text: str) -> str:
     return personnummer.mask(text)
 
 
+def mask_text(text: str) -> str:
+    """`text` with every personnummer and samordningsnummer masked ("YYMMDD-****"), for
+    public views built outside a PublicRecord (meetings, open data)."""
+    return _mask(text)
+
+
+def _mask_count(text: str) -> tuple[str, int]:
+    if not text or _SIX_DIGITS.search(text) is None:
+        return text, 0
+    return personnummer.mask_count(text)
+
+
 @dataclass
 class _Files:
-    """What a document's files contribute: text parts in order, the original's name."""
+    """What a document's files contribute: text parts in order, the original's name,
+    and the metadata of every file (properties, e-mail headers, attachment names) as one
+    text, which is never shown but decides whether the original may be downloaded."""
 
     texts: list[str]
     pages: list[str]
@@ -204,6 +268,7 @@ class _Files:
     has_original: bool = False
     # False only when no text and no page can hold a personnummer (see _files_of).
     may_hold_numbers: bool = False
+    metadata: list[str] = field(default_factory=list)
 
 
 def _files_of(conn: sqlite3.Connection, doc_ids: list[int]) -> dict[int, _Files]:
@@ -216,7 +281,7 @@ def _files_of(conn: sqlite3.Connection, doc_ids: list[int]) -> dict[int, _Files]
     rows = conn.execute(
         f"""
         SELECT df.document_id, df.name, df.role, f.media_type, f.state,
-               e.text, e.pages
+               e.text, e.pages, e.metadata
         FROM document_files df
         JOIN files f ON f.sha256 = df.sha256
         LEFT JOIN extractions e ON e.sha256 = df.sha256 AND f.state = 'extracted'
@@ -231,6 +296,11 @@ def _files_of(conn: sqlite3.Connection, doc_ids: list[int]) -> dict[int, _Files]
             entry.has_original = True
             entry.original_name = r["name"]
             entry.original_media_type = r["media_type"] or ""
+        elif r["role"] != "original":
+            entry.metadata.append(r["name"] or "")
+        meta = _metadata_text(r["metadata"])
+        if meta:
+            entry.metadata.append(meta)
         text = r["text"] or ""
         if not text.strip():
             continue
@@ -246,6 +316,30 @@ def _files_of(conn: sqlite3.Connection, doc_ids: list[int]) -> dict[int, _Files]
     return found
 
 
+def _metadata_text(raw: str | None) -> str:
+    """Every string value of an extraction's metadata JSON, one per line."""
+    if not raw or raw == "{}":
+        return ""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return raw
+    out: list[str] = []
+
+    def walk(value: object) -> None:
+        if isinstance(value, str):
+            out.append(value)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+        elif isinstance(value, list | tuple):
+            for v in value:
+                walk(v)
+
+    walk(data)
+    return "\n".join(out)
+
+
 def _pages(raw: str | None, text: str) -> list[str]:
     """The per-page texts of one extraction; its whole text as one page when it has none."""
     try:
@@ -258,17 +352,103 @@ def _pages(raw: str | None, text: str) -> list[str]:
 
 
 def _project(
-    conn: sqlite3.Connection, settings: Settings, rows: list[sqlite3.Row]
-) -> Iterator[PublicRecord]:
+    conn: sqlite3.Connection, settings: Settings, rows: list[sqlite3.Row], today: date
+) -> Iterator[tuple[PublicRecord, Applied]]:
     # Text is read only for documents that may show it: a secret or unpublished
-    # document's extraction never even leaves the database.
-    shown = [int(r["doc_id"]) for r in rows if r["publicerad"] and not r["sekretess"].strip()]
+    # document's extraction never even leaves the database, nor a sensitive matter's.
+    shown = [int(r["doc_id"]) for r in rows if r["publicerad"] and not r["sekretess"].strip()
+             and not settings.org(r["org_slug"]).privacy.sensitive_text(
+                 r["klassificering"], r["namnd"], r["handlingstyp"])]
     files = _files_of(conn, shown)
     for r in rows:
-        yield _record(settings, r, files.get(int(r["doc_id"])))
+        yield _record(settings, r, files.get(int(r["doc_id"])), today)
 
 
-def _record(settings: Settings, r: sqlite3.Row, files: _Files | None) -> PublicRecord:
+# ---------------------------------------------------------------------------------------
+# Private names
+
+
+def names_hidden(policy: PrivacyPolicy, datum: str, today: date) -> bool:
+    """Whether private persons' names of a document dated `datum` are hidden on `today`:
+    always under "hide", never under "show", and under "show_days" from the day
+    `datum` + show_days on (README "Privacy")."""
+    if policy.private_names == "show":
+        return False
+    if policy.private_names == "show_days":
+        return today >= expiry(datum, policy.show_days)
+    return True
+
+
+def expiry(datum: str, show_days: int) -> date:
+    """The first day a show_days name of a document dated `datum` is hidden."""
+    try:
+        start = date.fromisoformat(datum[:10])
+    except ValueError:
+        return date.min        # no readable date: hidden at once
+    return start + timedelta(days=show_days)
+
+
+def _part_kinds(extra: str | None) -> list[parties.PartyKind | None] | None:
+    """The export's party kinds (`part_typ` kept in the document's extra columns)."""
+    if not extra or extra == "{}" or "part_typ" not in extra:
+        return None
+    try:
+        value = json.loads(extra).get("part_typ", "")
+        return parties.parse_kinds(str(value))
+    except (ValueError, AttributeError):
+        return None        # the importer rejects a bad value; an old row counts as none
+
+
+def _name_pattern(name: str) -> re.Pattern[str] | None:
+    """A pattern for a private person's name as it may be written in a text: its words in
+    order or surname first ("Svensson, Sven"), any white space, any case; None when the
+    name has no word of at least two letters."""
+    words = [w for w in parties.words(name) if len(w) >= 2]
+    if not words:
+        return None
+    # Between the words: white space, or what file names use instead (_ - .).
+    gap = r"(?:\s+|[_.\-]|\s*,\s*)"
+    forms = [gap.join(map(re.escape, words))]
+    if len(words) >= 2:
+        forms.append(re.escape(words[-1]) + r"\s*,?\s*" + gap.join(map(re.escape, words[:-1])))
+    return re.compile(rf"(?<!\w)(?:{'|'.join(forms)})(?!\w)", re.IGNORECASE)
+
+
+def _hide_names(text: str, names: list[str]) -> str:
+    if not text or not names:
+        return text
+    for name in names:
+        if name and name.casefold() in text.casefold():
+            text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", PRIVATE_PERSON, text,
+                          flags=re.IGNORECASE)
+        pattern = _name_pattern(name)
+        if pattern is not None:
+            text = pattern.sub(PRIVATE_PERSON, text)
+    return text
+
+
+def _name_in(texts: Iterable[str], names: list[str]) -> bool:
+    """Whether a hidden name, or its surname alone, is written in any of the texts."""
+    checks = []
+    for name in names:
+        pattern = _name_pattern(name)
+        if pattern is not None:
+            checks.append(pattern)
+        words = [w for w in parties.words(name) if len(w) >= 3]
+        if words:
+            checks.append(re.compile(rf"(?<!\w){re.escape(words[-1])}(?!\w)", re.IGNORECASE))
+    return any(p.search(t) for t in texts if t for p in checks)
+
+
+# ---------------------------------------------------------------------------------------
+# One record
+
+
+def _record(settings: Settings, r: sqlite3.Row, files: _Files | None,
+            today: date) -> tuple[PublicRecord, Applied]:
+    org = settings.org(r["org_slug"])
+    policy = org.privacy
+    applied = Applied(doc_id=str(r["doc_id"]), organisation=r["org_slug"])
     lagrum = r["sekretess"].strip()
     secret = bool(lagrum)
     published = bool(r["publicerad"])
@@ -290,55 +470,131 @@ def _record(settings: Settings, r: sqlite3.Row, files: _Files | None) -> PublicR
         klassificering=r["klassificering"],
         secret=secret,
     )
-    if secret:
+    neutral = "" if secret else policy.sensitive_text(
+        r["klassificering"], r["namnd"], r["handlingstyp"])
+    if secret or neutral:
         # Only the register entry: the title, parties, case title, text and file never
-        # leave this function.
-        text = sekretess_text(lagrum)
+        # leave this function. A sensitive matter gets its neutral text as its titles.
+        text = sekretess_text(lagrum) if secret else neutral
         record = PublicRecord(
-            **base, rubrik=text, part="", arendemening="", text="", pages=(),
-            has_file=False, sekretess_text=text,
+            **base, rubrik=text, part="", arendemening=neutral, text="", pages=(),
+            has_file=False, sekretess_text=text if secret else "",
         )
-    else:
-        shown = files if published and files is not None else _Files([], [])
-        body = "\n\n".join(shown.texts)
-        # The original cannot be masked: a file whose text holds a personnummer is not
-        # offered for download (its masked text stays searchable).
-        downloadable = published and shown.has_original and not (
-            shown.may_hold_numbers
-            and (personnummer.find(body) or any(personnummer.find(p) for p in shown.pages)))
-        record = PublicRecord(
-            **base,
-            rubrik=r["rubrik"],
-            part=r["part"],
-            arendemening=r["arendemening"],
-            text=body,
-            pages=tuple(shown.pages),
-            has_file=downloadable,
-            sekretess_text="",
-            file_name=shown.original_name if downloadable else "",
-            media_type=shown.original_media_type if downloadable else "",
-        )
-        return mask_record(record, text_clean=not shown.may_hold_numbers)
-    return mask_record(record)
+        applied.neutralised = bool(neutral)
+        return mask_record(record, applied=applied), applied
+
+    shown = files if published and files is not None else _Files([], [])
+    part = r["part"]
+    rubrik, arendemening = r["rubrik"], r["arendemening"]
+    texts, pages, file_name = shown.texts, shown.pages, shown.original_name
+    withheld = ""
+    if part and names_hidden(policy, r["datum"], today):
+        own = (*policy.own_names, org.display_name, r["org_name"] or "")
+        found = parties.classify_field(part, _part_kinds(r["extra"]), own)
+        hidden = [p.name for p in found if p.kind == parties.PartyKind.PERSON]
+        if hidden:
+            applied.names_hidden = len(hidden)
+            applied.hidden_names = hidden
+            part = _hide_names(part, hidden)
+            rubrik = _hide_names(rubrik, hidden)
+            arendemening = _hide_names(arendemening, hidden)
+            file_name = _hide_names(file_name, hidden)
+            if published and shown.has_original:
+                if not shown.texts:
+                    withheld = "ingen text"    # nothing to check the file against
+                elif _name_in([*shown.texts, *shown.metadata, shown.original_name], hidden):
+                    withheld = "namn"
+            texts = [_hide_names(t, hidden) for t in texts]
+            pages = [_hide_names(p, hidden) for p in pages]
+    body = "\n\n".join(texts)
+    # The original cannot be masked: a file whose text or metadata holds a personnummer
+    # is not offered for download (its masked text stays searchable).
+    if not withheld and published and shown.has_original and (
+            (shown.may_hold_numbers and (
+                personnummer.find(body) or any(personnummer.find(p) for p in pages)))
+            or any(_SIX_DIGITS.search(m) and personnummer.find(m) for m in shown.metadata)):
+        withheld = "personnummer"
+    downloadable = published and shown.has_original and not withheld
+    applied.withheld = withheld if published and shown.has_original else ""
+    record = PublicRecord(
+        **base,
+        rubrik=rubrik,
+        part=part,
+        arendemening=arendemening,
+        text=body,
+        pages=tuple(pages),
+        has_file=downloadable,
+        sekretess_text="",
+        file_name=file_name if downloadable else "",
+        media_type=shown.original_media_type if downloadable else "",
+    )
+    return mask_record(record, text_clean=not shown.may_hold_numbers, applied=applied), applied
 
 
 _STR_FIELDS = tuple(f.name for f in fields(PublicRecord) if f.type in ("str", str))
 
 
-def mask_record(record: PublicRecord, text_clean: bool = False) -> PublicRecord:
+def mask_record(record: PublicRecord, text_clean: bool = False,
+                applied: Applied | None = None) -> PublicRecord:
     """The record with every personnummer and samordningsnummer masked in every string
     field and every page (personnummer.mask: "YYMMDD-****"). `text_clean`: the caller
-    has already established that `text` and `pages` hold none (they are then not read)."""
+    has already established that `text` and `pages` hold none (they are then not read).
+    `applied`: where to count the numbers masked (the text's and pages' once)."""
     changes: dict[str, Any] = {}
+    count = 0
     for name in _STR_FIELDS:
         if text_clean and name == "text":
             continue
         value = getattr(record, name)
-        masked = _mask(value)
-        if masked != value:
+        masked, n = _mask_count(value)
+        if n:
             changes[name] = masked
+            count += n
     if not text_clean:
-        pages = tuple(_mask(p) for p in record.pages)
+        masked_pages = [_mask_count(p) for p in record.pages]
+        pages = tuple(p for p, _ in masked_pages)
         if pages != record.pages:
             changes["pages"] = pages
+            if not record.text:
+                count += sum(n for _, n in masked_pages)
+    if applied is not None:
+        applied.personnummer += count
     return replace(record, **changes) if changes else record
+
+
+# ---------------------------------------------------------------------------------------
+# Taking back published content (for the indexer's purge)
+
+_MARKS = ("-****", "+****", PRIVATE_PERSON)
+
+
+def may_take_back(record: PublicRecord) -> bool:
+    """Cheap test: could writing `record` take back something an earlier version of it
+    published? Then the indexer compares it with the indexed version (takes_back)."""
+    return (record.secret or not record.text or not record.part or not record.has_file
+            or any(m in record.part or m in record.rubrik or m in record.arendemening
+                   or m in record.text for m in _MARKS))
+
+
+def _word_set(text: str) -> set[str]:
+    return {w.casefold() for w in re.findall(r"\w+", text)}
+
+
+def takes_back(old: PublicRecord, new: PublicRecord) -> bool:
+    """Whether `new` withdraws content `old` published: it became secret, lost its text
+    or its file, a word of its party, title, case title or file name is gone (a private
+    name hidden, a number masked, a sensitive matter neutralised), or its text has more
+    masked numbers or hidden names than before. The indexer then purges the old version
+    from the index files, as for any withdrawn content."""
+    if new.secret and not old.secret:
+        return True
+    if old.text and not new.text:
+        return True
+    if old.has_file and not new.has_file:
+        return True
+    for name in ("part", "rubrik", "arendemening", "file_name"):
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after and _word_set(before) - _word_set(after):
+            return True
+    return new.text != old.text and any(
+        new.text.count(m) > old.text.count(m) for m in _MARKS)

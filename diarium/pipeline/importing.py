@@ -7,7 +7,9 @@ document carrying its case's fields. Columns (see README, "Manifest format"):
     klassificering, lopnummer, datum, riktning, handlingstyp, rubrik, part, sekretess,
     publicerad, fil
 
-Any other column is kept in the document's `extra` JSON object.
+Any other column is kept in the document's `extra` JSON object. One of them is checked:
+`part_typ`, the kind of each party (`person`/`organisation`, see diarium.parties), which
+the public projection reads to decide whose names it hides.
 
 How it stays correct:
 - Every row is validated on its own; an invalid row is written to a rejects file with its
@@ -44,7 +46,7 @@ from datetime import date
 from pathlib import Path
 from typing import IO, Any
 
-from diarium import diarienummer
+from diarium import diarienummer, parties
 from diarium.config import OrgSettings, Settings
 from diarium.errors import InvalidDiarienummer, InvalidRow, ManifestError
 from diarium.files import hash_file
@@ -424,6 +426,13 @@ class _Validator:
             extra_names = tuple(k for k in names if k and k not in _COLUMN_SET and k[0] != "\0")
             self.extra_names[names] = extra_names
         extras = {k: clean[k] for k in extra_names if clean[k]}
+        if "part_typ" in extras:
+            # Party kinds (person/organisation, one per party) decide which names the
+            # public projection hides (diarium.parties); a typo must not publish a name.
+            try:
+                parties.parse_kinds(extras["part_typ"])
+            except ValueError as exc:
+                raise InvalidRow(line, str(exc)) from None
         return _Row(
             line=line,
             org=org,

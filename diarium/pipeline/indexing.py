@@ -31,10 +31,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING
 
 from diarium.config import Settings
-from diarium.public import PublicRecord, public_records
+from diarium.privacy import state as privacy_state
+from diarium.public import PublicRecord, may_take_back, public_records, takes_back
 from diarium.store import Store
 
 if TYPE_CHECKING:
@@ -109,12 +111,16 @@ def index(
     backend: SearchBackend,
     rebuild: bool = False,
     progress: Callable[[IndexProgress], None] | None = None,
+    today: date | None = None,
 ) -> IndexReport:
     """Bring `backend` up to date with the store (see the module doc); returns an
-    IndexReport. Raises EngineUnavailable (and whatever DiariumError the backend raises)
-    when the engine cannot be written; index_state then keeps its previous value, so the
-    next run repeats the work."""
+    IndexReport. `today` (default: the current date) is the day records are projected
+    on: it decides which show_days windows are open (diarium.privacy.state). Raises
+    EngineUnavailable (and whatever DiariumError the backend raises) when the engine
+    cannot be written; index_state then keeps its previous value, so the next run
+    repeats the work."""
     started = time.perf_counter()
+    day = today or date.today()
     name = state_name(backend)
     # The head is read before any document: changes made during this run come after it
     # and are picked up by the next run (a document may be indexed twice, never missed).
@@ -133,12 +139,12 @@ def index(
         counter.total = documents
         # Every document is written over its old version (no clear first), so searches
         # see a complete index throughout; then what the store no longer has goes.
-        indexed = _write(backend, public_records(store, settings), counter)
+        indexed = _write(backend, public_records(store, settings, today=day), counter)
         deleted = _delete_gone(store, backend)
         if backend.count() > indexed:
             # Records the store never knew (an index from elsewhere): start from empty.
             backend.clear()
-            indexed = _write(backend, public_records(store, settings), counter)
+            indexed = _write(backend, public_records(store, settings, today=day), counter)
     else:
         assert since is not None
         changed = [
@@ -149,11 +155,16 @@ def index(
                 (since, head),
             )
         ]
+        # Records whose projection changed with time or policy, not in the store: a
+        # show_days window that closed, a changed privacy policy (diarium.privacy.state).
+        due = privacy_state.due(store, settings, name, day)
+        if due:
+            changed = sorted(set(changed).union(due))
         counter.total = len(changed)
         indexed = deleted = 0
         for start in range(0, len(changed), CHUNK):
             chunk = changed[start:start + CHUNK]
-            records = list(public_records(store, settings, chunk))
+            records = list(public_records(store, settings, chunk, today=day))
             if not withdrawn:
                 withdrawn = _withdraws(backend, _seen_before(store, since, records))
             indexed += _write(backend, records, counter)
@@ -165,8 +176,9 @@ def index(
                 withdrawn = withdrawn or removed > 0
                 counter.add(len(gone))
         if withdrawn:
-            purged = _purge(store, settings, backend, counter)
+            purged = _purge(store, settings, backend, counter, day)
     save_last_seq(store, name, head)
+    privacy_state.remember(store, settings, name, day)
     counter.finish()
     return IndexReport(
         engine=backend.name, state_name=name, rebuild=rebuild, indexed=indexed,
@@ -193,19 +205,19 @@ def _seen_before(store: Store, since: int, records: list[PublicRecord]) -> list[
 
 
 def _withdraws(backend: SearchBackend, records: list[PublicRecord]) -> bool:
-    """Whether writing these records takes published content back: a document that is
-    now secret or without text while its indexed version was public or had text."""
+    """Whether writing these records takes published content back (diarium.public.
+    takes_back: a document now secret or without text, a private name hidden, a sensitive
+    matter neutralised) while its indexed version had it."""
     for record in records:
-        if record.secret or not record.text:
+        if may_take_back(record):
             old = backend.get(record.doc_id)
-            if old is not None and ((record.secret and not old.secret)
-                                    or (old.text and not record.text)):
+            if old is not None and takes_back(old, record):
                 return True
     return False
 
 
 def _purge(store: Store, settings: Settings, backend: SearchBackend,
-           counter: _Counter) -> bool:
+           counter: _Counter, day: date) -> bool:
     """Make withdrawn content physically leave the index. An engine keeps a replaced or
     deleted document in its old segment (terms, stored fields) until a merge, where
     reading the index files directly would still find it. The backend's own purge() is
@@ -217,7 +229,7 @@ def _purge(store: Store, settings: Settings, backend: SearchBackend,
         backend.purge()
         return True
     counter.total += int(store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0])
-    _write(backend, public_records(store, settings), counter)
+    _write(backend, public_records(store, settings, today=day), counter)
     return True
 
 
