@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from diarium.web import export, feeds
+from diarium.web import export, feeds, meetings
 from diarium.web.app import services
 from diarium.web.highlight import highlight_text, render_snippet
 from diarium.web.params import (
@@ -174,7 +174,8 @@ def case(case_id: int) -> Any:
     found = public_case(svc.store(), svc.settings, case_id)
     if found is None:
         abort(404)
-    return render_template("case.html", case=found, q=_carried_query())
+    return render_template("case.html", case=found, q=_carried_query(),
+                           **meetings.case_context(case_id))
 
 
 def _carried_query() -> str:
