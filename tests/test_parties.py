@@ -70,7 +70,7 @@ ORGANISATIONS = [
     "Familjebostäder i Göteborg AB", "Riksbyggen ekonomisk förening",
     "Coop Sverige AB", "ICA Fastigheter AB", "Byggmästare Nilsson & Söner HB",
     "Peab Anläggning AB", "NCC Building Sweden AB", "JM AB", "Sweco Sverige AB",
-    "WSP Sverige AB", "Ramboll Sverige AB", 
+    "WSP Sverige AB", "Ramboll Sverige AB",
     "Villaägarnas Riksförbund", "Hyresgästföreningen Region Norr", "Lärarförbundet",
     "Kommunal", "Vision", "Unionen", "Sveriges Byggindustrier", "Företagarna Uppsala",
     "Stiftelsen Skansen", "Stiftelsen Hallandsgården", "Lions Club Lund",

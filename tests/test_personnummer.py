@@ -103,3 +103,70 @@ def test_every_generated_number_is_found_and_masked(
     assert personnummer.is_valid(written)
     masked = personnummer.mask(f"x {written} y")
     assert masked == f"x {ten[:6]}{'+' if sep == '+' else '-'}**** y"
+
+
+# ---------------------------------------------------------------------------------------
+# Written forms beyond -, + and nothing (issue 13)
+
+TEN = make("850709", "123")           # a person born 1985-07-09
+HEAD, TAIL = TEN[:6], TEN[6:]
+SPACED_FORMS = [
+    f"{HEAD} {TAIL}",                 # date, space, last four
+    f"{HEAD} - {TAIL}",
+    f"{HEAD} -{TAIL}",
+    f"{HEAD}- {TAIL}",
+    f"19{HEAD} {TAIL}",
+    f"19{HEAD} - {TAIL}",
+    f"{HEAD}\u2013{TAIL}",            # en dash, as a word processor writes it
+    f"{HEAD}\u2011{TAIL}",            # non-breaking hyphen
+    f"{HEAD}\u2212{TAIL}",            # minus sign
+    f"{HEAD}\u00a0{TAIL}",            # no-break space
+    f"{HEAD}  {TAIL}",                # two spaces (justified text)
+    f"{HEAD}\t{TAIL}",                # a table cell boundary in extracted text
+    f"{HEAD}-\n{TAIL}",               # a line break after the dash
+    f"{HEAD}\n{TAIL}",                # a line break instead of the dash
+    f"{HEAD}\r\n- {TAIL}",
+    f"19{HEAD}-\n{TAIL}",
+    f"{HEAD} + {TAIL}",
+]
+
+
+@pytest.mark.parametrize("written", SPACED_FORMS)
+def test_spaced_and_broken_forms_are_found_and_masked(written: str) -> None:
+    assert personnummer.is_valid(written)
+    text = f"Sökande: {written}, Storgatan 1"
+    assert [text[a:b] for a, b in personnummer.find(text)] == [written]
+    sep = "+" if "+" in written else "-"
+    assert personnummer.mask(text) == f"Sökande: {HEAD}{sep}****, Storgatan 1"
+
+
+LOOK_ALIKES = [
+    "556036-0793",                    # organisation number: month 60 is no date
+    "556036 0793",
+    "16556036-0793",
+    "2120001234", "212000-1234",      # a municipality's organisation number: month 20
+    "070-123 45 67", "0701234567 8", "+46 70 123 45 67", "08-123 456 78",
+    "2023-05-12", "12 maj 2023", "20230512",
+    "KS 2019/0123", "2015000123", "BYGG 2024-000123",
+    f"{HEAD} {TAIL[:3]}{(int(TAIL[3]) + 1) % 10}",   # check digit wrong, spaced
+    f"{HEAD}\n\n{TAIL}",              # a paragraph between: two separate numbers
+    f"{HEAD} 12 34",                  # the last four grouped: not caught (README)
+    f"Faktura 1{HEAD} {TAIL}",        # seven digits before the space
+    f"{HEAD} {TAIL}0",                # five digits after the space
+    "123 45 Stockholm",
+]
+
+
+@pytest.mark.parametrize("text", LOOK_ALIKES)
+def test_numbers_that_only_look_alike_stay(text: str) -> None:
+    assert personnummer.find(text) == []
+    assert personnummer.mask(text) == text
+
+
+def test_explain_and_count() -> None:
+    text = f"A {HEAD} {TAIL}, B 701063-2391, C 556036-0793"
+    found = personnummer.explain(text)
+    assert [(f.written, f.masked, f.samordningsnummer) for f in found] == [
+        (f"{HEAD} {TAIL}", f"{HEAD}-****", False), ("701063-2391", "701063-****", True)]
+    assert personnummer.mask_count(text) == (f"A {HEAD}-****, B 701063-****, C 556036-0793", 2)
+    assert personnummer.mask_count("") == ("", 0)
