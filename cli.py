@@ -560,5 +560,150 @@ def demo(app: AppContext, size: str, engine: str | None, no_serve: bool, host: s
     run_server(app.settings, host=host, port=port, workers=2, threads=8)
 
 
+@main.command()
+@click.option("--base-url", default=None,
+              help="Absolute site address for the links in the dump (default: "
+                   "[opendata] base_url).")
+@click.option("--keep", type=click.IntRange(0, 100), default=1, show_default=True,
+              help="Older dumps kept beside the new one (for downloads under way).")
+@pass_app
+@handle_errors
+def dump(app: AppContext, base_url: str | None, keep: int) -> None:
+    """Write the public register as open data: per organisation, cases and documents as
+    gzipped CSV and JSON Lines with a manifest of counts and sha256 checksums, published
+    atomically under DATA/dumps/current (served at /data/).
+
+    \b
+    Example:
+        diarium dump
+        diarium dump --base-url https://diarium.example.se
+    """
+    from diarium.opendata.dump import write_dump
+
+    with app.store() as store:
+        report = write_dump(store, app.settings, base_url=base_url, keep=keep)
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    click.echo(f"Datadump {report.dump.version}: {_grouped(report.documents)} handlingar i "
+               f"{_grouped(report.cases)} ärenden, {len(report.dump.files)} filer, "
+               f"{_grouped(report.bytes)} byte ({seconds} s) i {report.dump.path}")
+
+
+@main.command()
+@click.argument("destination", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--verify-all", is_flag=True,
+              help="Hash again the files kept from earlier backups too.")
+@pass_app
+@handle_errors
+def backup(app: AppContext, destination: Path, verify_all: bool) -> None:
+    """Back up the store (SQLite online backup: the site keeps running) and the stored
+    files into DESTINATION; files already there are not copied again. Indexes and dumps
+    are rebuilt after a restore, so they are not part of it.
+
+    \b
+    Example:
+        diarium backup /srv/backup/diarium
+    """
+    from diarium.backup import backup as run_backup
+
+    report = run_backup(app.settings, destination, verify_all=verify_all)
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    click.echo(f"Säkerhetskopia i {report.destination}: {_grouped(report.counts['documents'])} "
+               f"handlingar, {_grouped(report.files_copied)} nya filer "
+               f"({_grouped(report.bytes_copied)} byte), {_grouped(report.files_kept)} "
+               f"fanns redan, {_grouped(report.files_verified)} kontrollerade ({seconds} s).")
+    if report.missing:
+        click.secho(f"{len(report.missing)} filer som registret nämner saknas i datamappen "
+                    f"(första: {report.missing[0]})", fg="yellow", err=True)
+        sys.exit(1)
+
+
+@main.command()
+@click.argument("source", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@pass_app
+@handle_errors
+def restore(app: AppContext, source: Path) -> None:
+    """Restore a backup made by `diarium backup` into the data folder (which must have no
+    store yet), verifying every file; then rebuild the index.
+
+    \b
+    Example:
+        diarium --data /srv/diarium-ny restore /srv/backup/diarium
+        diarium --data /srv/diarium-ny index --rebuild
+    """
+    from diarium.backup import restore as run_restore
+
+    report = run_restore(source, app.data_dir)
+    click.echo(f"Återställde {_grouped(report.counts['documents'])} handlingar och "
+               f"{_grouped(report.files_copied)} filer (alla kontrollerade) till "
+               f"{report.destination}. Bygg indexet: diarium --data {report.destination} "
+               "index --rebuild")
+
+
+@main.command()
+@click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--files", "files_dir", type=click.Path(exists=True, file_okay=False,
+                                                      path_type=Path),
+              help="Folder the manifest's `fil` paths start from (default: the manifest's).")
+@click.option("--engine", type=click.Choice(["embedded", "elasticsearch", "opensearch"]),
+              default=None, help="Search engine (default: search.engine in diarium.toml).")
+@click.option("--dump/--no-dump", "dump_", default=None,
+              help="Publish a new open-data dump afterwards (default: [opendata] "
+                   "dump_on_sync).")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Extraction worker processes (default: extraction.workers, else cores).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
+@pass_app
+@handle_errors
+def sync(app: AppContext, manifest: Path, files_dir: Path | None, engine: str | None,
+         dump_: bool | None, workers: int | None, as_json: bool) -> None:
+    """Import, extract, index (and dump where configured) in one run under a lock, for a
+    scheduler: one summary, and an exit code it can act on (0 done, 1 done with rejected
+    rows or failed files, 2 manifest or settings unreadable, 3 engine unreachable,
+    75 another sync is running).
+
+    \b
+    Example:
+        diarium sync /srv/export/diarium.csv --files /srv/export/handlingar
+    """
+    import json
+
+    from diarium.sync import EXIT_BUSY, SyncBusy
+    from diarium.sync import sync as run_sync
+
+    try:
+        report = run_sync(app.settings, manifest, files_dir=files_dir, engine=engine,
+                          dump=dump_, workers=workers)
+    except SyncBusy as exc:
+        click.secho(f"Error: {exc}", fg="red", err=True)
+        sys.exit(EXIT_BUSY)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        sys.exit(report.exit_code)
+    n = _grouped
+    parts: list[str] = []
+    if report.imported:
+        i = report.imported
+        parts.append(f"import {n(i.inserted)} nya, {n(i.updated)} ändrade, "
+                     f"{n(i.rejected)} avvisade")
+    if report.extracted:
+        e = report.extracted
+        parts.append(f"extraktion {n(e.extracted)} klara, {n(e.failed)} misslyckade")
+    if report.indexed:
+        parts.append(f"index {n(report.indexed.indexed)} indexerade, "
+                     f"{n(report.indexed.count)} i indexet")
+    if report.dumped:
+        parts.append(f"datadump {report.dumped.dump.version}")
+    seconds = f"{report.seconds:.1f}".replace(".", ",")
+    click.echo(f"Synk {'klar' if not report.error else 'avbruten'} ({seconds} s): "
+               + ("; ".join(parts) or "inget gjort") + ".")
+    if report.imported and report.imported.rejected:
+        click.secho(f"Avvisade rader: se {report.imported.rejects_path}", fg="yellow", err=True)
+    if report.extracted and report.extracted.failed:
+        click.secho("Misslyckade filer: diarium extract --retry-failed", fg="yellow", err=True)
+    if report.error:
+        click.secho(f"Error ({report.failed_stage}): {report.error}", fg="red", err=True)
+    sys.exit(report.exit_code)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
