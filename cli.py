@@ -705,5 +705,98 @@ def sync(app: AppContext, manifest: Path, files_dir: Path | None, engine: str | 
     sys.exit(report.exit_code)
 
 
+@main.group()
+def privacy() -> None:
+    """Privacy review: what the public projection masks, hides and neutralises.
+
+    \b
+    Example:
+        diarium privacy report
+        diarium privacy check "Sökande Sven Svensson 850709 1234"
+    """
+
+
+@privacy.command("report")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+@handle_errors
+def privacy_report_(app: AppContext, as_json: bool) -> None:
+    """Per organisation: personnummer masked, private names hidden, sensitive matters
+    neutralised and originals withheld, with document ids (never the values), for the
+    registrar to review before publishing.
+
+    \b
+    Example:
+        diarium privacy report --json | jq '.organisations[].names_documents'
+    """
+    import json
+
+    from diarium.privacy.report import privacy_report
+
+    with app.store() as store:
+        report = privacy_report(store, app.settings)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+        return
+    n = _grouped
+    if not report.organisations:
+        click.echo("Inga handlingar importerade ännu (diarium import MANIFEST).")
+
+    def ids(values: list[str]) -> str:
+        shown = ", ".join(values[:20])
+        return f" (handlingar {shown}{', …' if len(values) > 20 else ''})" if values else ""
+
+    for org in report.organisations:
+        policy = {"hide": "döljs", "show": "visas",
+                  "show_days": f"visas i {org.show_days} dagar"}[org.private_names]
+        click.secho(f"{org.organisation} ({org.name})", bold=True)
+        click.echo(f"  {n(org.documents)} handlingar; privatpersoners namn {policy}; "
+                   f"{org.sensitive_rules} listor över känsliga ärenden")
+        click.echo(f"  personnummer maskerade: {n(org.personnummer)}"
+                   f"{ids(org.personnummer_documents)}")
+        click.echo(f"  namn dolda: {n(org.names_hidden)}{ids(org.names_documents)}")
+        click.echo(f"  neutraliserade: {n(org.neutralised)}{ids(org.neutralised_documents)}")
+        for reason, docs in sorted(org.withheld.items()):
+            click.echo(f"  fil visas inte ({reason}): {n(len(docs))}{ids(docs)}")
+
+
+@privacy.command("check")
+@click.argument("text")
+@click.option("--org", "organisation", default="",
+              help="Judge parties by this organisation's policy and own names.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@pass_app
+@handle_errors
+def privacy_check(app: AppContext, text: str, organisation: str, as_json: bool) -> None:
+    """Print what would be masked in TEXT: each personnummer and how it is shown, and
+    (TEXT read as a party field, parties separated by ';') who is taken for a private
+    person.
+
+    \b
+    Example:
+        diarium privacy check "Anna Berg; Trafikverket; 19850709 1234"
+    """
+    import json
+
+    from diarium.privacy.report import check_text
+
+    result = check_text(text, app.settings, organisation)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"Visas som: {result.masked}")
+    if not result.numbers:
+        click.echo("Inga personnummer eller samordningsnummer.")
+    for found in result.numbers:
+        kind = "samordningsnummer" if found.samordningsnummer else "personnummer"
+        click.echo(f"  {kind} {found.written!r} (tecken {found.start}-{found.end}) "
+                   f"-> {found.masked}")
+    click.echo(f"Som part (namnpolicy {result.policy}):")
+    for party in result.parties:
+        kind = {"person": "privatperson", "organisation": "organisation",
+                "placeholder": "platshållare"}[party.kind]
+        click.echo(f"  {party.name!r}: {kind} -> {party.shown_as}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
