@@ -36,6 +36,7 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
 
 import tantivy  # noqa: E402
 from diarium.indexer.embedded import SCHEMA, EmbeddedBackend  # noqa: E402
+from diarium.indexer.embedded.facets import filters as request_filters  # noqa: E402
 
 from diarium.public import PublicRecord  # noqa: E402
 from diarium.search import FACET_SIZE, FACETS, SearchRequest  # noqa: E402
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> int:
     for label, request in shapes(dnr):
         # The raw query: the same tantivy query diarium runs (query AND filters).
         compiled = backend.compile(request.query)
-        filters, _ = backend._filters(request)
+        filters, _ = request_filters(request)
         clauses = [(tantivy.Occur.Must, compiled)] + [
             (tantivy.Occur.Must, f) for f in filters.values()]
         raw_query = tantivy.Query.boolean_query(clauses)

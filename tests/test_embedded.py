@@ -225,6 +225,20 @@ def test_a_register_entry_without_text_gets_a_title_snippet(tmp_path: Path) -> N
     assert [snippet.text[m.start:m.end] for m in snippet.marks] == ["bygglov"]
 
 
+@pytest.mark.parametrize("query", ["", "typ:skrivelse", "-bygglov", '-"beslut om"',
+                                   "datum:2023", "riktning:inkommande -bygglov"])
+def test_a_query_with_nothing_to_mark_gives_hits_without_snippets(tmp_path: Path,
+                                                                  query: str) -> None:
+    # The query plan's `markable` is false for these, so no snippet is generated; before,
+    # `-"beslut om"` marked the excluded phrase's `om` in the hit's text.
+    engine = small(tmp_path)
+    engine.index([make_record("s", text="Beslut i ärendet om parkering.",
+                              handlingstyp="Skrivelse", riktning="Inkommande")])
+    result = engine.search(SearchRequest(query))
+    assert [h.record.doc_id for h in result.hits] == ["s"]
+    assert result.hits[0].snippets == ()
+
+
 def test_abbreviations_find_what_they_stand_for_and_back(tmp_path: Path) -> None:
     engine = EmbeddedBackend(tmp_path / "embedded", writer_heap=15_000_000, writer_threads=1,
                              synonyms=[{"SBN": "stadsbyggnadsnämnden", "KS": "kommunstyrelsen"}])

@@ -219,12 +219,15 @@ class EmbeddedBackend:
                 found = _run(searcher, compiler.ranked(combined, order), request.per_page,
                              offset, order)
                 partial = _total(found) > 0
-        snippets = Snippets(searcher, with_prefix_terms(searcher, main, planned.node)
-                            if found.hits else main, stemmed_first=planned.has_words)
+        # The empty query and pure filters have nothing to mark: no snippet generation
+        # (tantivy would spend its term lookups on every hit to produce nothing).
+        snippets = Snippets(searcher, with_prefix_terms(searcher, main, planned.node),
+                            stemmed_first=planned.has_words) if (
+            found.hits and planned.markable) else None
         hits = tuple(
             Hit(record=(record := self._record(searcher, address)),
                 score=float(score) if order is None else 0.0,
-                snippets=snippets.of(record))
+                snippets=snippets.of(record) if snippets is not None else ())
             for score, address in found.hits
         )
         facets = (facet_counts(searcher, main, filter_queries, filter_terms)
