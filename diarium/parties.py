@@ -17,7 +17,10 @@ The classification, in order of trust:
    organisation's own configured names, an acronym, a single word; otherwise a string
    that looks like a personal name (two to five capitalised words, `Efternamn, Förnamn`)
    is a person. What is neither (a role such as "Sökande", an address) counts as a
-   person too: hiding a role word costs little, publishing a name cannot be undone.
+   person too: hiding a role word costs little, publishing a name cannot be undone. Only
+   a string without one capital letter and with signs no name is written with (a colon,
+   quotes, markup) is taken for no name at all, and shown (kind ORGANISATION, which
+   means "not a private person").
 
 Its precision and recall on a list of 200 written party strings are measured by
 tests/test_parties.py (printed with `pytest tests/test_parties.py -s`).
@@ -148,6 +151,7 @@ _ORG_SUFFIXES = (
 _PARTICLES = frozenset({"von", "af", "de", "van", "der", "den", "la", "le", "di", "da",
                         "del", "bin", "ibn", "al", "el", "zu", "och"})
 
+_NOT_NAME = re.compile(r'[:"<>={}\\\[\]#%*|]')
 _WORD = re.compile(r"[^\W\d_]+(?:['’\-][^\W\d_]+)*", re.UNICODE)
 
 
@@ -242,6 +246,10 @@ def classify(name: str, own_names: Iterable[str] = ()) -> PartyKind:
             return PartyKind.ORGANISATION
     if "&" in text or "@" in text or "/" in text or "+" in text:
         return PartyKind.ORGANISATION     # "Berg & Son", e-mail or web addresses
+    if _NOT_NAME.search(text) and not any(w[0].isupper() for w in words):
+        # Signs no name is written with (a colon, quotes, markup) and not one capital
+        # letter: code or a note, not a person ('javascript:alert("x")', 'se bilaga: 3').
+        return PartyKind.ORGANISATION
     if len(words) == 1:
         # One word: an acronym (SKR, MSB), a brand (Vattenfall), a town (Malmö). A person
         # is registered with at least two names; a lone first name is rare.
