@@ -4,10 +4,15 @@ stores live on tmp_path; the real corpus is read from ../shared/corpus/real."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from diarium.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from flask.testing import FlaskClient
+    from web_site import Site
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"
@@ -101,3 +106,21 @@ def make_elastic(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def
                 backend.delete_index(name)
         finally:
             backend.close()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Site:
+    """The small real diary of the web tests (tests/web_site.py), built once: store, files
+    and embedded index. The web page tests (tests/test_web_*.py) read it; a test that
+    changes it (a template override) undoes its change. Browser tests build their own."""
+    from web_site import build_site
+
+    return build_site(tmp_path_factory.mktemp("webdata"), corpus_dir)
+
+
+@pytest.fixture(scope="session")
+def client(site: Site) -> FlaskClient:
+    """A Flask test client of the public site over `site`."""
+    from diarium.web.app import create_app
+
+    return create_app(site.settings, backend=site.backend).test_client()

@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bs4 import BeautifulSoup
 from diarium.indexer.embedded import EmbeddedBackend
 
 from diarium.config import Settings, load_settings
@@ -210,3 +211,16 @@ def screenshot(page: object, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)  # type: ignore[attr-defined]
     return path
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def soup(response: object) -> BeautifulSoup:
+    """A test client's response parsed as HTML."""
+    return BeautifulSoup(response.get_data(as_text=True), "html.parser")  # type: ignore[attr-defined]
+
+
+def hit_titles(page: BeautifulSoup) -> list[str]:
+    """The titles of the hits on a search page, in order."""
+    return [h.get_text(" ", strip=True) for h in page.select("ol.hits li.hit h3")]
