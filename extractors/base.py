@@ -41,6 +41,9 @@ class Extraction:
     extractor: str
     needs_ocr: bool = False
     attachments: tuple[Attachment, ...] = ()
+    # 1-based numbers of the pages that still need OCR (a scan, a garbage text layer);
+    # `needs_ocr` says whether the file as a whole does (too few pages with text).
+    ocr_pages: tuple[int, ...] = ()
 
     @property
     def page_count(self) -> int:
@@ -93,6 +96,7 @@ class Extractor:
         *,
         needs_ocr: bool = False,
         attachments: tuple[Attachment, ...] = (),
+        ocr_pages: tuple[int, ...] = (),
     ) -> Extraction:
         """Build a normalized Extraction from raw per-page text."""
         from diarium.extractors.normalize import normalize
@@ -107,6 +111,7 @@ class Extractor:
             extractor=self.name,
             needs_ocr=needs_ocr,
             attachments=attachments,
+            ocr_pages=ocr_pages,
         )
 
 

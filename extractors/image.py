@@ -1,8 +1,9 @@
 """Images (scans, photos of letters) and OCR with Tesseract.
 
 Without OCR an image is marked needs_ocr. With OCR on (and Tesseract plus its Swedish data
-installed) the image, or each page of an image-only PDF rendered with pypdfium2, is read
-by `tesseract -l swe`. OMP_THREAD_LIMIT=1: the pipeline already runs one worker per core.
+installed) the image, or each PDF page that needs it (a scanned page, a page whose text
+layer is garbage; extractors/pdf.py decides) rendered with pypdfium2, is read by
+`tesseract -l swe`. OMP_THREAD_LIMIT=1: the pipeline already runs one worker per core.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import functools
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -52,30 +54,41 @@ def ocr_image(path: Path, options: ExtractOptions) -> str:
     return out.decode("utf-8", errors="replace")
 
 
-def ocr_pdf(path: Path, options: ExtractOptions, page_count: int) -> list[str]:
-    """Per-page OCR text of a PDF rendered at options.ocr_dpi; raises ExtractionFailed."""
-    try:
-        import pypdfium2 as pdfium
-    except ImportError as exc:
-        raise ExtractionFailed("OCR of PDF pages needs pypdfium2", kind="tool_missing") from exc
-    pages: list[str] = []
+def ocr_pdf_pages(path: Path, indices: Sequence[int], options: ExtractOptions
+                  ) -> dict[int, str]:
+    """{0-based page index: OCR text} for the given pages of a PDF, each rendered with
+    pypdfium2 at options.ocr_dpi in grey (a PGM file: no compression to pay for, Tesseract
+    reads it as it is). Raises ExtractionFailed (tool_missing, corrupt, timeout)."""
+    if not ocr_available(options.ocr_languages):
+        raise ExtractionFailed(
+            f"OCR needs Tesseract with language data {options.ocr_languages!r}",
+            kind="tool_missing",
+        )
+    import pypdfium2 as pdfium
+
+    found: dict[int, str] = {}
     try:
         pdf = pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
         raise ExtractionFailed(f"cannot render the PDF for OCR: {exc}", kind="corrupt") from exc
     try:
         with tempfile.TemporaryDirectory(prefix="diarium-ocr-") as tmp:
-            for index in range(min(len(pdf), options.ocr_max_pages)):
+            for index in indices:
+                if not 0 <= index < len(pdf):
+                    continue
                 page = pdf[index]
-                image = page.render(scale=options.ocr_dpi / 72).to_pil()
-                target = Path(tmp) / f"page-{index + 1}.png"
-                image.save(target)
-                pages.append(ocr_image(target, options))
+                try:
+                    bitmap = page.render(scale=options.ocr_dpi / 72, grayscale=True)
+                    target = Path(tmp) / f"page-{index + 1}.pgm"
+                    bitmap.to_pil().save(target)
+                    bitmap.close()
+                finally:
+                    page.close()
+                found[index] = ocr_image(target, options)
                 target.unlink()
-                page.close()
     finally:
         pdf.close()
-    return pages
+    return found
 
 
 class ImageExtractor(Extractor):

@@ -1,16 +1,39 @@
-"""PDF: text per page with pdfminer.six, document metadata, image-only detection.
+"""PDF: text per page with pypdfium2 first, pdfminer.six for the pages pdfium reads badly,
+OCR for the pages that have no usable text layer, document metadata.
 
-Reading order: pdfminer's layout analysis (LAParams, boxes_flow 0.5, line_margin 1.0)
-groups text boxes hierarchically, which keeps the columns of a two-column brochure apart.
-That grouping is quadratic in the number of boxes, so on a page with very many boxes
-(dense tables, where columns are not prose anyway) boxes are ordered by one flat
-top-to-bottom sort instead.
+Why two readers: pdfium (the C++ engine of Chromium) reads the corpus's PDFs about 30
+times faster per CPU second than pdfminer.six and, measured against poppler's pdftotext,
+as well or better on every document but two (benchmarks/extract_bench.py). Those two are
+caught by a check of pdfium's own output per page (`suspect_reason`): a page set glyph by
+glyph (a plan drawing: most lines one or two characters long, most tokens single
+letters), or a narrow table read across the row (several mid-line "Abamek- Acefat"
+fragments, a hyphenated word cut by the next column). Such a page is read again with
+pdfminer.six, whose layout analysis keeps boxes apart.
+
+pdfminer's reading order: LAParams with boxes_flow 0.5 and line_margin 1.0 groups text
+boxes hierarchically, which keeps the columns of a two-column brochure apart. The
+grouping is quadratic in the number of boxes, so on a page with very many boxes (dense
+tables, where columns are not prose anyway) boxes are ordered by one flat top-to-bottom
+sort. `all_texts` runs the layout analysis inside figures too: text in a Form XObject (a
+letterhead, "Naturvårdsverkets författningssamling ISSN 1403-8234") is kept, as pdfium
+keeps it.
+
+pdfium marks a hyphen it removed when it joined a word broken over two lines with U+FFFE;
+it becomes "-\\n" again, so normalization decides as for every other reader: "för-\\nvalt-
+ningen" is joined, "byggnads-\\neller" keeps its hyphen.
+
+Per page, a page needs OCR when it has fewer than MIN_LETTERS_PER_PAGE letters and an
+image (a scan), or when its text layer is garbage (a font without a Unicode map: pdfminer's
+"(cid:3)" runs, control characters, or letters shifted to "udq3huvvrq"). With OCR on such
+pages are rendered with pdfium and read by Tesseract; the others keep their text.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +44,7 @@ from diarium.errors import ExtractionFailed
 # pdfminer logs every malformed object at WARNING; the pipeline reports what matters.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
 
+MEDIA_TYPE = "application/pdf"
 # Lines closer than this many line heights form one text box. pdfminer's 0.5 leaves
 # loosely spaced lines (1.5 line spacing) as one box each, and then pairs the lines of two
 # columns side by side; at 1.0 a column's lines form boxes and columns stay apart.
@@ -29,52 +53,328 @@ LINE_MARGIN = 1.0
 MAX_BOXES_FOR_GROUPING = 120
 # A page "has text" from this many letters on; fewer is a scan, a blank or a figure.
 MIN_LETTERS_PER_PAGE = 20
-# The document needs OCR when fewer than this share of its pages has text.
+# The document (its file state) needs OCR when fewer than this share of its pages has text
+# and some page needs OCR; a mostly-text PDF with a few scanned pages stays "extracted",
+# its scanned pages listed in Extraction.ocr_pages.
 OCR_PAGE_SHARE = 0.1
 
+# The per-page check of pdfium's text (see module docstring). Measured on the corpus's
+# 2,787 pages: it flags the 270 table pages of one annex and the one plan drawing, and no
+# page of any other document.
+GLYPH_LINES_MIN = 20          # lines on the page before the glyph check applies
+GLYPH_LINE_SHARE = 0.5        # share of lines of one or two characters
+GLYPH_TOKEN_SHARE = 0.5       # share of tokens that are a single letter
+SPLIT_WORDS_MIN = 3           # mid-line "word- Word" fragments on one page
+# The garbage check: at least this many words, fewer than this share of common function
+# words, then fewer than this share of words known to the Swedish word list.
+GARBAGE_MIN_WORDS = 30
+GARBAGE_STOPWORD_SHARE = 0.02
+GARBAGE_KNOWN_SHARE = 0.2
+
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"[^\W\d_]+")
+_CONJUNCTION = r"(?:och|eller|samt|resp|respektive|till|and|or|und|et|ou)\b"
+_SPLIT_WORD = re.compile(rf"[^\W\d_]{{2,}}-[ \t]+(?!{_CONJUNCTION})[^\W\d_]")
+_CID = re.compile(r"\(cid:\d+\)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SPACE = re.compile(r"\s")
+_STOPWORDS = frozenset((
+    "och", "att", "som", "för", "på", "är", "av", "med", "en", "ett", "det", "i", "till",
+    "den", "de", "om", "har", "inte", "kan", "ska", "eller", "vid", "från", "under",
+    "enligt", "samt", "the", "of", "and", "to", "in", "is", "for", "on", "be", "by", "are",
+))
+
+
+@dataclass(frozen=True)
+class PdfPage:
+    """One page as read: its raw text, which reader gave it, images on it, OCR need."""
+
+    number: int                   # 1-based
+    text: str
+    reader: str                   # "pdfium", "pdfminer" or "tesseract"
+    images: int = 0
+    garbage: bool = False
+    letters: int = -1             # letters in text; -1: not counted yet
+
+    def letter_count(self) -> int:
+        return self.letters if self.letters >= 0 else _letters(self.text)
 
 
 class PdfExtractor(Extractor):
-    name = "pdfminer"
-    media_types = ("application/pdf",)
+    name = "pdfium"
+    media_types = (MEDIA_TYPE,)
     extensions = ("pdf",)
 
     def extract(self, path: Path, options: ExtractOptions) -> Extraction:
         """Per-page text and metadata; raises ExtractionFailed (encrypted, corrupt)."""
-        pages, meta, empty_pages, image_pages = read_pdf(path)
-        if not pages and not options.ocr:
+        return self.extract_range(path, options)
+
+    def extract_range(self, path: Path, options: ExtractOptions, start: int = 0,
+                      stop: int | None = None) -> Extraction:
+        """The Extraction of pages start..stop-1 (0-based; stop None: to the end). A part
+        of a long PDF split across workers; `join` puts the parts together again.
+
+        Raises ExtractionFailed (encrypted, corrupt).
+        """
+        pages, meta = read_pages(path, options, start, stop)
+        return self.finish(pages, meta, options, partial=start > 0 or stop is not None)
+
+    def finish(self, pages: Sequence[PdfPage], meta: dict[str, Any], options: ExtractOptions,
+               *, partial: bool = False) -> Extraction:
+        """The Extraction of pages read (OCR applied), with the per-page bookkeeping."""
+        if not pages and not partial:
             raise ExtractionFailed(
                 "the PDF has no readable pages (damaged page tree or cross-reference table)",
                 kind="corrupt",
             )
-        letters_per_page = [len(_LETTER.findall(p)) for p in pages]
-        with_text = sum(1 for n in letters_per_page if n >= MIN_LETTERS_PER_PAGE)
-        # Few pages with text, and either images (a scan) or no letters at all (text drawn
-        # as outlines): OCR can help. A short text-only page ("Bilaga 1") is just short.
-        needs_ocr = not pages or (
-            with_text < max(1.0, OCR_PAGE_SHARE * len(pages))
-            and (image_pages > 0 or sum(letters_per_page) == 0)
-        )
-        if empty_pages:
-            meta["pages_without_text"] = empty_pages
-        if needs_ocr and options.ocr:
-            from diarium.extractors.image import ocr_pdf
+        ocr_pages = [p.number for p in pages if needs_ocr(p)]
+        empty = [p.number for p in pages if not p.text.strip()]
+        pdfminer_pages = [p.number for p in pages if p.reader == "pdfminer"]
+        ocr_read = [p.number for p in pages if p.reader == "tesseract"]
+        if empty:
+            meta["pages_without_text"] = empty
+        if pdfminer_pages:
+            meta["pages_read_by_pdfminer"] = pdfminer_pages
+        if ocr_read or (options.ocr and ocr_pages):
+            # Also when OCR found nothing: the file was tried and is not selected again.
+            meta["ocr"] = {"engine": "tesseract", "languages": options.ocr_languages,
+                           "pages": ocr_read}
+        if not partial:
+            meta.setdefault("page_count", len(pages))
+        texts = [p.text.replace("\ufffe", "-\n") for p in pages]
+        result = self.result(texts, meta, MEDIA_TYPE, ocr_pages=tuple(ocr_pages))
+        return replace(result, needs_ocr=_document_needs_ocr(result))
 
-            ocr_pages = ocr_pdf(path, options, page_count=len(pages))
-            meta["ocr"] = {"engine": "tesseract", "languages": options.ocr_languages}
-            if sum(len(_LETTER.findall(p)) for p in ocr_pages) >= MIN_LETTERS_PER_PAGE:
-                return self.result(ocr_pages, meta, "application/pdf")
-            if not pages:
-                raise ExtractionFailed(
-                    "the PDF has no readable pages, and OCR of its rendering found no text",
-                    kind="corrupt",
-                )
-        return self.result(pages, meta, "application/pdf", needs_ocr=needs_ocr)
+    def join(self, parts: Sequence[Extraction]) -> Extraction:
+        """One Extraction from the parts of a split PDF (extract_range), in page order."""
+        ordered = sorted(parts, key=lambda p: int(p.metadata.get("page_range", [1])[0]))
+        pages: list[str] = []
+        ocr_pages: list[int] = []
+        meta: dict[str, Any] = {}
+        for part in ordered:
+            pages.extend(part.pages)
+            ocr_pages.extend(part.ocr_pages)
+            for key, value in part.metadata.items():
+                if key in ("pages_without_text", "pages_read_by_pdfminer"):
+                    meta[key] = [*meta.get(key, []), *value]
+                elif key == "ocr":
+                    seen = meta.get("ocr", {}).get("pages", [])
+                    meta["ocr"] = {**value, "pages": [*seen, *value["pages"]]}
+                elif key != "page_range":
+                    meta.setdefault(key, value)
+        meta["page_count"] = len(pages)
+        joined = Extraction(text="\n\n".join(p for p in pages if p), pages=tuple(pages),
+                            metadata=meta, media_type=MEDIA_TYPE, extractor=self.name,
+                            ocr_pages=tuple(ocr_pages))
+        return replace(joined, needs_ocr=_document_needs_ocr(joined))
 
 
-def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int], int]:
-    """(per-page text, metadata, 1-based numbers of pages without text, pages with images).
+def _document_needs_ocr(result: Extraction) -> bool:
+    """The file needs OCR when some page does and fewer than OCR_PAGE_SHARE of its pages
+    have text (pages with a garbage text layer do not count as text)."""
+    if not result.ocr_pages:
+        return False
+    garbage = set(result.ocr_pages)
+    with_text = sum(1 for number, page in enumerate(result.pages, start=1)
+                    if number not in garbage and _letters(page) >= MIN_LETTERS_PER_PAGE)
+    return with_text < max(1.0, OCR_PAGE_SHARE * len(result.pages))
+
+
+def needs_ocr(page: PdfPage) -> bool:
+    """True when OCR could give this page text: a scan or a garbage text layer."""
+    if page.reader == "tesseract":
+        return False
+    return page.garbage or (page.letter_count() < MIN_LETTERS_PER_PAGE and page.images > 0)
+
+
+def _letters(text: str) -> int:
+    return len(_LETTER.findall(text))
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def suspect_reason(text: str) -> str | None:
+    """Why pdfium's text of a page should be read again by pdfminer, or None.
+
+    "glyph_lines": most lines hold one or two characters and most tokens are single
+    letters (labels set glyph by glyph); "split_words": several mid-line "word- Word"
+    fragments not followed by a conjunction (a narrow table column read across the row).
+    """
+    text = text.replace("\ufffe", "-\n")
+    lines = [line for line in (raw.strip() for raw in text.splitlines()) if line]
+    if len(lines) >= GLYPH_LINES_MIN:
+        short = sum(1 for line in lines if len(line) <= 2)
+        tokens = text.split()
+        single = sum(1 for t in tokens if len(t) == 1 and t.isalpha())
+        if short >= GLYPH_LINE_SHARE * len(lines) and single >= GLYPH_TOKEN_SHARE * len(tokens):
+            return "glyph_lines"
+    if len(_SPLIT_WORD.findall(text)) >= SPLIT_WORDS_MIN:
+        return "split_words"
+    return None
+
+
+def is_garbage(text: str) -> bool:
+    """True when a page's text layer cannot be real text: "(cid:3)" runs, mostly control
+    characters, or words that are neither function words nor in the Swedish word list
+    (letters shifted by a font without a Unicode map)."""
+    if "(cid:" in text and len(_CID.findall(text)) >= 5:
+        return True
+    if _CONTROL.search(text):
+        visible = len(text) - len(_SPACE.findall(text))
+        if visible >= 50 and len(_CONTROL.findall(text)) > 0.3 * visible:
+            return True
+    # Letter runs, not space-separated tokens: a shifted space is a digit ("udq3huvvrq").
+    words = _WORD.findall(text.lower())
+    if len(words) < GARBAGE_MIN_WORDS:
+        return False
+    # map() with a set's own method: no Python frame per word (this runs on every page).
+    if sum(map(_STOPWORDS.__contains__, words)) >= GARBAGE_STOPWORD_SHARE * len(words):
+        return False
+    # Only now the word list (60 MB, half a second to load once per worker).
+    from diarium.swedish.wordlist import zipf
+
+    long = [w for w in words if len(w) >= 3]
+    known = sum(1 for w in long if zipf(w) > 0)
+    return bool(long) and known < GARBAGE_KNOWN_SHARE * len(long)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def page_count(path: Path) -> int:
+    """The number of pages (pdfium), 0 when pdfium cannot open the file."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError:
+        return 0
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def read_pages(path: Path, options: ExtractOptions, start: int = 0,
+               stop: int | None = None) -> tuple[list[PdfPage], dict[str, Any]]:
+    """(pages start..stop-1 as read, metadata). pdfium first; pdfminer for suspect pages,
+    for pages pdfium cannot load, and for the whole file when pdfium cannot open it; OCR
+    for pages that need it when options.ocr is on.
+
+    Raises ExtractionFailed: "encrypted" when a password is needed, "corrupt" otherwise.
+    """
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        if "password" in str(exc).lower():
+            raise ExtractionFailed(
+                "the PDF is encrypted and needs a password to open", kind="encrypted"
+            ) from exc
+        # pdfium gave up: pdfminer.six reads what it can or says why not.
+        whole = start == 0 and stop is None
+        pages, meta = read_pdfminer(path, None if whole else range(start, stop or start + 1))
+        return _ocr(path, pages, options), meta
+    try:
+        meta = _pdfium_metadata(pdf)
+        total = len(pdf)
+        stop = total if stop is None else min(stop, total)
+        if start > 0 or stop < total:
+            meta["page_range"] = [start + 1, stop]
+        else:
+            meta["page_count"] = total
+        pages: list[PdfPage] = []
+        again: list[int] = []
+        for index in range(start, stop):
+            page = _pdfium_page(pdf, index)
+            if page is None or suspect_reason(page.text):
+                again.append(index)
+            pages.append(page or PdfPage(index + 1, "", "pdfium"))
+    finally:
+        pdf.close()
+    if again:
+        try:
+            redone, _ = read_pdfminer(path, again)
+        except ExtractionFailed:
+            redone = []
+        by_number = {p.number: p for p in redone}
+        pages = [by_number.get(p.number, p) for p in pages]
+    return _ocr(path, pages, options), meta
+
+
+def _pdfium_page(pdf: Any, index: int) -> PdfPage | None:
+    """pdfium's text of one page, None when pdfium cannot load the page."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        page = pdf[index]
+    except (pdfium.PdfiumError, IndexError):
+        return None
+    try:
+        textpage = page.get_textpage()
+        try:
+            text = textpage.get_text_range().replace("\r\n", "\n")
+        finally:
+            textpage.close()
+        images = 0
+        letters = _letters(text)
+        if letters < MIN_LETTERS_PER_PAGE:
+            # Only pages with little text are looked at for images: a possible scan.
+            images = sum(1 for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,),
+                                                     max_depth=4))
+    except pdfium.PdfiumError:
+        return None
+    finally:
+        page.close()
+    return PdfPage(index + 1, text, "pdfium", images, garbage=is_garbage(text), letters=letters)
+
+
+def _pdfium_metadata(pdf: Any) -> dict[str, Any]:
+    import pypdfium2.raw as pdfium_c
+
+    meta: dict[str, Any] = {}
+    try:
+        if pdfium_c.FPDF_GetSecurityHandlerRevision(pdf.raw) != -1:
+            meta["encrypted"] = True
+        info = pdf.get_metadata_dict(skip_empty=True)
+    except Exception:  # metadata is a bonus: a broken Info dictionary loses no text
+        return meta
+    for key, name in _INFO_KEYS.items():
+        value = info.get(key)
+        if not isinstance(value, str):
+            continue
+        value = value.replace("\x00", "").strip()
+        if name in ("created", "modified"):
+            value = pdf_date(value) or value
+        if value:
+            meta[name] = value
+    return clean_meta(meta)
+
+
+def _ocr(path: Path, pages: list[PdfPage], options: ExtractOptions) -> list[PdfPage]:
+    """Pages needing OCR replaced by Tesseract's reading, when OCR is on and it found text."""
+    wanted = [p.number - 1 for p in pages if needs_ocr(p)][: options.ocr_max_pages]
+    if not options.ocr or not wanted:
+        return pages
+    from diarium.extractors.image import ocr_pdf_pages
+
+    read = ocr_pdf_pages(path, wanted, options)
+    out: list[PdfPage] = []
+    for page in pages:
+        text = read.get(page.number - 1)
+        if text is not None and _letters(text) >= MIN_LETTERS_PER_PAGE:
+            out.append(PdfPage(page.number, text, "tesseract", page.images))
+        else:
+            out.append(page)
+    return out
+
+
+def read_pdfminer(path: Path, wanted: Iterable[int] | None = None
+                  ) -> tuple[list[PdfPage], dict[str, Any]]:
+    """pdfminer.six's pages (all, or the 0-based indices `wanted`) and metadata.
 
     Raises ExtractionFailed: "encrypted" when a password is needed, "corrupt" otherwise.
     """
@@ -103,10 +403,11 @@ def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int], int]:
             layout.group_textboxes = bounded  # type: ignore[method-assign]
             super().end_page(page)
 
-    pages: list[str] = []
-    empty: list[int] = []
+    only = None if wanted is None else set(wanted)
+    last = max(only) if only else None
+    pages: list[PdfPage] = []
     meta: dict[str, Any] = {}
-    image_pages = 0
+    seen = 0
     try:
         with open(path, "rb") as fh:
             parser = PDFParser(fh)
@@ -122,15 +423,19 @@ def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int], int]:
                 ) from exc
             meta = _metadata(doc)
             rsrc = PDFResourceManager(caching=True)
-            device = Aggregator(rsrc, laparams=LAParams(line_margin=LINE_MARGIN))
+            device = Aggregator(rsrc, laparams=LAParams(line_margin=LINE_MARGIN,
+                                                        all_texts=True))
             interpreter = PDFPageInterpreter(rsrc, device)
-            for number, page in enumerate(PDFPage.create_pages(doc), start=1):
+            for index, page in enumerate(PDFPage.create_pages(doc)):
+                seen = index + 1
+                if only is not None and index not in only:
+                    if last is not None and index > last:
+                        break
+                    continue
                 interpreter.process_page(page)
                 text, images = _page_text(device.get_result())
-                pages.append(text)
-                image_pages += images > 0
-                if not text.strip():
-                    empty.append(number)
+                pages.append(PdfPage(index + 1, text, "pdfminer", images,
+                                     garbage=is_garbage(text)))
     except ExtractionFailed:
         raise
     except PDFTextExtractionNotAllowed as exc:
@@ -143,13 +448,14 @@ def read_pdf(path: Path) -> tuple[list[str], dict[str, Any], list[int], int]:
             AssertionError, ZeroDivisionError, OverflowError, EOFError) as exc:
         if pages:
             # Keep what was read: a broken last page should not lose a 200-page report.
-            meta["truncated_after_page"] = len(pages)
+            meta["truncated_after_page"] = pages[-1].number
             meta["read_error"] = _describe(exc)
             meta["page_count"] = len(pages)
-            return pages, meta, empty, image_pages
+            return pages, meta
         raise ExtractionFailed(f"not a readable PDF: {_describe(exc)}", kind="corrupt") from exc
-    meta["page_count"] = len(pages)
-    return pages, meta, empty, image_pages
+    if only is None:
+        meta["page_count"] = seen
+    return pages, meta
 
 
 def _describe(exc: BaseException) -> str:
@@ -171,6 +477,7 @@ def _page_text(layout: Any) -> tuple[str, int]:
         elif isinstance(item, LTImage):
             images += 1
         elif isinstance(item, LTFigure):
+            # A Form XObject: with all_texts its characters are laid out into text boxes.
             for child in item:
                 walk(child)
 

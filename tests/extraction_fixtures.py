@@ -329,3 +329,125 @@ def make_sparse(path: Path, size: int = 300 * 1024 * 1024) -> Path:
         fh.truncate(size)
     os.utime(path)
     return path
+
+
+# --------------------------------------------------------------------------- PDF layouts
+
+
+def make_form_xobject_pdf(path: Path) -> Path:
+    """A page whose letterhead is drawn by a Form XObject (as authorities' templates do):
+    "Naturvårdsverkets författningssamling" lives in the form, the body on the page."""
+    head = "Naturvårdsverkets författningssamling ISSN 1403-8234".encode("cp1252")
+    body = "Föreskrifter om ändring i förordningen om miljöfarlig verksamhet.".encode("cp1252")
+    form_stream = b"BT /F1 10 Tf 72 800 Td (" + head + b") Tj ET"
+    page_stream = b"/Head Do BT /F1 12 Tf 72 700 Td (" + body + b") Tj ET"
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << "
+        b"/XObject << /Head 5 0 R >> /Font << /F1 6 0 R >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(page_stream) + page_stream + b"\nendstream",
+        b"<< /Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources << /Font << "
+        b"/F1 6 0 R >> >> /Length %d >>\nstream\n" % len(form_stream) + form_stream
+        + b"\nendstream",
+        font,
+    ]
+    return _write_pdf(path, objects)
+
+
+def _write_pdf(path: Path, objects: list[bytes]) -> Path:
+    """A PDF of the given objects (numbered from 1, the first the catalog), with its xref."""
+    body = io.BytesIO()
+    body.write(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(body.tell())
+        body.write(b"%d 0 obj\n" % number + obj + b"\nendobj\n")
+    xref = body.tell()
+    body.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(offsets) + 1))
+    for offset in offsets:
+        body.write(b"%010d 00000 n \n" % offset)
+    body.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n"
+               % (len(offsets) + 1, xref))
+    path.write_bytes(body.getvalue())
+    return path
+
+
+def make_glyph_label_pdf(path: Path, label: str = "Detaljplan för Melltorp") -> Path:
+    """A plan drawing's label set glyph by glyph along a slope (each glyph its own line)."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=9)
+    for repeat in range(3):
+        for index, char in enumerate(label):
+            pdf.text(20 + 4 * index, 40 + 80 * repeat + 3 * index, char)
+    pdf.output(str(path))
+    return path
+
+
+TABLE_HEADERS = (("Abamek-", "tin"), ("Acefat", ""), ("Acibenso-", "lar-S-metyl"),
+                 ("Aldi-", "karb"), ("Amitraz", ""), ("Aramit", ""))
+
+
+def make_narrow_table_pdf(path: Path, pages: int = 1) -> Path:
+    """A table annex whose narrow column headers are hyphenated over two lines; read across
+    the row they give "Abamek- Acefat Acibenso- Aldi-"."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=8)
+    for _ in range(pages):
+        pdf.add_page()
+        # Row by row, as a table writer draws it: the header's first line, then its second.
+        pdf.text(10, 30, "Grupp av livsmedel och")
+        pdf.text(10, 34, "exempel på livsmedel")
+        for line, y in ((0, 30), (1, 34)):
+            for column, cells in enumerate(TABLE_HEADERS):
+                if cells[line]:
+                    pdf.text(60 + 24 * column, y, cells[line])
+        for row in range(20):
+            pdf.text(10, 45 + 6 * row, f"Gurkväxter {row}")
+            for column in range(len(TABLE_HEADERS)):
+                pdf.text(60 + 24 * column, 45 + 6 * row, "0,01*")
+    pdf.output(str(path))
+    return path
+
+
+def make_mixed_pdf(path: Path, png: Path, text: str) -> Path:
+    """Page 1 text, page 2 a scan (an image only), page 3 text again."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, text)
+    pdf.add_page()
+    pdf.image(str(png), x=10, y=10, w=190)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "Sista sidan: " + text)
+    pdf.output(str(path))
+    return path
+
+
+def make_garbage_layer_pdf(path: Path, png: Path, visible_words: str) -> Path:
+    """A scan with an invisible text layer whose letters are shifted (a font without a
+    Unicode map reads as "udq3huvvrq"): the page looks right, its text layer is garbage."""
+    from fpdf import FPDF
+    from fpdf.enums import TextMode
+
+    shifted = "".join(
+        chr((ord(c) - 97 + 3) % 26 + 97) if "a" <= c <= "z" else "3" if c == " " else c
+        for c in visible_words.lower()
+    )
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.image(str(png), x=10, y=10, w=190)
+    pdf.set_font("Helvetica", size=10)
+    pdf.text_mode = TextMode.INVISIBLE
+    pdf.set_xy(10, 10)
+    pdf.multi_cell(190, 6, " ".join([shifted] * 8))
+    pdf.output(str(path))
+    return path

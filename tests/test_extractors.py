@@ -27,7 +27,7 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_pdf_pages_metadata_and_normalization(files: Path) -> None:
     result = extract_file(files / "yttrande.pdf")
-    assert result.extractor == "pdfminer"
+    assert result.extractor == "pdfium"
     assert result.media_type == "application/pdf"
     assert len(result.pages) == 2
     assert result.pages[0] == fx.SWEDISH
@@ -122,7 +122,7 @@ def test_sniffing_beats_extension(tmp_path: Path, files: Path) -> None:
     wrong = tmp_path / "yttrande.docx"
     shutil.copyfile(files / "yttrande.pdf", wrong)
     extractor, sniffed = choose(wrong)
-    assert sniffed == "application/pdf" and extractor.name == "pdfminer"
+    assert sniffed == "application/pdf" and extractor.name == "pdfium"
     assert extract_file(wrong).pages[0] == fx.SWEDISH
     # A content-addressed file has no extension: the document's file name supplies it.
     bare = tmp_path / "abcdef"
