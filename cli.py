@@ -102,9 +102,14 @@ def init(app: AppContext) -> None:
               help="Worker processes (default: two per core, 2-8).")
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 256),
               help="Threads per worker.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True,
+              help="json: one JSON object per log line (no query strings, no client "
+                   "addresses, personnummer masked).")
 @pass_app
 @handle_errors
-def serve(app: AppContext, host: str, port: int, workers: int | None, threads: int) -> None:
+def serve(app: AppContext, host: str, port: int, workers: int | None, threads: int,
+          log_format: str) -> None:
     """Serve the public site and JSON API with gunicorn (a production WSGI server).
 
     \b
@@ -114,7 +119,8 @@ def serve(app: AppContext, host: str, port: int, workers: int | None, threads: i
     from diarium.web.server import serve as run_server
 
     click.echo(f"Serving {app.data_dir} on http://{host}:{port}/ (Ctrl-C stops)")
-    run_server(app.settings, host=host, port=port, workers=workers, threads=threads)
+    run_server(app.settings, host=host, port=port, workers=workers, threads=threads,
+               log_format=log_format)
 
 
 def _parse_filters(ctx: click.Context, param: click.Parameter,

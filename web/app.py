@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 from diarium.indexer import open_backend
 from diarium.indexer.base import SearchBackend
-from diarium.web import security
+from diarium.web import metrics, security
 from diarium.web.params import BadParameter
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
@@ -58,11 +59,16 @@ class Services:
 
     def search(self, search_request: SearchRequest) -> SearchResult:
         """Run a search through the query service. Raises EngineUnavailable, QueryError."""
+        backend = self.backend()
+        started = time.perf_counter()
         try:
-            return search(self.settings, search_request, backend=self.backend())
+            result = search(self.settings, search_request, backend=backend)
         except EngineUnavailable:
+            metrics.observe_search(backend.name, time.perf_counter() - started, failed=True)
             self.forget_backend()
             raise
+        metrics.observe_search(backend.name, time.perf_counter() - started)
+        return result
 
     def forget_backend(self) -> None:
         """Drop a backend we opened, so the next request reconnects to a restarted engine."""
@@ -114,7 +120,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     app.config["SITE_TITLE"] = str(web_settings.get("title", "Sökbart diarium"))
     app.config["SITE_INTRO"] = str(web_settings.get("intro", ""))
 
-    from diarium.web import api, views  # here: both import this module
+    from diarium.web import api, ops, views  # here: they import this module
 
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
@@ -123,6 +129,7 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     meetings.install(app)
     views.install_template_helpers(app)
     security.install(app)
+    ops.install(app)            # /healthz, /readyz, /metrics, /data/
     _install_error_handlers(app)
 
     @app.teardown_appcontext
