@@ -134,6 +134,7 @@ DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 ODT = "application/vnd.oasis.opendocument.text"
 MSWORD = "application/msword"
 EML = "message/rfc822"
+MSG = "application/vnd.ms-outlook"
 
 
 def sniff(path: Path) -> str:
@@ -153,7 +154,7 @@ def sniff(path: Path) -> str:
         if stripped.startswith(magic):
             return media_type
     if head.startswith(OLE_MAGIC):
-        return MSWORD  # OLE2 compound file: Word 97-2003 (Excel/PPT would also land here)
+        return _ole_type(path)
     if head.startswith(ZIP_MAGIC):
         return _zip_type(path)
     # Word for DOS / Word 2-6 files without OLE container
@@ -167,6 +168,22 @@ def sniff(path: Path) -> str:
     if b"\x00" not in head[:4096]:
         return "text/plain"
     return ""
+
+
+def _ole_type(path: Path) -> str:
+    """An OLE2 compound file: an Outlook message when it has MAPI property streams, else
+    Word 97-2003 (Excel/PPT would also land here)."""
+    try:
+        import olefile
+
+        with olefile.OleFileIO(str(path)) as ole:
+            if ole.exists("__properties_version1.0") and any(
+                entry[0].startswith("__substg1.0_") for entry in ole.listdir()
+            ):
+                return MSG
+    except Exception:  # a damaged container: the Word extractor says what is wrong
+        return MSWORD
+    return MSWORD
 
 
 def _zip_type(path: Path) -> str:

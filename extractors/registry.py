@@ -11,6 +11,7 @@ from diarium.extractors.docx import DocxExtractor
 from diarium.extractors.email import EmailExtractor
 from diarium.extractors.html import HtmlExtractor
 from diarium.extractors.image import ImageExtractor
+from diarium.extractors.msg import MsgExtractor
 from diarium.extractors.odt import OdtExtractor
 from diarium.extractors.pdf import PdfExtractor
 from diarium.extractors.rtf import RtfExtractor
@@ -25,6 +26,7 @@ EXTRACTORS: tuple[Extractor, ...] = (
     RtfExtractor(),
     DocExtractor(),
     EmailExtractor(),
+    MsgExtractor(),
     HtmlExtractor(),
     ImageExtractor(),
     TextExtractor(),
