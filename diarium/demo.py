@@ -23,6 +23,7 @@ from typing import Any
 from diarium.config import CONFIG_NAME, Settings, load_settings, resolve_data_dir
 from diarium.errors import ConfigError
 from diarium.sample import generator
+from diarium.sample.meetings import MEETINGS_NAME
 from diarium.store import Store
 
 SAMPLE_DIR = "sample"
@@ -53,6 +54,7 @@ class DemoReport:
     imported: int = 0          # rows inserted or updated
     unchanged: int = 0         # rows already in the store
     rejected: int = 0
+    meeting_items: int = 0     # agenda items of the committees' meetings in the store
     extracted: int = 0
     failed: int = 0
     needs_ocr: int = 0
@@ -174,6 +176,14 @@ def prepare(
         )
         report.imported, report.unchanged = imported.changes, imported.unchanged
         report.rejected = imported.rejected
+        # The committees' meetings (kallelse, protokoll, paragrafer), before extraction so
+        # that the minutes are extracted and indexed with the rest.
+        meetings_manifest = folder / MEETINGS_NAME
+        if meetings_manifest.exists():
+            held = import_manifest(store, settings, meetings_manifest,
+                                   folder / generator.FILES_DIR)
+            report.meeting_items = held.changes + held.unchanged
+            report.rejected += held.rejected
         report.seconds["import"] = time.perf_counter() - started
 
         started = time.perf_counter()

@@ -29,11 +29,12 @@ from pathlib import Path
 from typing import Any
 
 from diarium.errors import ConfigError
+from diarium.sample import meetings as sample_meetings
 from diarium.sample import texts
 from diarium.sample.writers import render_file
 
 # Bump when the generated sample changes, so that `diarium demo` regenerates it.
-GENERATOR_VERSION = 3
+GENERATOR_VERSION = 4  # 4: committee meetings (meetings.csv)
 DEFAULT_SEED = 2017
 
 # size -> (cases, documents)
@@ -654,6 +655,9 @@ def generate(target: str | os.PathLike[str], size: str = "medium",
         files = work / FILES_DIR
         jobs = [(case.org["name"], case.org["namnd"], doc) for case, doc in sample.documents
                 if doc.fil]
+        meetings = sample_meetings.plan_meetings(sample.cases, size, seed, LAST_DAY, _long_date)
+        jobs += [(m.org["name"], m.org["namnd"], doc) for m in meetings
+                 for doc in sample_meetings.meeting_documents(m, _long_date, SampleDocument)]
         for folder in sorted({str(Path(doc.fil).parent) for _, _, doc in jobs}):
             (files / folder).mkdir(parents=True, exist_ok=True)
         if workers > 1 and len(jobs) > 200:
@@ -671,8 +675,17 @@ def generate(target: str | os.PathLike[str], size: str = "medium",
             writer = csv.DictWriter(out, fieldnames=MANIFEST_COLUMNS, lineterminator="\n")
             writer.writeheader()
             writer.writerows(manifest_rows(sample))
+        with (work / sample_meetings.MEETINGS_NAME).open("w", encoding="utf-8",
+                                                         newline="") as out:
+            writer = csv.DictWriter(out, fieldnames=sample_meetings.MEETING_COLUMNS,
+                                    lineterminator="\n")
+            writer.writeheader()
+            writer.writerows(sample_meetings.meeting_rows(meetings))
         (work / CONFIG_NAME).write_text(config_toml(), encoding="utf-8")
         info = summary(sample)
+        info["meetings"] = len(meetings)
+        info["meeting_items"] = sum(len(m.items) for m in meetings)
+        info["meeting_documents"] = sum(1 + bool(m.protokoll_fil) for m in meetings)
         (work / SUMMARY_NAME).write_text(
             json.dumps(info, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
