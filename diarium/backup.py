@@ -33,6 +33,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from diarium.config import CONFIG_NAME, Settings
 from diarium.errors import DiariumError
@@ -248,7 +249,7 @@ def _write_manifest(destination: Path, report: BackupReport) -> None:
     os.replace(tmp, destination / MANIFEST_NAME)
 
 
-def _read_manifest(source: Path) -> dict[str, object]:
+def _read_manifest(source: Path) -> dict[str, Any]:
     path = source / MANIFEST_NAME
     if not path.is_file() or not (source / STORE_NAME).is_file():
         raise BackupError(f"{source} is not a diarium backup (no {MANIFEST_NAME} and "
