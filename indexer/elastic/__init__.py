@@ -1,20 +1,20 @@
 """The Elasticsearch and OpenSearch backend, one module per job:
 
+- `settings.py`: index settings, mappings and the Swedish analysis profiles;
 - `config.py`: ElasticConfig and load_config (options, environment, diarium.toml);
 - `connection.py`: Connection (JSON over either engine's client) and the mapping of
   client failures to EngineUnavailable / EngineRefused;
-- `settings.py`: index settings, mappings and the Swedish analysis profiles;
 - `documents.py`: DocumentBuilder (record → document) and record_from_source (back);
 - `compiler.py`: the query plan (diarium.query_plan) → query DSL;
 - `snippets.py`: what to highlight and the snippets rebuilt from marked fragments;
 - `admin.py`: the cluster check, versioned indices and the alias (IndexAdmin);
+- `bulk.py`: BulkIndexer (chunked, retried, split _bulk requests);
 - `backend.py`: ElasticBackend (SearchBackend: writing, purging, searching, facets) and
   open_elastic;
-- `bulk.py`: BulkIndexer (chunked, retried, split _bulk requests);
 - `reindex.py`: zero-downtime reindex, rollback, open_for_reindex (import it from there:
   it reads the store, which the backend itself never does).
 
-Modules import one another in that order (no cycles); this package re-exports what
+A module imports only modules listed above it (no cycles); this package re-exports what
 callers use.
 """
 

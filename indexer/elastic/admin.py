@@ -49,7 +49,7 @@ class IndexAdmin:
             try:
                 nodes = self.conn.request("GET", "/_nodes/_local",
                                           params={"filter_path": "nodes.*.version"})
-                first = next(iter(nodes.get("nodes", {}).values()), {})
+                first: dict[str, Any] = next(iter(nodes.get("nodes", {}).values()), {})
                 if first.get("version"):
                     answer = {"version": {"number": first["version"]}}
             except EngineRefused as exc:

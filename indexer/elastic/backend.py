@@ -319,10 +319,12 @@ def open_elastic(settings: Settings | None, engine: str,
     Raises ConfigError, EngineUnavailable.
     """
     tables: list[Mapping[str, str]] = []
+    orgs: tuple[OrgSettings, ...] = ()
     if settings is not None:
-        tables = [DEFAULT_SYNONYMS] + [o.synonyms for o in settings.organisations.values()]
+        orgs = tuple(settings.organisations.values())
+        tables = [DEFAULT_SYNONYMS, *(o.synonyms for o in orgs)]
     backend = ElasticBackend(load_config(settings, engine, overrides), synonyms=tables,
-                             orgs=tuple(settings.organisations.values()))
+                             orgs=orgs)
     try:
         backend.setup()
     except BaseException:

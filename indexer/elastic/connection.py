@@ -35,6 +35,9 @@ class Connection:
     def __init__(self, config: ElasticConfig, max_retries: int = 2) -> None:
         self.config = config
         self.engine = config.engine
+        # The clients are imported only for the engine in use; one of the two is set.
+        self._es: Any = None
+        self._os: Any = None
         try:
             if config.engine == "elasticsearch":
                 import elasticsearch
@@ -52,7 +55,6 @@ class Connection:
                     if config.ca_cert:
                         kwargs["ca_certs"] = config.ca_cert
                 self._es = elasticsearch.Elasticsearch(config.url, **kwargs)
-                self._os = None
             else:
                 import opensearchpy
 
@@ -68,7 +70,6 @@ class Connection:
                 if config.ca_cert:
                     okw["ca_certs"] = config.ca_cert
                 self._os = opensearchpy.OpenSearch([config.url], **okw)
-                self._es = None
         except Exception as exc:  # noqa: BLE001 - client constructors raise many kinds
             raise ConfigError(f"cannot configure the {config.engine} client for "
                               f"{config.safe_url}: {type(exc).__name__}") from exc
@@ -93,10 +94,10 @@ class Connection:
                                                   headers=headers, body=payload)
                 return answer.body
             assert self._os is not None
-            headers = {"content-type": "application/x-ndjson"} if ndjson is not None else None
             return self._os.transport.perform_request(
                 method, path, params=params, body=ndjson if ndjson is not None else body,
-                headers=headers)
+                headers={"content-type": "application/x-ndjson"} if ndjson is not None
+                else None)
         except Exception as exc:  # noqa: BLE001 - mapped to the library's errors below
             raise self._translate(exc, method, path) from exc
 

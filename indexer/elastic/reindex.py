@@ -11,8 +11,10 @@ Where a run is lives in the new index's own `_meta` (`state`: building / live / 
 `checkpoint`: the last document id written, `head`: the store's change sequence when the
 run began). A run killed at any point (even SIGKILL) leaves a `building` index behind; the
 next run continues it from its checkpoint (documents are written by id, so writing a few
-again is harmless). The store is only read, never changed, except index_state, written
-after the alias moved so that incremental `diarium index` continues from `head`.
+again is harmless). The store is only read, never changed, except index_state and
+privacy_state (diarium.privacy.state), written after the alias moved so that incremental
+`diarium index` continues from `head` and re-projects only what changed with time or
+policy since the day the run began projecting (`projected_on`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from diarium.indexer.elastic.admin import new_index_name
@@ -32,6 +34,7 @@ from diarium.indexer.elastic.settings import SCHEMA_VERSION
 from diarium.config import Settings
 from diarium.errors import ConfigError, NotFound, ReindexMismatch
 from diarium.pipeline.indexing import save_last_seq
+from diarium.privacy import state as privacy_state
 from diarium.public import public_records
 from diarium.store import Store
 
@@ -102,7 +105,8 @@ def reindex(store: Store, settings: Settings, backend: ElasticBackend,
         head = _head(store)
         name = new_index_name(backend.alias)
         meta = {"state": "building", "schema": SCHEMA_VERSION, "head": head,
-                "checkpoint": 0, "started": datetime.now(UTC).isoformat()}
+                "checkpoint": 0, "started": datetime.now(UTC).isoformat(),
+                "projected_on": date.today().isoformat()}
         backend.create_index(name, meta, bulk_mode=True)
     checkpoint = int(meta.get("checkpoint", 0))
     total = _count(store)
@@ -146,6 +150,7 @@ def reindex(store: Store, settings: Settings, backend: ElasticBackend,
             "`diarium reindex` again: it builds a fresh index.")
     previous = _switch(backend, name, meta)
     save_last_seq(store, backend.state_name, int(meta.get("head", 0)))
+    privacy_state.remember(store, settings, backend.state_name, _projected_on(meta))
     return ReindexReport(alias=backend.alias, index=name, previous=previous, count=count,
                          store_count=store_count, written=written, resumed=resumed,
                          seconds=time.perf_counter() - started,
@@ -155,7 +160,9 @@ def reindex(store: Store, settings: Settings, backend: ElasticBackend,
 def rollback(store: Store, backend: ElasticBackend) -> str:
     """Point the alias back at the previous index (kept by the last reindex); returns its
     name. The index it leaves becomes the previous one, so a second rollback undoes the
-    first. Raises NotFound when there is no previous index."""
+    first; the next `diarium index` replays the changes since the target's head and
+    projects every record again (privacy rules may have changed since it was built).
+    Raises NotFound when there is no previous index."""
     indices = backend.versioned_indices()
     previous = [n for n, m in sorted(indices.items()) if m.get("state") == "previous"]
     if not previous:
@@ -167,9 +174,22 @@ def rollback(store: Store, backend: ElasticBackend) -> str:
     for name in current:
         backend.set_meta(name, {**indices.get(name, {}), "state": "previous"})
     backend.set_meta(target, {**indices[target], "state": "live"})
-    # The older index may miss recent changes: let incremental indexing replay them.
+    # The older index may miss recent changes: let incremental indexing replay them, and
+    # project every record again (it was projected on another day, maybe under other
+    # privacy policies).
     save_last_seq(store, backend.state_name, int(indices[target].get("head", 0)))
+    privacy_state.forget(store, backend.state_name)
     return target
+
+
+def _projected_on(meta: dict[str, Any]) -> date:
+    """The first day this run projected records on (a resumed run began earlier)."""
+    for key in ("projected_on", "started"):
+        try:
+            return date.fromisoformat(str(meta.get(key, ""))[:10])
+        except ValueError:
+            continue
+    return date.today()
 
 
 def _switch(backend: ElasticBackend, name: str, meta: dict[str, Any]) -> str | None:
