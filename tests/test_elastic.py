@@ -229,3 +229,32 @@ def test_one_backend_many_threads(backend: ElasticBackend) -> None:
                              backend.search(SearchRequest(query=qq)).hits]),
             queries * 10))
     assert all(hits == expected[qq] for qq, hits in found)
+
+
+def test_package_modules_import_no_cycle_and_stay_small() -> None:
+    """indexer/elastic/: one module per job, each importing only modules of the package
+    that do not import it back (directly or not), none over about 400 lines."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parent.parent / "indexer" / "elastic"
+    prefix = "diarium.indexer.elastic."
+    graph: dict[str, set[str]] = {}
+    for path in folder.glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert source.count("\n") <= 400, path.name
+        if path.stem == "__init__":
+            continue
+        graph[path.stem] = {
+            node.module[len(prefix):].split(".")[0]
+            for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.ImportFrom) and node.module
+            and node.module.startswith(prefix)
+        }
+    assert graph["bulk"] == {"connection"}  # bulk and the backend no longer import each other
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n}))
+                   for n in graph.get(start, ()))
+
+    assert not [name for name in graph if reaches(name, name, set())]
