@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import email
 import email.policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
@@ -97,14 +97,12 @@ def _attachments(msg: EmailMessage) -> tuple[Attachment, ...]:
             break
         if part.get_content_maintype() == "multipart":
             continue
-        if part.get_content_type() == "message/rfc822":
-            inner = part.get_payload()
-            if isinstance(inner, list) and inner:
-                data = inner[0].as_bytes()
-            else:
-                data = part.get_payload(decode=True) or b""
+        inner = part.get_payload() if part.get_content_type() == "message/rfc822" else None
+        if isinstance(inner, list) and inner and isinstance(inner[0], Message):
+            data = inner[0].as_bytes()
         else:
-            data = part.get_payload(decode=True) or b""
+            decoded = part.get_payload(decode=True)
+            data = decoded if isinstance(decoded, bytes) else b""
         if not data:
             continue
         name = part.get_filename() or f"bilaga-{index}"

@@ -39,7 +39,7 @@ class RtfExtractor(Extractor):
             value = rtf_to_text(raw.decode(encoding, "replace"), encoding=encoding,
                                 errors="replace").strip()
             if value:
-                meta["author" if key == b"operator" and b"author" not in meta else
+                meta["author" if key == b"operator" and "author" not in meta else
                      key.decode()] = value
         return self.result([text], meta, "application/rtf")
 

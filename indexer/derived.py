@@ -5,6 +5,7 @@ no word list must be installed on a node."""
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -22,10 +23,9 @@ class SwedishExtras:
         self.synonym_tables = tuple(synonym_tables)
         if enabled:
             try:
-                from diarium import swedish
+                self.module = importlib.import_module("diarium.swedish")
             except ImportError:
-                swedish = None
-            self.module = swedish
+                self.module = None
 
     @property
     def active(self) -> bool:

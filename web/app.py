@@ -92,7 +92,7 @@ class Services:
 
 def services() -> Services:
     """The Services of the current app."""
-    return current_app.extensions["diarium"]  # type: ignore[no-any-return]
+    return current_app.extensions["diarium"]
 
 
 def create_app(settings: Settings | None = None, backend: SearchBackend | None = None) -> Flask:
