@@ -334,3 +334,46 @@ def test_negotiation() -> None:
     assert dcat.negotiate("application/ld+json;q=0.9, text/turtle;q=0.5") == "json-ld"
     assert dcat.negotiate("*/*") == "rdf-xml"
     assert dcat.negotiate("") == "rdf-xml"
+
+
+def test_meetings_are_dumped_through_their_public_view(settings_copy: Settings,
+                                                       tmp_path: Path) -> None:
+    import dataclasses
+    import shutil
+    from datetime import date
+
+    from diarium.meetings import AgendaItem, Meeting, public_meeting, store_meeting
+
+    # A store of this test's own (the module's register is shared).
+    root = tmp_path / "own"
+    root.mkdir()
+    shutil.copyfile(settings_copy.store_path, root / "diarium.sqlite")
+    os.symlink(settings_copy.files_dir, root / "files")
+    settings = dataclasses.replace(settings_copy, data_dir=root)
+    with Store(settings.store_path) as store:
+        stored = store_meeting(store, settings, Meeting(
+            organisation="ks", namnd="Kommunstyrelsen", datum=date(2024, 3, 12),
+            tid="13:00", plats="Stadshuset", justerat=date(2024, 3, 14),
+            anslagsdatum=date(2024, 3, 15), items=(
+                AgendaItem(1, "Budget 2025", "Kommunstyrelsen beslutar att anta budgeten.",
+                           diarienummer=("KS 2015/2",)),
+                AgendaItem(2, f"Ärende om {SECRET_TITLE}", sekretess="26 kap. 1 § OSL"),
+                AgendaItem(3, f"Skrivelse från {PERSONNUMMER}"))))
+        report = write_dump(store, settings)
+        meeting = public_meeting(store, settings, stored.meeting_id)
+    dump = report.dump
+    verify_dump(dump)
+    entry = dump.file("ks/meetings.jsonl.gz")
+    assert entry is not None and entry.records == 1 and dump.file("sbn/meetings.csv.gz") is None
+    (row,) = list(read_rows(dump, entry))
+    assert row["appeal_deadline"] == meeting.appeal_deadline == "2024-04-05"
+    assert [a["rubrik"] for a in row["agenda"]] == [i.rubrik for i in meeting.items]
+    assert row["agenda"][1]["secret"] and row["agenda"][1]["beslut"] == ""
+    everything = _all_bytes(dump.path)
+    assert SECRET_TITLE not in everything and PERSONNUMMER not in everything
+    ks = next(o for o in dump.organisations if o.slug == "ks")
+    assert ks.last_date >= "2024-03-12"
+    g = dcat.build_catalogue(settings, dump)
+    _validate(g)
+    assert URIRef("https://diarium.exempelby.se/data/dataset/ks/meetings-csv") in set(
+        g.objects(URIRef("https://diarium.exempelby.se/data/dataset/ks"), ns.DCAT.distribution))

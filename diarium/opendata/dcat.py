@@ -48,7 +48,7 @@ FORMATS = {
 }
 KEYWORDS = ("diarium", "allmänna handlingar", "offentlighetsprincipen", "postlista",
             "ärenden", "handlingar", "diarienummer")
-_KIND_SV = {"documents": "handlingar", "cases": "ärenden"}
+_KIND_SV = {"documents": "handlingar", "cases": "ärenden", "meetings": "sammanträden"}
 _FORMAT_SV = {"csv": "CSV", "jsonl": "JSON Lines"}
 
 

@@ -7,6 +7,8 @@ only place privacy rules apply) and writes, per organisation:
     dumps/<version>/<slug>/documents.jsonl.gz  the same plus the public text
     dumps/<version>/<slug>/cases.csv.gz        one row per case
     dumps/<version>/<slug>/cases.jsonl.gz
+    dumps/<version>/<slug>/meetings.csv.gz     where the organisation has meetings
+    dumps/<version>/<slug>/meetings.jsonl.gz   the same plus the agenda items
     dumps/<version>/manifest.json              counts, dates, bytes and sha256 per file
 
 A dump is built in a folder of its own and published by replacing the `dumps/current`
@@ -17,7 +19,8 @@ register gives byte-identical files and the same checksums (and HTTP ETags).
 
 A case's public data is aggregated from its documents' PublicRecords: the title is the
 one the projection shows on its public documents, "" when every document is secret
-(the rule of diarium.public.public_case), so this module applies no privacy rule itself.
+(the rule of diarium.public.public_case), so this module applies no privacy rule itself;
+meetings come from diarium.meetings' public views (list_meetings, public_meeting).
 """
 
 from __future__ import annotations
@@ -59,6 +62,11 @@ CASE_FIELDS: tuple[str, ...] = (
     "namnd", "enhet", "handlaggare", "klassificering", "documents", "first_date",
     "last_date", "url",
 )
+MEETING_FIELDS: tuple[str, ...] = (
+    "id", "organisation", "organisation_name", "namnd", "datum", "tid", "plats",
+    "justerat", "anslagsdatum", "appeal_deadline", "items", "kallelse_id", "protokoll_id",
+    "url",
+)
 
 
 class DumpError(DiariumError):
@@ -71,7 +79,7 @@ class DumpFile:
 
     path: str
     organisation: str
-    kind: str                # "documents" | "cases"
+    kind: str                # "documents" | "cases" | "meetings"
     format: str              # "csv" | "jsonl"
     media_type: str
     records: int
@@ -296,8 +304,10 @@ def _write_files(store: Store, settings: Settings, folder: Path, base: str,
     files: list[DumpFile] = []
     for writer in writers.values():
         files.extend(writer.close(folder))
+    meeting_files, meeting_dates = _write_meetings(store, settings, folder, base, names)
+    files.extend(meeting_files)
     orgs: list[OrgSummary] = []
-    for slug in sorted(writers):
+    for slug in sorted(set(writers) | set(meeting_dates)):
         case_writer = _Writer(folder / slug, slug, "cases", CASE_FIELDS)
         org_cases = sorted((c for c in cases.values() if c.record.organisation == slug),
                            key=lambda c: c.record.case_id)
@@ -305,16 +315,53 @@ def _write_files(store: Store, settings: Settings, folder: Path, base: str,
             case_writer.write(_case_row(case, base))
         files.extend(case_writer.close(folder))
         top = sorted(committees.get(slug, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+        dates = [d for c in org_cases for d in (c.first, c.last)] + meeting_dates.get(slug, [])
         orgs.append(OrgSummary(
             slug=slug, name=names[slug], cases=len(org_cases),
-            documents=writers[slug].records,
-            first_date=min(c.first for c in org_cases),
-            last_date=max(c.last for c in org_cases),
+            documents=writers[slug].records if slug in writers else 0,
+            first_date=min(dates), last_date=max(dates),
             committees=tuple(name for name, _ in top[:10])))
     files.sort(key=lambda f: f.path)
     if progress is not None:
         progress(DumpProgress(done, time.perf_counter() - started))
     return files, orgs, done
+
+
+def _write_meetings(store: Store, settings: Settings, folder: Path, base: str,
+                    names: dict[str, str]) -> tuple[list[DumpFile], dict[str, list[str]]]:
+    """The meetings files of every organisation that has meetings; returns them and the
+    meeting dates per organisation (for the temporal coverage)."""
+    from diarium.meetings import list_meetings, public_meeting
+
+    writers: dict[str, _Writer] = {}
+    dates: dict[str, list[str]] = {}
+    for summary in sorted(list_meetings(store, settings), key=lambda m: m.meeting_id):
+        slug = summary.organisation
+        writer = writers.get(slug)
+        if writer is None:
+            writer = writers[slug] = _Writer(folder / slug, slug, "meetings", MEETING_FIELDS)
+            names.setdefault(slug, summary.organisation_name)
+        meeting = public_meeting(store, settings, summary.meeting_id)
+        url = f"{base}/sammantraden/{meeting.meeting_id}"
+        row = {
+            "id": meeting.meeting_id, "organisation": slug,
+            "organisation_name": meeting.organisation_name, "namnd": meeting.namnd,
+            "datum": meeting.datum, "tid": meeting.tid, "plats": meeting.plats,
+            "justerat": meeting.justerat, "anslagsdatum": meeting.anslagsdatum,
+            "appeal_deadline": meeting.appeal_deadline, "items": len(meeting.items),
+            "kallelse_id": int(meeting.kallelse.doc_id) if meeting.kallelse else None,
+            "protokoll_id": int(meeting.protokoll.doc_id) if meeting.protokoll else None,
+            "url": url,
+        }
+        agenda = [{"paragraf": i.paragraf, "rubrik": i.rubrik, "beslut": i.beslut,
+                   "typ": i.typ, "secret": i.secret, "sekretess_text": i.sekretess_text,
+                   "cases": [{"diarienummer": c.diarienummer, "case_id": c.case_id}
+                             for c in i.cases]}
+                  for i in meeting.items]
+        writer.write(row, {"agenda": agenda})
+        dates.setdefault(slug, []).append(meeting.datum)
+    files = [f for writer in writers.values() for f in writer.close(folder)]
+    return files, dates
 
 
 def _manifest_json(dump: Dump) -> dict[str, Any]:
