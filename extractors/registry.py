@@ -3,6 +3,7 @@ runs it, and turns unexpected parser errors into ExtractionFailed with a readabl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from diarium.extractors.base import Extraction, ExtractOptions, Extractor, extension_of, sniff
@@ -19,8 +20,9 @@ from diarium.extractors.text import TextExtractor
 
 from diarium.errors import ExtractionFailed, UnsupportedFormat
 
+PDF = PdfExtractor()
 EXTRACTORS: tuple[Extractor, ...] = (
-    PdfExtractor(),
+    PDF,
     DocxExtractor(),
     OdtExtractor(),
     RtfExtractor(),
@@ -59,8 +61,37 @@ def extract_file(path: Path, options: ExtractOptions | None = None,
     """Extract one file. Raises UnsupportedFormat or ExtractionFailed (with a `kind`)."""
     options = options or ExtractOptions()
     extractor, _ = choose(path, name)
+    return _guarded(extractor, lambda: extractor.extract(path, options))
+
+
+def pdf_pages_to_split(path: Path, name: str | None, threshold: int) -> int:
+    """The page count of a PDF above `threshold` pages (to be split into page ranges
+    across workers), else 0. Raises UnsupportedFormat or ExtractionFailed ("empty")."""
+    extractor, _ = choose(path, name)
+    if not isinstance(extractor, PdfExtractor):
+        return 0
+    from diarium.extractors.pdf import page_count
+
+    count = page_count(path)
+    return count if count > threshold else 0
+
+
+def extract_pdf_range(path: Path, options: ExtractOptions, start: int, stop: int) -> Extraction:
+    """Pages start..stop-1 (0-based) of a PDF, to be joined with `join_pdf_parts`.
+    Raises ExtractionFailed (with a `kind`)."""
+    extractor = PDF
+    return _guarded(extractor, lambda: extractor.extract_range(path, options, start, stop))
+
+
+def join_pdf_parts(parts: list[Extraction]) -> Extraction:
+    """One Extraction from the page ranges of one PDF, in page order."""
+    return PDF.join(parts)
+
+
+def _guarded(extractor: Extractor, run: Callable[[], Extraction]) -> Extraction:
+    """run(), with unexpected parser errors turned into ExtractionFailed."""
     try:
-        return extractor.extract(path, options)
+        return run()
     except (ExtractionFailed, UnsupportedFormat, MemoryError):
         raise
     except RecursionError as exc:

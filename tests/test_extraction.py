@@ -313,3 +313,89 @@ def test_scans_wait_for_ocr_then_get_it_once(tmp_path: Path, settings: Settings)
         assert (with_ocr.selected, with_ocr.extracted) == (1, 1)
         assert "Nämnden avslår ansökan" in _text(store, "skanning.pdf")
         assert extract(store, settings, ExtractConfig(workers=1, ocr=True)).selected == 0
+
+
+def test_long_pdf_is_split_across_workers_and_joined_in_order(tmp_path: Path,
+                                                              settings: Settings) -> None:
+    from diarium.extractors.registry import extract_file
+
+    src = tmp_path / "src"
+    src.mkdir()
+    long = fx.make_pdf(src / "bilaga.pdf", [f"Sida {n}: yttrande om detaljplan för "
+                                            f"kvarteret Ängen {n}" for n in range(1, 31)])
+    short = fx.make_pdf(src / "kort.pdf", ["Kort beslut om färdtjänst"])
+    whole = extract_file(long)
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, [long, short])
+        report = extract(store, settings, ExtractConfig(workers=2, timeout=120, ocr=False,
+                                                        split_pages=10))
+        assert report.extracted == 2 and report.failed == 0
+        assert report.pages == 31
+        row = store.conn.execute(
+            "SELECT e.pages, e.metadata, e.text FROM extractions e JOIN document_files df "
+            "ON df.sha256 = e.sha256 WHERE df.name = 'bilaga.pdf'").fetchone()
+        assert json.loads(row["pages"]) == list(whole.pages)
+        assert row["text"] == whole.text
+        meta = json.loads(row["metadata"])
+        assert meta["page_count"] == 30 and "page_range" not in meta
+        assert meta["title"] == whole.metadata["title"]
+    assert _children() == []
+
+
+def test_page_ranges_cover_every_page_once() -> None:
+    from diarium.pipeline.extracting import page_ranges
+
+    for count, workers in ((297, 2), (101, 4), (30, 2), (1000, 8)):
+        ranges = page_ranges(count, workers, 100)
+        assert ranges[0][0] == 0 and ranges[-1][1] == count
+        assert all(a[1] == b[0] for a, b in zip(ranges, ranges[1:], strict=False))
+    assert len(page_ranges(297, 2, 100)) == 4
+
+
+def test_a_failing_range_fails_the_whole_file_with_its_pages(tmp_path: Path,
+                                                             settings: Settings) -> None:
+    src = tmp_path / "src"
+    src.mkdir()
+    slow = fx.make_narrow_table_pdf(src / "tabeller.pdf", 300)  # every page to pdfminer
+    quick = fx.make_pdf(src / "kort.pdf", ["Beslut om färdtjänst"])
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, [slow, quick])
+        report = extract(store, settings, ExtractConfig(workers=2, timeout=0.5, ocr=False,
+                                                        split_pages=50))
+        states = _states(store)
+        assert states["tabeller.pdf"][:2] == ("failed", "timeout")
+        assert states["tabeller.pdf"][2].startswith("pages ")
+        assert states["kort.pdf"][0] == "extracted"
+        assert report.failed == 1 and report.extracted == 1
+        assert store.conn.execute("SELECT COUNT(*) FROM extractions e JOIN document_files "
+                                  "df ON df.sha256 = e.sha256 WHERE df.name = "
+                                  "'tabeller.pdf'").fetchone()[0] == 0
+    assert _children() == []
+
+
+def test_scanned_pages_of_a_text_pdf_are_ocrd_in_a_later_run(tmp_path: Path,
+                                                            settings: Settings) -> None:
+    """OCR off: the text pages are extracted and searchable, the scanned page listed in
+    metadata.ocr_pages; OCR on later: only that file is taken again and gets its scan read."""
+    src = tmp_path / "src"
+    src.mkdir()
+    png = fx.make_png(src / "skanning.png", ["Beslut om bygglov", "Nämnden avslår ansökan"])
+    mixed = fx.make_mixed_pdf(src / "blandad.pdf", png, fx.SWEDISH)
+    plain = fx.make_pdf(src / "vanlig.pdf", [fx.SWEDISH])
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, [mixed, plain])
+        first = extract(store, settings, ExtractConfig(workers=1, timeout=120, ocr=False))
+        assert first.extracted == 2
+        meta = json.loads(store.conn.execute(
+            "SELECT e.metadata FROM extractions e JOIN document_files df ON "
+            "df.sha256 = e.sha256 WHERE df.name = 'blandad.pdf'").fetchone()[0])
+        assert meta["ocr_pages"] == [2]
+        second = extract(store, settings, ExtractConfig(workers=1, timeout=120, ocr=True))
+        assert second.selected == 1 and second.extracted == 1
+        assert "Nämnden avslår ansökan" in _text(store, "blandad.pdf")
+        assert fx.SWEDISH in _text(store, "blandad.pdf")
+        meta = json.loads(store.conn.execute(
+            "SELECT e.metadata FROM extractions e JOIN document_files df ON "
+            "df.sha256 = e.sha256 WHERE df.name = 'blandad.pdf'").fetchone()[0])
+        assert "ocr_pages" not in meta and meta["ocr"]["pages"] == [2]
+        assert extract(store, settings, ExtractConfig(workers=1, ocr=True)).selected == 0

@@ -9,11 +9,20 @@ Results are written by this (the parent) process only, one small transaction per
 `extractions` (text, pages, metadata, dnr_hints), `failures` (kind, reason, attempts),
 `files.state` and a change record so incremental indexing sees the document. Because
 every finished file is committed at once, a killed run resumes where it stopped.
-E-mail attachments are stored as files of their own (content-addressed), linked to the
-same documents with role 'attachment', and extracted in the same run.
+E-mail and Outlook attachments are stored as files of their own (content-addressed),
+linked to the same documents with role 'attachment', and extracted in the same run.
+
+A PDF of more than `split_pages` pages (with more than one worker) is split into page
+ranges that several workers read at once; the parent joins them in page order and records
+the file once. The worker that was sent the file counts its pages (the parent never opens
+an untrusted file itself) and answers "split" instead of extracting it. A range that fails,
+hangs or crashes its worker fails the whole file, with the pages named in the reason; each
+range has the per-file timeout. Pages that still need OCR (scans, garbage text layers) are
+recorded per file in `extractions.metadata.ocr_pages` (1-based page numbers).
 
 Which files a run takes:
-- default: pending files, plus needs_ocr files not yet tried with OCR when OCR is on;
+- default: pending files, plus, when OCR is on, files not yet tried with OCR that need it
+  (state needs_ocr, or extracted with pages listed in ocr_pages);
 - only_new: pending files only;
 - retry_failed: failed files only (both flags: pending and failed).
 """
@@ -37,6 +46,7 @@ from typing import Any
 from diarium.config import Settings
 from diarium.errors import ConfigError, DiariumError, ExtractionFailed, UnsupportedFormat
 from diarium.extractors.base import MB, Extraction, ExtractOptions
+from diarium.extractors.registry import join_pdf_parts
 from diarium.store import Store
 
 # How long a worker gets to exit after being asked, before it is killed.
@@ -64,6 +74,7 @@ class ExtractConfig:
     max_unzipped_mb: int = 500       # DOCX/ODT bomb guard
     ocr: bool | None = None
     ocr_languages: str = "swe"
+    split_pages: int = 100           # PDFs longer than this go to several workers at once
 
     def options(self, ocr: bool) -> ExtractOptions:
         return ExtractOptions(
@@ -82,6 +93,7 @@ _CONFIG_KEYS = {
     "max_unzipped_mb": int,
     "ocr": bool,
     "ocr_languages": str,
+    "split_pages": int,
 }
 
 
@@ -164,6 +176,34 @@ class Job:
     path: str
     name: str
     size: int
+    start: int = -1                  # a page range start..stop-1 of a split PDF; -1: whole
+    stop: int = -1
+
+    @property
+    def is_range(self) -> bool:
+        return self.start >= 0
+
+    def describe(self) -> str:
+        return f"pages {self.start + 1}-{self.stop}: " if self.is_range else ""
+
+
+@dataclass
+class _Split:
+    """A PDF being read in page ranges: the parts received so far."""
+
+    job: Job
+    ranges: int
+    parts: list[Extraction] = field(default_factory=list)
+    hints: list[str] = field(default_factory=list)
+    failed: bool = False
+
+
+def page_ranges(count: int, workers: int, threshold: int) -> list[tuple[int, int]]:
+    """(start, stop) ranges covering `count` pages: about two per worker, so a range that
+    happens to be slow (pages read by pdfminer) is not the tail, never below half the
+    threshold each."""
+    size = max(max(1, threshold // 2), -(-count // (2 * workers)))
+    return [(start, min(start + size, count)) for start in range(0, count, size)]
 
 
 # --------------------------------------------------------------------------- selection
@@ -183,7 +223,10 @@ def select_jobs(store: Store, settings: Settings, *, retry_failed: bool = False,
     if ocr and not only_new and not retry_failed:
         where = (f"({where} OR (f.state = 'needs_ocr' AND NOT EXISTS (SELECT 1 FROM "
                  "extractions e WHERE e.sha256 = f.sha256 AND "
-                 "json_extract(e.metadata, '$.ocr') IS NOT NULL)))")
+                 "json_extract(e.metadata, '$.ocr') IS NOT NULL)) "
+                 "OR (f.state = 'extracted' AND EXISTS (SELECT 1 FROM extractions e "
+                 "WHERE e.sha256 = f.sha256 AND json_extract(e.metadata, '$.ocr') IS NULL "
+                 "AND json_array_length(e.metadata, '$.ocr_pages') > 0)))")
     rows = store.conn.execute(
         "SELECT f.sha256, f.size, (SELECT MIN(df.name) FROM document_files df "
         f"WHERE df.sha256 = f.sha256) AS name FROM files f WHERE {where} "
@@ -197,7 +240,8 @@ def select_jobs(store: Store, settings: Settings, *, retry_failed: bool = False,
 # --------------------------------------------------------------------------- worker
 
 
-def _worker_main(conn: Any, memory_bytes: int, options: ExtractOptions) -> None:
+def _worker_main(conn: Any, memory_bytes: int, options: ExtractOptions,
+                 split_pages: int = 0) -> None:
     """A worker process: extract each job it is sent until told to stop or orphaned."""
     import resource
     import sys
@@ -211,7 +255,7 @@ def _worker_main(conn: Any, memory_bytes: int, options: ExtractOptions) -> None:
     if os.getppid() == 1:  # the parent died before the death signal was armed
         sys.exit(0)
     from diarium.diarienummer import find_in_text
-    from diarium.extractors.registry import extract_file
+    from diarium.extractors.registry import extract_file, extract_pdf_range, pdf_pages_to_split
 
     with contextlib.suppress(ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -226,8 +270,17 @@ def _worker_main(conn: Any, memory_bytes: int, options: ExtractOptions) -> None:
             return
         if job is None:
             return
-        sha, path, name = job
+        sha, path, name, start, stop = job
         try:
+            if start >= 0:
+                part = extract_pdf_range(Path(path), options, start, stop)
+                conn.send(("part", sha, part, [d.written for d in find_in_text(part.text)]))
+                continue
+            if split_pages > 0:
+                count = pdf_pages_to_split(Path(path), name or None, split_pages)
+                if count:
+                    conn.send(("split", sha, count))
+                    continue
             extraction = extract_file(Path(path), options, name=name or None)
             hints = [d.written for d in find_in_text(extraction.text)]
             conn.send(("ok", sha, extraction, hints))
@@ -248,10 +301,13 @@ def _worker_main(conn: Any, memory_bytes: int, options: ExtractOptions) -> None:
 class _Worker:
     """One worker process and the job it is busy with."""
 
-    def __init__(self, ctx: Any, memory_bytes: int, options: ExtractOptions) -> None:
+    def __init__(self, ctx: Any, memory_bytes: int, options: ExtractOptions,
+                 split_pages: int = 0) -> None:
         parent_end, child_end = ctx.Pipe(duplex=True)
         self.conn = parent_end
-        self.process = ctx.Process(target=_worker_main, args=(child_end, memory_bytes, options),
+        self.split_pages = split_pages
+        self.process = ctx.Process(target=_worker_main,
+                                   args=(child_end, memory_bytes, options, split_pages),
                                    daemon=True, name="diarium-extract")
         self.process.start()
         child_end.close()
@@ -263,7 +319,7 @@ class _Worker:
     def send(self, job: Job) -> None:
         self.job = job
         self.started = time.monotonic()
-        self.conn.send((job.sha256, job.path, job.name))
+        self.conn.send((job.sha256, job.path, job.name, job.start, job.stop))
 
     def stop(self) -> None:
         """Ask the worker to exit, kill it if it does not; never leaves it running."""
@@ -317,11 +373,48 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
             progress(Progress(report.done, total, report.extracted, report.failed,
                               report.needs_ocr, report.pages, report.seconds))
 
+    splits: dict[str, _Split] = {}
+
     def fail(job: Job, kind: str, reason: str) -> None:
+        if job.is_range:
+            split = splits[job.sha256]
+            if split.failed:
+                return  # the file already failed by another of its ranges
+            split.failed = True
+            reason = job.describe() + reason
+            # Its other ranges still waiting are not worth reading any more.
+            for queued in [j for j in runnable if j.sha256 == job.sha256]:
+                runnable.remove(queued)
         record_failure(store, job.sha256, kind, reason)
         report.failed += 1
         report.failures_by_kind[kind] = report.failures_by_kind.get(kind, 0) + 1
         tick()
+
+    def received(job: Job, message: tuple[Any, ...]) -> list[Job]:
+        """Handle a worker's answer; returns new jobs (attachments, page ranges)."""
+        if message[0] == "split":
+            count = int(message[2])
+            ranges = [Job(job.sha256, job.path, job.name, job.size, start, stop)
+                      for start, stop in page_ranges(count, config.workers,
+                                                     config.split_pages)]
+            splits[job.sha256] = _Split(job, len(ranges))
+            return ranges
+        if job.is_range:
+            split = splits[job.sha256]
+            if message[0] == "failed":
+                fail(job, message[2], message[3])
+                return []
+            if split.failed:
+                return []
+            split.parts.append(message[2])
+            split.hints.extend(message[3])
+            if len(split.parts) < split.ranges:
+                return []
+            joined = join_pdf_parts(split.parts)
+            del splits[job.sha256]
+            return _handle(store, settings, split.job, ("ok", job.sha256, joined, split.hints),
+                           report)
+        return _handle(store, settings, job, message, report)
 
     # Checks that need no worker: the file is missing or too large.
     runnable: deque[Job] = deque()
@@ -345,7 +438,8 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
     count = min(config.workers, len(runnable))
     report.workers = count
     memory = config.memory_mb * MB
-    workers = [_Worker(ctx, memory, options) for _ in range(count)]
+    split_pages = config.split_pages if config.workers > 1 else 0
+    workers = [_Worker(ctx, memory, options, split_pages) for _ in range(count)]
     start_failures = 0
     try:
         while runnable or any(w.job is not None for w in workers):
@@ -394,9 +488,15 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
                     continue
                 if message is not None:
                     worker.job = None
-                    added = _handle(store, settings, job, message, report)
-                    runnable.extend(added)
-                    total += len(added)
+                    added = received(job, message)
+                    if message[0] == "split":
+                        # Ranges first, so the file's pages spread over the whole pool.
+                        runnable.extendleft(reversed(added))
+                        while len(workers) < config.workers:
+                            workers.append(_Worker(ctx, memory, options, split_pages))
+                    else:
+                        runnable.extend(added)
+                        total += len(added)
                     tick()
                     if not worker.process.is_alive() or message[0] == "failed" and (
                         message[2] == "memory"
@@ -422,7 +522,7 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
 def _replace(worker: _Worker, ctx: Any, memory: int, options: ExtractOptions) -> _Worker:
     worker.job = None
     worker.stop()
-    return _Worker(ctx, memory, options)
+    return _Worker(ctx, memory, options, worker.split_pages)
 
 
 def _death_reason(code: int | None, memory_mb: int) -> tuple[str, str]:
@@ -468,6 +568,9 @@ def record_extraction(store: Store, settings: Settings, sha256: str, extraction:
     attachments that still need extracting, as jobs."""
     stored = [(a, _store_bytes(settings, a.data)) for a in extraction.attachments]
     state = "needs_ocr" if extraction.needs_ocr else "extracted"
+    metadata = dict(extraction.metadata)
+    if extraction.ocr_pages:
+        metadata["ocr_pages"] = list(extraction.ocr_pages)
     new_jobs: list[Job] = []
     with store.transaction() as conn:
         conn.execute(
@@ -478,7 +581,7 @@ def record_extraction(store: Store, settings: Settings, sha256: str, extraction:
             "extracted_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now')",
             (sha256, extraction.extractor, extraction.text,
              json.dumps(list(extraction.pages), ensure_ascii=False),
-             json.dumps(dict(extraction.metadata), ensure_ascii=False, default=str),
+             json.dumps(metadata, ensure_ascii=False, default=str),
              json.dumps(list(dict.fromkeys(hints)), ensure_ascii=False)),
         )
         conn.execute("DELETE FROM failures WHERE sha256 = ?", (sha256,))
