@@ -377,3 +377,32 @@ def test_meetings_are_dumped_through_their_public_view(settings_copy: Settings,
     _validate(g)
     assert URIRef("https://diarium.exempelby.se/data/dataset/ks/meetings-csv") in set(
         g.objects(URIRef("https://diarium.exempelby.se/data/dataset/ks"), ns.DCAT.distribution))
+
+
+@pytest.mark.parametrize("table, message", [
+    ('base_url = "diarium.example.se"', "absolute"),
+    ('organisation_number = "21200-1234"', "ten digits"),
+    ('license = "CC0"', "IRI"),
+    ('contact_email = "registrator"', "e-mail"),
+])
+def test_bad_opendata_settings_are_refused(tmp_path: Path, table: str, message: str) -> None:
+    from diarium.config import load_settings
+    from diarium.errors import ConfigError
+
+    (tmp_path / "diarium.toml").write_text(f"[opendata]\n{table}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_settings(tmp_path)
+
+
+def test_opendata_settings_defaults_and_numbers(tmp_path: Path) -> None:
+    from diarium.config import CC0, load_settings
+
+    assert load_settings(tmp_path).opendata.license == CC0
+    (tmp_path / "diarium.toml").write_text(
+        '[opendata]\nbase_url = "https://d.example.se/"\norganisation_number = "212000-1234"\n'
+        '[organisations.ks]\norganisation_number = "2120005678"\n', encoding="utf-8")
+    settings = load_settings(tmp_path)
+    assert settings.opendata.base_url == "https://d.example.se"
+    assert settings.opendata.organisation_number == "2120001234"
+    assert settings.org("ks").organisation_number == "2120005678"
+    assert settings.opendata.license == CC0 and not settings.opendata.dump_on_sync

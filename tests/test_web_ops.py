@@ -245,3 +245,27 @@ def test_gunicorn_workers_share_metrics_and_log_json(site, tmp_path: Path) -> No
     assert any(x.get("route") == "/" and x.get("status") == 200 for x in lines)
     assert any(x["logger"] == "gunicorn.error" for x in lines)
     assert "811228-9874" not in err.decode() and "q=" not in err.decode()
+
+
+def test_readyz_fails_when_changes_wait_too_long(site) -> None:  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    settings = dataclasses.replace(site.settings, raw={**site.settings.raw,
+                                                       "ops": {"max_index_lag_seconds": 600}})
+    client = create_app(settings, backend=site.backend).test_client()
+    with Store(settings.store_path) as store, store.transaction() as conn:
+        store.record_change(site.doc_ids["beslut"])
+        conn.execute("UPDATE index_state SET updated_at = '2026-01-01T00:00:00Z' "
+                     "WHERE name = 'embedded'")
+    try:
+        response = client.get("/readyz")
+        assert response.status_code == 503
+        assert response.json["checks"]["index"]["waiting"] == 1
+        text = client.get("/metrics").get_data(as_text=True)
+        lag = next(x for x in text.splitlines()
+                   if x.startswith('diarium_index_lag_seconds{index="embedded"}'))
+        assert float(lag.rsplit(" ", 1)[1]) > 600
+    finally:
+        with Store(settings.store_path) as store:
+            index(store, settings, site.backend)
+    assert client.get("/readyz").status_code == 200
