@@ -33,11 +33,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from diarium import diarienummer, personnummer
+from diarium import diarienummer, public
 from diarium.config import Settings
 from diarium.errors import NotFound
 from diarium.files import hash_file
-from diarium.public import PublicRecord, public_record, sekretess_text
+from diarium.public import PublicRecord, mask_text, public_record, sekretess_text
 from diarium.store import Store
 
 APPEAL_WEEKS = 3
@@ -433,7 +433,55 @@ def _store_item(store: Store, org_id: int, meeting_id: int, item: AgendaItem,
 
 
 def _mask(text: str) -> str:
-    return personnummer.mask(text) if text else text
+    return mask_text(text)
+
+
+class _ItemPrivacy:
+    """The privacy rules of the public projection as they bear on agenda items: an item of
+    a sensitive matter (the committee's, or a linked case's classification or committee in
+    the organisation's `sensitive` lists) gets the neutral text as its title and no
+    decision; the names of private persons hidden in a linked case's documents are hidden
+    in the item too; personnummer are masked. The rules themselves are diarium.public's
+    and the organisation's PrivacyPolicy; this only gathers what they need per case."""
+
+    def __init__(self, store: Store, settings: Settings, org_slug: str, namnd: str) -> None:
+        self.store = store
+        self.settings = settings
+        self.policy = settings.org(org_slug).privacy
+        self.committee_text = self.policy.sensitive_text("", namnd, "")
+        self.cases: dict[int, tuple[str, list[str]]] = {}
+
+    def _case(self, case_id: int) -> tuple[str, list[str]]:
+        found = self.cases.get(case_id)
+        if found is None:
+            row = self.store.conn.execute(
+                "SELECT klassificering, namnd FROM cases WHERE id = ?", (case_id,)).fetchone()
+            neutral = self.policy.sensitive_text(row["klassificering"], row["namnd"], "") \
+                if row is not None else ""
+            ids = [r[0] for r in self.store.conn.execute(
+                "SELECT id FROM documents WHERE case_id = ?", (case_id,))]
+            names: list[str] = []
+            for record, applied in public.project(self.store, self.settings, ids):
+                if applied.neutralised and not neutral:
+                    neutral = record.rubrik  # a sensitive matter's title is its neutral text
+                names.extend(n for n in applied.hidden_names if n not in names)
+            found = self.cases[case_id] = (neutral, names)
+        return found
+
+    def item(self, rubrik: str, beslut: str, case_ids: Sequence[int]) -> tuple[str, str]:
+        """(title, decision) of a public item handling these cases (ids in the store)."""
+        neutral = self.committee_text
+        names: list[str] = []
+        for case_id in case_ids:
+            case_neutral, case_names = self._case(case_id)
+            neutral = neutral or case_neutral
+            names.extend(case_names)
+        if neutral:
+            return _mask(neutral), ""
+        if names:
+            rubrik = public._hide_names(rubrik, names)
+            beslut = public._hide_names(beslut, names)
+        return _mask(rubrik), _mask(beslut)
 
 
 @dataclass(frozen=True)
@@ -600,7 +648,8 @@ def public_meeting(store: Store, settings: Settings, meeting_id: int) -> PublicM
         "ON o.id = m.organisation_id WHERE m.id = ?", (int(meeting_id),)).fetchone()
     if r is None:
         raise NotFound(f"no meeting {meeting_id}")
-    items = _public_items(store, int(r["id"]), r["org_slug"])
+    items = _public_items(store, int(r["id"]),
+                          _ItemPrivacy(store, settings, r["org_slug"], r["namnd"]))
 
     def document(doc_id: int | None) -> PublicRecord | None:
         return public_record(store, settings, doc_id) if doc_id is not None else None
@@ -618,7 +667,8 @@ def public_meeting(store: Store, settings: Settings, meeting_id: int) -> PublicM
     )
 
 
-def _public_items(store: Store, meeting_id: int, org_slug: str) -> tuple[PublicItem, ...]:
+def _public_items(store: Store, meeting_id: int,
+                  privacy: _ItemPrivacy) -> tuple[PublicItem, ...]:
     conn = store.conn
     links: dict[int, list[CaseLink]] = {}
     for link in conn.execute(
@@ -642,15 +692,23 @@ def _public_items(store: Store, meeting_id: int, org_slug: str) -> tuple[PublicI
             text = sekretess_text(lagrum)
             items.append(PublicItem(int(i["paragraf"]), text, "", i["typ"], True, text, ()))
         else:
-            items.append(PublicItem(
-                int(i["paragraf"]), _mask(i["rubrik"]), _mask(i["beslut"]), i["typ"], False,
-                "", tuple(links.get(int(i["id"]), ()))))
+            cases = tuple(links.get(int(i["id"]), ()))
+            rubrik, beslut = privacy.item(i["rubrik"], i["beslut"],
+                                          [c.case_id for c in cases if c.case_id is not None])
+            items.append(PublicItem(int(i["paragraf"]), rubrik, beslut, i["typ"], False, "",
+                                    cases))
     return tuple(items)
 
 
 def case_decisions(store: Store, settings: Settings, case_id: int) -> list[CaseDecision]:
     """The public items that handled a case, oldest meeting first. Secret items are left
     out: the link between a secret paragraph and a named case is itself protected."""
+    org = store.conn.execute(
+        "SELECT o.slug FROM cases c JOIN organisations o ON o.id = c.organisation_id "
+        "WHERE c.id = ?", (int(case_id),)).fetchone()
+    if org is None:
+        return []
+    privacy: dict[str, _ItemPrivacy] = {}
     rows = store.conn.execute(
         "SELECT m.id AS meeting_id, m.namnd, m.datum, m.anslagsdatum, i.paragraf, i.rubrik, "
         "i.beslut, i.typ FROM cases c "
@@ -660,15 +718,19 @@ def case_decisions(store: Store, settings: Settings, case_id: int) -> list[CaseD
         "WHERE c.id = ? AND i.sekretess = '' ORDER BY m.datum, m.tid, i.paragraf",
         (int(case_id),),
     )
-    return [
-        CaseDecision(
+    decisions = []
+    for r in rows:
+        rules = privacy.get(r["namnd"])
+        if rules is None:
+            rules = privacy[r["namnd"]] = _ItemPrivacy(store, settings, org[0], r["namnd"])
+        rubrik, beslut = rules.item(r["rubrik"], r["beslut"], [int(case_id)])
+        decisions.append(CaseDecision(
             meeting_id=int(r["meeting_id"]), namnd=_mask(r["namnd"]), datum=r["datum"],
-            paragraf=int(r["paragraf"]), rubrik=_mask(r["rubrik"]), beslut=_mask(r["beslut"]),
+            paragraf=int(r["paragraf"]), rubrik=rubrik, beslut=beslut,
             typ=r["typ"], anslagsdatum=r["anslagsdatum"],
             appeal_deadline=deadline_of(r["anslagsdatum"]) if r["typ"] == "beslut" else "",
-        )
-        for r in rows
-    ]
+        ))
+    return decisions
 
 
 def meeting_of_case(store: Store, case_id: int) -> int | None:

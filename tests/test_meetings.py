@@ -370,3 +370,61 @@ def test_store_meeting_for_other_importers(tmp_path: Path, settings: Settings,
     assert record is not None and record.rubrik == "Protokoll Kommunstyrelsen 2024-12-02"
     with pytest.raises(NotFound):
         public_meeting(store, settings, 999)
+
+
+def test_sensitive_committee_and_private_names(tmp_path: Path, data_dir: Path) -> None:
+    """The organisation's privacy policy holds for items as for documents: a sensitive
+    committee's items show its neutral text and no decision; a private party's name hidden
+    in a linked case's documents is hidden in the item's title and decision."""
+    from diarium.config import load_settings
+
+    (data_dir / "diarium.toml").write_text(
+        "[organisations.sbn]\nname = \"Samhällsbyggnad\"\n\n"
+        "[organisations.sn]\nname = \"Socialnämnden\"\n\n"
+        "[[organisations.sn.sensitive]]\nnamnd = [\"Socialnämnden\"]\n"
+        "text = \"Ärende inom socialtjänsten\"\n", encoding="utf-8")
+    settings = load_settings(data_dir)
+    with Store(settings.store_path) as store:
+        write_register_csv(tmp_path / "register.csv", [
+            {"organisation": "sbn", "diarienummer": "SBN 2024/50", "arendemening": "Bygglov",
+             "namnd": "Samhällsbyggnadsnämnden", "lopnummer": "1", "datum": "2024-03-02",
+             "riktning": "Inkommande", "handlingstyp": "Ansökan", "rubrik": "Ansökan",
+             "part": "Kalle Andersson"},
+        ])
+        import_manifest(store, settings, tmp_path / "register.csv")
+        folder = _files(tmp_path / "mote")
+        rows = [
+            {"organisation": "sbn", "namnd": "Samhällsbyggnadsnämnden", "datum": "2024-05-06",
+             "paragraf": "1", "rubrik": "Bygglov för Kalle Andersson",
+             "diarienummer": "SBN 2024/50", "beslut": "Bygglov beviljas Andersson, Kalle."},
+            {"organisation": "sn", "namnd": "Socialnämnden", "datum": "2024-05-07",
+             "paragraf": "1", "rubrik": "Bistånd till Lisa Larsson",
+             "beslut": "Nämnden beviljar bistånd."},
+        ]
+        import_manifest(store, settings, write_csv(folder / "meetings.csv", rows))
+        shown = {m.namnd: public_meeting(store, settings, m.meeting_id)
+                 for m in list_meetings(store, settings)}
+        [sbn_item] = shown["Samhällsbyggnadsnämnden"].items
+        assert sbn_item.rubrik == "Bygglov för Privatperson"
+        assert "Kalle" not in sbn_item.beslut and "Privatperson" in sbn_item.beslut
+        [sn_item] = shown["Socialnämnden"].items
+        assert (sn_item.rubrik, sn_item.beslut) == ("Ärende inom socialtjänsten", "")
+        case_id = store.conn.execute("SELECT id FROM cases WHERE dnr_key = 'SBN|2024|50'"
+                                     ).fetchone()[0]
+        [decision] = case_decisions(store, settings, case_id)
+        assert decision.rubrik == "Bygglov för Privatperson"
+
+
+def test_cli_import_recognises_a_meetings_manifest(tmp_path: Path, data_dir: Path) -> None:
+    from click.testing import CliRunner
+
+    from diarium.cli import main
+
+    folder = _files(tmp_path / "mote")
+    rows = _meeting_rows()
+    rows.append({**MEETING, "paragraf": "tre"})
+    manifest = write_csv(folder / "meetings.csv", rows)
+    result = CliRunner().invoke(main, ["--data", str(data_dir), "import", str(manifest)])
+    assert result.exit_code == 1, result.output  # one row rejected
+    assert "Läste 5 rader: 4 nya" in result.output
+    assert "rad 6: paragraf 'tre'" in result.output
