@@ -23,6 +23,7 @@ Rules (DESIGN.md, "Privacy and secrecy"; README "Privacy"):
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -399,6 +400,7 @@ def _part_kinds(extra: str | None) -> list[parties.PartyKind | None] | None:
         return None        # the importer rejects a bad value; an old row counts as none
 
 
+@functools.lru_cache(maxsize=4096)
 def _name_pattern(name: str) -> re.Pattern[str] | None:
     """A pattern for a private person's name as it may be written in a text: its words in
     order or surname first ("Svensson, Sven"), any white space, any case; None when the
@@ -414,13 +416,25 @@ def _name_pattern(name: str) -> re.Pattern[str] | None:
     return re.compile(rf"(?<!\w)(?:{'|'.join(forms)})(?!\w)", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
+def _written_pattern(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=8192)
+def _persons(part: str, extra: str, own: tuple[str, ...]) -> tuple[str, ...]:
+    """The parties of a party field taken for private persons (parties.classify_field;
+    party fields repeat across a register, so the answers are kept)."""
+    found = parties.classify_field(part, _part_kinds(extra), own)
+    return tuple(p.name for p in found if p.kind == parties.PartyKind.PERSON)
+
+
 def _hide_names(text: str, names: list[str]) -> str:
     if not text or not names:
         return text
     for name in names:
         if name and name.casefold() in text.casefold():
-            text = re.sub(rf"(?<!\w){re.escape(name)}(?!\w)", PRIVATE_PERSON, text,
-                          flags=re.IGNORECASE)
+            text = _written_pattern(name).sub(PRIVATE_PERSON, text)
         pattern = _name_pattern(name)
         if pattern is not None:
             text = pattern.sub(PRIVATE_PERSON, text)
@@ -436,7 +450,7 @@ def _name_in(texts: Iterable[str], names: list[str]) -> bool:
             checks.append(pattern)
         words = [w for w in parties.words(name) if len(w) >= 3]
         if words:
-            checks.append(re.compile(rf"(?<!\w){re.escape(words[-1])}(?!\w)", re.IGNORECASE))
+            checks.append(_written_pattern(words[-1]))
     return any(p.search(t) for t in texts if t for p in checks)
 
 
@@ -490,8 +504,7 @@ def _record(settings: Settings, r: sqlite3.Row, files: _Files | None,
     withheld = ""
     if part and names_hidden(policy, r["datum"], today):
         own = (*policy.own_names, org.display_name, r["org_name"] or "")
-        found = parties.classify_field(part, _part_kinds(r["extra"]), own)
-        hidden = [p.name for p in found if p.kind == parties.PartyKind.PERSON]
+        hidden = list(_persons(part, r["extra"] or "", own))
         if hidden:
             applied.names_hidden = len(hidden)
             applied.hidden_names = hidden
