@@ -221,3 +221,12 @@ def test_minutes_are_found_by_search(client: FlaskClient) -> None:
     assert data["total"] >= 1
     assert all(h["handlingstyp"] == "Protokoll" for h in data["hits"])
     assert any(h["rubrik"].startswith("Protokoll Kommunstyrelsen") for h in data["hits"])
+
+
+def test_openapi_describes_the_meetings_api(client: FlaskClient) -> None:
+    spec = client.get("/api/openapi.json").get_json()
+    for path in ("/api/v1/meetings", "/api/v1/meetings/{meeting_id}",
+                 "/api/v1/cases/{case_id}/meetings"):
+        assert spec["paths"][path]["get"]["operationId"]
+    page = _soup(client, "/api/")
+    assert "/api/v1/meetings/{id}" in page.get_text()

@@ -55,7 +55,9 @@ def test_openapi_describes_every_route(client: FlaskClient) -> None:
     spec = client.get("/api/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     assert set(spec["paths"]) == {"/api/v1/search", "/api/v1/cases/{case_id}",
-                                  "/api/v1/documents/{doc_id}"}
+                                  "/api/v1/documents/{doc_id}", "/api/v1/meetings",
+                                  "/api/v1/meetings/{meeting_id}",
+                                  "/api/v1/cases/{case_id}/meetings"}
     names = {p["name"] for p in spec["paths"]["/api/v1/search"]["get"]["parameters"]}
     assert set(FACET_NAMES) | {"q", "dnr", "from", "to", "sort", "page", "per_page"} == names
     for path in spec["paths"].values():  # every $ref resolves

@@ -248,3 +248,89 @@ def case_meetings_json(case_id: int) -> Any:
                                       _external=True)
         out.append(data)
     return jsonify({"case_id": case_id, "decisions": out})
+
+
+def openapi_paths() -> dict[str, Any]:
+    """The meetings API in the OpenAPI document (web/openapi.py merges it)."""
+    error = {"description": "Okänt sammanträde eller ärende.",
+             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    bad = {"description": "Felaktig parameter (meddelandet säger vilken).",
+           "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    string, integer = {"type": "string"}, {"type": "integer"}
+    date_ = {"type": "string", "description": "ISO-datum, eller tom sträng"}
+    summary_schema = {
+        "type": "object",
+        "properties": {
+            "meeting_id": integer, "organisation": string, "organisation_name": string,
+            "namnd": string, "datum": date_, "tid": string, "plats": string,
+            "justerat": date_, "anslagsdatum": date_, "items": integer,
+            "has_protokoll": {"type": "boolean"},
+            "appeal_deadline": {**date_, "description": "Sista dag för laglighetsprövning "
+                                "(tre veckor från anslagsdatum, flyttad förbi helgdagar)"},
+            "url": string, "api_url": string,
+        },
+    }
+    item_schema = {
+        "type": "object",
+        "properties": {
+            "paragraf": integer, "rubrik": string, "beslut": string,
+            "typ": {"type": "string", "enum": ["beslut", "information", "anmälan"]},
+            "secret": {"type": "boolean"}, "sekretess_text": string,
+            "cases": {"type": "array", "items": {"type": "object", "properties": {
+                "diarienummer": string, "case_id": {"type": ["integer", "null"]},
+                "url": {"type": ["string", "null"]}}}},
+        },
+    }
+    document = {"oneOf": [{"$ref": "#/components/schemas/Record"}, {"type": "null"}]}
+
+    def ok(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+        return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+    def path_id(name: str) -> dict[str, Any]:
+        return {"name": name, "in": "path", "required": True,
+                "schema": {"type": "integer", "minimum": 0}}
+
+    filters = [
+        {"name": "organisation", "in": "query", "schema": string},
+        {"name": "namnd", "in": "query", "schema": string,
+         "description": "Nämnden som den skrivs, skiftlägesokänsligt"},
+        {"name": "ar", "in": "query", "schema": {"type": "integer", "minimum": 1900,
+                                                 "maximum": 2100}},
+    ]
+    return {
+        "/api/v1/meetings": {"get": {
+            "operationId": "listMeetings", "summary": "Sammanträden, nyast först (högst 500)",
+            "parameters": filters,
+            "responses": {"200": ok("Sammanträdena och nämnderna", {
+                "type": "object", "properties": {
+                    "meetings": {"type": "array", "items": summary_schema},
+                    "committees": {"type": "array", "items": {"type": "object"}}}}),
+                "400": bad},
+        }},
+        "/api/v1/meetings/{meeting_id}": {"get": {
+            "operationId": "getMeeting",
+            "summary": "Ett sammanträde med kallelse, protokoll och paragrafer",
+            "parameters": [path_id("meeting_id")],
+            "responses": {"200": ok("Sammanträdet", {
+                "type": "object", "properties": {
+                    **summary_schema["properties"], "case_id": {"type": ["integer", "null"]},
+                    "kallelse": document, "protokoll": document,
+                    "items": {"type": "array", "items": item_schema}},
+                "additionalProperties": True}),
+                "404": error},
+        }},
+        "/api/v1/cases/{case_id}/meetings": {"get": {
+            "operationId": "getCaseMeetings",
+            "summary": "Var ett ärende behandlades: nämnd, datum, paragraf, beslut",
+            "parameters": [path_id("case_id")],
+            "responses": {"200": ok("Ärendets behandlingar", {
+                "type": "object", "properties": {
+                    "case_id": integer,
+                    "decisions": {"type": "array", "items": {"type": "object", "properties": {
+                        "meeting_id": integer, "namnd": string, "datum": date_,
+                        "paragraf": integer, "rubrik": string, "beslut": string,
+                        "typ": string, "anslagsdatum": date_, "appeal_deadline": date_,
+                        "meeting_url": string}}}}}),
+                "404": error},
+        }},
+    }

@@ -76,6 +76,8 @@ def _error_response(description: str) -> dict[str, Any]:
 
 def spec(server_url: str = "") -> dict[str, Any]:
     """The OpenAPI document; `server_url` is this site's base URL."""
+    from diarium.web.meetings import openapi_paths as meeting_paths  # it imports the app
+
     errors = {
         "400": _error_response("Felaktig parameter (meddelandet säger vilken)."),
         "503": _error_response("Sökmotorn är inte tillgänglig just nu; försök igen."),
@@ -132,6 +134,7 @@ def spec(server_url: str = "") -> dict[str, Any]:
                     },
                 }
             },
+            **meeting_paths(),
         },
         "components": {
             "schemas": {
