@@ -55,6 +55,8 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--files", type=int, default=500)
     args = parser.parse_args()
+    if args.rows < 10 or args.files < 1:
+        parser.error("--rows must be at least 10 and --files at least 1")
     with tempfile.TemporaryDirectory(prefix="opendata-bench-") as tmp:
         root = Path(tmp)
         data = root / "data"
