@@ -28,7 +28,7 @@ import enum
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -227,8 +227,9 @@ class StoredMeeting:
 
 def folder_key(namnd: str, datum: date, tid: str = "") -> str:
     """The canonical key of a meeting's folder case."""
-    return "|".join((FOLDER_KEY_PREFIX, " ".join(namnd.split()).upper(), datum.isoformat(),
-                     tid))
+    # The committee as written (spaces collapsed), like the meeting's own key, so two
+    # meetings never share one folder case.
+    return "|".join((FOLDER_KEY_PREFIX, " ".join(namnd.split()), datum.isoformat(), tid))
 
 
 def _hash(*values: Any) -> str:
@@ -241,8 +242,13 @@ def store_meeting(store: Store, settings: Settings, meeting: Meeting) -> StoredM
     are often partial); an item's case links are replaced by the ones given.
 
     Files are copied into the file store (content-addressed). Raises InvalidDiarienummer
-    for a case number the organisation's rules cannot read, OSError for an unreadable file.
+    for a case number the organisation's rules cannot read, OSError for an unreadable file,
+    ValueError for a meeting without organisation or committee.
     """
+    namnd = " ".join(meeting.namnd.split())
+    if not namnd or not meeting.organisation:
+        raise ValueError("a meeting needs its organisation and committee (namnd)")
+    meeting = replace(meeting, namnd=namnd)
     org_settings = settings.org(meeting.organisation)
     links: list[list[tuple[str, str]]] = []
     for item in meeting.items:

@@ -126,7 +126,7 @@ class _MeetingValidator:
             except InvalidDiarienummer as exc:
                 raise InvalidRow(line, f"diarienummer {written!r}: {exc}") from None
             numbers.append(written)
-        key: MeetingKey = (org, namnd.casefold(), datum.isoformat(), tid)
+        key: MeetingKey = (org, namnd, datum.isoformat(), tid)  # as the store keys it
         first = self.seen.get((key, paragraf))
         if first is not None:
             raise InvalidRow(line, f"duplicate paragraf {paragraf} in the meeting of {namnd} "
