@@ -76,6 +76,9 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CONJUNCTION = r"(?:och|eller|samt|resp|respektive|till|and|or|und|et|ou)\b"
 _SPLIT_WORD = re.compile(rf"[^\W\d_]{{2,}}-[ \t]+(?!{_CONJUNCTION})[^\W\d_]")
 _CID = re.compile(r"\(cid:\d+\)")
+# pdfium puts no space where a tab stop separates a heading's number from its words
+# ("4Sista dag för anbud"); poppler and pdfminer do.
+_GLUED_NUMBER = re.compile(r"(?m)(^|\s)(\d{1,3}(?:\.\d{1,3})*\.?)(?=[A-ZÅÄÖ][a-zåäö])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SPACE = re.compile(r"\s")
 _STOPWORDS = frozenset((
@@ -317,6 +320,7 @@ def _pdfium_page(pdf: Any, index: int) -> PdfPage | None:
         textpage = page.get_textpage()
         try:
             text = textpage.get_text_range().replace("\r\n", "\n")
+            text = _GLUED_NUMBER.sub(r"\1\2 ", text)
         finally:
             textpage.close()
         images = 0

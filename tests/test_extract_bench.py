@@ -1,0 +1,32 @@
+"""Smoke test: the extraction benchmark runs on three corpus files and prints its sections
+(figures are read by people, never asserted)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_extract_bench_runs_tiny() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "extract_bench.py"), "--limit", "3",
+         "--no-parallel", "--quality-rows", "2"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "extraction benchmark: 3 files" in result.stdout
+    assert "1. per format" in result.stdout
+    assert "ratio pipeline" in result.stdout and "goal at most 0.35x" in result.stdout
+    assert "4. quality against poppler" in result.stdout or "pdftotext" in result.stdout
+
+
+def test_extract_bench_rejects_nonsense_limit() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "extract_bench.py"), "--limit", "0"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--limit must be at least 1" in result.stderr
