@@ -50,7 +50,7 @@ def observe_search(engine: str, seconds: float, failed: bool = False) -> None:
         SEARCH_ERRORS.labels(engine).inc()
 
 
-def _age(stamp: str, now: float) -> float:
+def age_seconds(stamp: str, now: float) -> float:
     """Seconds since an ISO time stamp of the store ('2026-12-01T21:00:00Z')."""
     try:
         when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
@@ -101,8 +101,8 @@ class StoreCollector:
                         "SELECT count(DISTINCT document_id) FROM changes WHERE seq > ?",
                         (seq,)).fetchone()[0])
                 lag_records.add_metric([name], waiting)
-                lag_seconds.add_metric([name], _age(str(updated), now) if waiting else 0.0)
-                age.add_metric([name], _age(str(updated), now))
+                lag_seconds.add_metric([name], age_seconds(str(updated), now) if waiting else 0.0)
+                age.add_metric([name], age_seconds(str(updated), now))
             for kind, n in conn.execute("SELECT kind, count(*) FROM failures GROUP BY kind"):
                 failures.add_metric([str(kind)], int(n))
             for state, n in conn.execute("SELECT state, count(*) FROM files GROUP BY state"):
