@@ -403,8 +403,9 @@ def _part_kinds(extra: str | None) -> list[parties.PartyKind | None] | None:
 @functools.lru_cache(maxsize=4096)
 def _name_pattern(name: str) -> re.Pattern[str] | None:
     """A pattern for a private person's name as it may be written in a text: its words in
-    order or surname first ("Svensson, Sven"), any white space, any case; None when the
-    name has no word of at least two letters."""
+    order or surname first ("Svensson, Sven"), any white space, any case, also in the
+    genitive ("Sven Svenssons ansökan"); None when the name has no word of at least two
+    letters."""
     words = [w for w in parties.words(name) if len(w) >= 2]
     if not words:
         return None
@@ -413,12 +414,20 @@ def _name_pattern(name: str) -> re.Pattern[str] | None:
     forms = [gap.join(map(re.escape, words))]
     if len(words) >= 2:
         forms.append(re.escape(words[-1]) + r"\s*,?\s*" + gap.join(map(re.escape, words[:-1])))
-    return re.compile(rf"(?<!\w)(?:{'|'.join(forms)})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<!\w)(?:{'|'.join(forms)}){_GENITIVE}(?!\w)", re.IGNORECASE)
+
+
+# The Swedish genitive: "Svenssons", "Berg:s", "Alex's".
+_GENITIVE = r"(?P<gen>s|:s|['\u2019]s)?"
 
 
 @functools.lru_cache(maxsize=4096)
 def _written_pattern(name: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<!\w){re.escape(name)}{_GENITIVE}(?!\w)", re.IGNORECASE)
+
+
+def _placeholder(match: re.Match[str]) -> str:
+    return PRIVATE_PERSON + ("s" if match.group("gen") else "")
 
 
 @functools.lru_cache(maxsize=8192)
@@ -434,10 +443,10 @@ def _hide_names(text: str, names: list[str]) -> str:
         return text
     for name in names:
         if name and name.casefold() in text.casefold():
-            text = _written_pattern(name).sub(PRIVATE_PERSON, text)
+            text = _written_pattern(name).sub(_placeholder, text)
         pattern = _name_pattern(name)
         if pattern is not None:
-            text = pattern.sub(PRIVATE_PERSON, text)
+            text = pattern.sub(_placeholder, text)
     return text
 
 

@@ -350,3 +350,16 @@ def test_check_prints_what_would_be_masked(data_dir: Path) -> None:
     clean = CliRunner().invoke(main, ["--data", str(data_dir), "privacy", "check",
                                       "Faktura 556036-0793"])
     assert "Inga personnummer" in clean.output
+
+
+def test_names_in_the_genitive_and_file_names_are_hidden(settings: Settings) -> None:
+    with Store(settings.store_path) as store:
+        doc = add_document(
+            store, part="Svensson, Sven", rubrik="Sven Svenssons ansökan om bygglov",
+            files=[{"name": "Sven_Svensson_ansokan.pdf",
+                    "text": "Svensson Sven:s ritning. Familjen Svenssonska gården."}])
+        record = public_record(store, settings, doc)
+    assert record is not None
+    assert record.rubrik == f"{PRIVATE_PERSON}s ansökan om bygglov"
+    assert record.text == f"{PRIVATE_PERSON}s ritning. Familjen Svenssonska gården."
+    assert not record.has_file          # the surname is still in the file
