@@ -396,21 +396,34 @@ def _grouped(value: int) -> str:
 @main.command("import")
 @click.argument("manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--files", "files_dir", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              help="Folder the manifest's `fil` paths start from (default: the manifest's).")
+              help="Folder the manifest's `fil` paths (an export's file references) start "
+                   "from (default: the manifest's).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write rejected rows (default: MANIFEST's name + .rejects.csv).")
+@click.option("--format", "fmt",
+              type=click.Choice(["csv", "jsonl", "xml", "fgs1", "erms", "noark5"]),
+              default=None,
+              help="Read the file as this format instead of recognising it (fgs1: FGS "
+                   "Ärendehantering 1.0; erms: FGS 2.0 / CITS ERMS; noark5: Noark 5 "
+                   "arkivstruktur.xml; xml: whichever the root element says).")
+@click.option("--organisation", "organisation", default=None,
+              help="Organisation (slug) of an XML export's cases (default: the export's "
+                   "arkivbildare/arkivskaper, matched by name in diarium.toml).")
 @pass_app
 @handle_errors
 def import_(app: AppContext, manifest: Path, files_dir: Path | None,
-            rejects_path: Path | None) -> None:
-    """Import a register export (CSV or JSON Lines manifest) and its files.
+            rejects_path: Path | None, fmt: str | None, organisation: str | None) -> None:
+    """Import a register export and its files: a CSV or JSON Lines manifest, or an XML
+    export (FGS Ärendehantering 1.0, FGS 2.0 / CITS ERMS, Noark 5 arkivstruktur.xml).
 
     Re-importing changes only what changed. Invalid rows go to a rejects file with
-    their line number and reason; the exit code is then 1 (2: manifest unreadable).
+    their line number (XML: the element's path) and reason; the exit code is then 1
+    (2: manifest unreadable, malformed XML or a DOCTYPE; nothing imported).
 
     \b
     Example:
         diarium --data ./diarium-data import export/diarium.csv --files export/handlingar
+        diarium import leverans/arendehantering.xml --organisation ks
     """
     from diarium.pipeline.importing import ImportProgress, import_manifest
 
@@ -424,23 +437,34 @@ def import_(app: AppContext, manifest: Path, files_dir: Path | None,
 
     with app.store() as store:
         report = import_manifest(store, app.settings, manifest, files_dir, rejects_path,
-                                 progress=progress)
+                                 progress=progress, fmt=fmt, organisation=organisation)
     if show:
         click.echo("", err=True)
     n = _grouped
     seconds = f"{report.seconds:.1f}".replace(".", ",")
+    xml = report.format not in ("csv", "jsonl", "")
+    what = "poster" if xml else "rader"
     click.echo(
-        f"Läste {n(report.rows_read)} rader: {n(report.inserted)} nya, "
+        (f"Format: {report.format}. " if xml else "")
+        + f"Läste {n(report.rows_read)} {what}: {n(report.inserted)} nya, "
         f"{n(report.updated)} ändrade, {n(report.unchanged)} oförändrade, "
         f"{n(report.rejected)} avvisade; {n(report.files_stored)} nya filer lagrade "
-        f"({seconds} s, {n(round(report.rows_per_second))} rader/s)."
+        f"({seconds} s, {n(round(report.rows_per_second))} {what}/s)."
     )
+    if report.file_problems:
+        for where, problem in report.file_problems[:10]:
+            click.echo(f"  {where}: {problem}", err=True)
+        if len(report.file_problems) > 10:
+            click.echo(f"  ... och {n(len(report.file_problems) - 10)} till", err=True)
+        click.secho(f"{n(len(report.file_problems))} filer kunde inte lagras; "
+                    "registerposterna importerades ändå", fg="yellow", err=True)
     if report.rejected:
         for line, reason in report.rejections[:10]:
-            click.echo(f"  rad {line}: {reason}", err=True)
+            click.echo(f"  {line if xml else f'rad {line}'}: {reason}", err=True)
         if report.rejected > 10:
             click.echo(f"  ... och {n(report.rejected - 10)} till", err=True)
-        rows = "rad" if report.rejected == 1 else "rader"
+        rows = ("post" if report.rejected == 1 else "poster") if xml else (
+            "rad" if report.rejected == 1 else "rader")
         click.secho(f"{n(report.rejected)} {rows} avvisades; se {report.rejects_path}",
                     fg="yellow", err=True)
         sys.exit(ExitStatus.ERROR)

@@ -4,6 +4,13 @@ side in one run.
 
     .venv/bin/python benchmarks/import_bench.py               # 100,000 rows
     .venv/bin/python benchmarks/import_bench.py --rows 2000   # a quick look
+    .venv/bin/python benchmarks/import_bench.py --erms        # ERMS XML vs CSV, 100,000
+
+`--erms` compares instead an XML register export (CITS ERMS, written by
+tests/xml_exports.py) with the CSV manifest of the same rows: each is imported into a fresh
+store by its own child process, side by side in one run, printing rows/s (wall and CPU)
+and the child's peak RSS. Targets (issue 12), at 1,000,000 documents: peak RSS at most
+300 MB and ERMS rows/s within 1.5x of the CSV import.
 
 The manifest comes from tests/manifests.py: about five documents per case, two
 organisations, a file on every tenth row (--files distinct small files). The bare baseline
@@ -16,6 +23,9 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
+import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -27,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import manifests  # noqa: E402  (the tests' generator, shared so both measure one thing)
+import xml_exports  # noqa: E402
 
 from diarium.config import load_settings  # noqa: E402
 from diarium.pipeline.importing import import_manifest  # noqa: E402
@@ -67,13 +78,75 @@ def timed(func: Callable[[], T]) -> tuple[T, float, float]:
     return result, time.perf_counter() - wall, time.process_time() - cpu
 
 
+# One import in a child process, so that each has its own peak RSS.
+CHILD = """
+import json, sys, time
+from pathlib import Path
+from diarium.config import load_settings
+from diarium.pipeline.importing import import_manifest
+from diarium.store import Store
+settings = load_settings(sys.argv[1])
+cpu = time.process_time()
+with Store(settings.store_path) as store:
+    report = import_manifest(store, settings, Path(sys.argv[2]), Path(sys.argv[3]),
+                             organisation=sys.argv[4] if sys.argv[2].endswith(".xml") else None)
+print(json.dumps({"rows": report.rows_read, "inserted": report.inserted,
+                  "rejected": report.rejected, "seconds": report.seconds,
+                  "cpu": time.process_time() - cpu}))
+"""
+
+
+def child_import(data: Path, export: Path, files: Path) -> tuple[dict[str, float], float]:
+    """(report, peak RSS in MB) of one import run by a fresh interpreter."""
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(data), str(export), str(files),
+                             "ks"], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    out = proc.stdout.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"import of {export.name} failed ({proc.returncode})")
+    return json.loads(out), usage.ru_maxrss / 1024  # KiB on Linux
+
+
+def erms_vs_csv(rows: int, file_count: int) -> int:
+    with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
+        work = Path(tmp)
+        files = manifests.make_files(work / "files", min(file_count, rows))
+        register = [{**row, "organisation": "ks"} for row in manifests.rows(rows, files)]
+        (work / "xml").mkdir()
+        xml = xml_exports.write_erms(work / "xml" / "export.xml", register)
+        manifest = manifests.write_csv(work / "manifest.csv", register)
+        results = {}
+        for name, export in (("CSV manifest", manifest), ("ERMS export", xml)):
+            report, rss = child_import(work / f"data-{export.suffix[1:]}", export,
+                                       work / "files")
+            assert report["inserted"] == rows and report["rejected"] == 0, report
+            results[name] = (report["seconds"], report["cpu"], rss)
+        size = xml.stat().st_size / 1e6
+    print(f"import benchmark, ERMS vs CSV: {rows:,} documents, {min(file_count, rows):,} "
+          f"files, ERMS file {size:,.0f} MB")
+    for name, (wall, cpu, rss) in results.items():
+        print(f"  {name:<14} {wall:7.2f} s {rows / wall:9,.0f} rows/s   cpu {cpu:6.2f} s "
+              f"{rows / max(cpu, 1e-9):9,.0f} rows/s   peak RSS {rss:6.0f} MB")
+    csv_wall, csv_cpu, _ = results["CSV manifest"]
+    xml_wall, xml_cpu, _ = results["ERMS export"]
+    print(f"  ratio ERMS / CSV     {xml_wall / csv_wall:5.2f} x wall   "
+          f"{xml_cpu / csv_cpu:5.2f} x cpu   (target <= 1.5; peak RSS <= 300 MB at 1M)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=100_000, help="manifest rows")
     parser.add_argument("--files", type=int, default=1000, help="distinct document files")
+    parser.add_argument("--erms", action="store_true",
+                        help="compare an ERMS XML export with the CSV of the same rows")
     args = parser.parse_args(argv)
     if args.rows < 10 or args.files < 1:
         parser.error("--rows must be at least 10 and --files at least 1")
+    if args.erms:
+        return erms_vs_csv(args.rows, args.files)
 
     with tempfile.TemporaryDirectory(prefix="import-bench-") as tmp:
         work = Path(tmp)

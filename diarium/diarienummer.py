@@ -17,6 +17,15 @@ Rules (DOMAIN.md, "Diarienummer formats seen in the wild"):
 8. When more than one group could be the year, the organisation's order decides
    (``year/serial`` by default, ``serial/year`` for diaries such as Helsingborg's).
 9. A date (``2023-05-12``) or a valid personnummer is never a case number.
+10. Three number groups with the year in the middle and no letter prefix are
+    serial-year-document (``5531-2026-2``, as länsstyrelserna write them).
+11. Unit codes after the serial (``UD2019/19692/GA``, ``A2014/2289/DISK``) are kept only in
+    `written`, as a trailing ``/Ma`` is.
+
+Identifiers that are not diarienummer (an opaque system id, ``SOU 2011:8``) are read by
+`identifier()`: kept as written, with the key ``#`` + their canonical spelling (upper case,
+separators as ``-``, leading zeros dropped), so that they are found as written and in their
+obvious variants.
 """
 
 from __future__ import annotations
@@ -59,15 +68,23 @@ class Diarienummer:
     serial: int
     doc: int | None
     written: str
+    # An identifier that is not a diarienummer: `prefix` holds its canonical spelling.
+    opaque: bool = False
 
     @property
     def key(self) -> str:
-        """The canonical case key "PREFIX|YEAR|SERIAL" (prefix "" when none)."""
+        """The canonical case key "PREFIX|YEAR|SERIAL" (prefix "" when none); for an opaque
+        identifier "#" + its canonical spelling (no "|")."""
+        if self.opaque:
+            return f"#{self.prefix}"
         return f"{self.prefix}|{self.year}|{self.serial}"
 
     @property
     def year_serial(self) -> str:
-        """"YEAR|SERIAL": matches the case in every series (a number typed without prefix)."""
+        """"YEAR|SERIAL": matches the case in every series (a number typed without prefix);
+        the key itself for an opaque identifier."""
+        if self.opaque:
+            return self.key
         return f"{self.year}|{self.serial}"
 
     def format(self, order: str = "year/serial") -> str:
@@ -75,6 +92,8 @@ class Diarienummer:
 
         Raises ValueError for an unknown order.
         """
+        if self.opaque:
+            return self.written
         if order == "year/serial":
             core = f"{self.year}/{self.serial}"
         elif order == "serial/year":
@@ -159,6 +178,10 @@ def parse(text: str, org: OrgSettings | None = None) -> Diarienummer:
         # One system stores "TN 2015-123" as 2015000123: a year and a zero-padded serial.
         if len(raw) == 10 and 1900 <= int(raw[:4]) <= 2099 and raw[4] == "0" and int(raw[4:]):
             return Diarienummer(" ".join(letters), int(raw[:4]), int(raw[4:]), None, written)
+        # Regeringskansliet writes M2020/01133 also as M202001133: a department code, the
+        # year and a five-digit serial.
+        if letters and len(raw) == 9 and 1900 <= int(raw[:4]) <= 2099 and int(raw[4:]):
+            return Diarienummer(" ".join(letters), int(raw[:4]), int(raw[4:]), None, written)
         raise InvalidDiarienummer(f"{written!r} needs both a year and a serial number")
 
     year_at = _find_year(numbers, serial_first, two_digit)
@@ -173,6 +196,11 @@ def parse(text: str, org: OrgSettings | None = None) -> Diarienummer:
     else:
         serial_at = year_at - 1
         before = numbers[:serial_at]
+    if (not letters and not serial_first and len(numbers) == 3 and year_at == 1
+            and not _is_year4(numbers[0])):
+        # 5531-2026-2: serial, year, document (a number series before year/serial is
+        # written with letters or as more groups).
+        serial_at, before = 0, []
     after = numbers[max(year_at, serial_at) + 1:]
     if len(after) > 1:
         raise InvalidDiarienummer(f"{written!r} has too many number groups")
@@ -235,8 +263,13 @@ def looks_like_diarienummer(text: str, org: OrgSettings | None = None) -> bool:
         return False
     body = _normalize(found.written)
     tokens = _TOKEN.findall(body)
-    if tokens and not tokens[-1].isdigit() and len(tokens[-1]) > 3:
-        return False  # "2023/123 bygglov": a dnr followed by words is a query, not a dnr
+    # What follows the last digit: "" or "/DISK" (a unit code) or " bygglov" (words).
+    tail = body[max(i for i, ch in enumerate(body) if ch.isdigit()) + 1:]
+    glued_unit = tail.startswith("/") and not any(ch.isspace() for ch in tail)
+    if tokens and not tokens[-1].isdigit() and len(tokens[-1]) > 3 and not glued_unit:
+        # "2023/123 bygglov": a dnr followed by words is a query, not a dnr; a unit code
+        # glued on with "/" (A2014/2289/DISK, F2012/43498/UD/USYR) is part of the number.
+        return False
     words = [w for w in found.prefix.split() if not w.isdigit()]
     if len(words) > 2 or any(len(w) > _MAX_PREFIX_WORD for w in words):
         return False
@@ -297,3 +330,46 @@ def find_in_text(text: str) -> list[Diarienummer]:
         seen.update((dnr.key, dnr.year_serial))
         found.append(dnr)
     return found
+
+
+_IDENT_SEPARATORS = re.compile(r"[\W_]+")
+
+
+def canonical_identifier(text: str) -> str:
+    """The canonical spelling of an identifier that is not a diarienummer: NFC, upper
+    case, groups joined by "-", leading zeros of number groups dropped ("sou 2011:08" and
+    "SOU-2011-8" are one). Returns "" when nothing is left."""
+    body = unicodedata.normalize("NFC", str(text)).strip().upper()
+    groups = [g for g in _IDENT_SEPARATORS.split(body) if g]
+    return "-".join(str(int(g)) if g.isdigit() else g for g in groups)
+
+
+def opaque(text: str) -> Diarienummer:
+    """An identifier kept as written, with the key "#" + its canonical spelling.
+
+    Raises InvalidDiarienummer when it is empty.
+    """
+    written = unicodedata.normalize("NFC", str(text)).strip()
+    canon = canonical_identifier(written)
+    if not canon:
+        raise InvalidDiarienummer("empty identifier")
+    return Diarienummer(canon, 0, 0, None, written, opaque=True)
+
+
+def identifier(text: str, org: OrgSettings | None = None) -> Diarienummer:
+    """A case identifier from an export: a diarienummer when it reads as one (with the
+    organisation's conventions), else an opaque identifier kept as written.
+
+    Raises InvalidDiarienummer only when the text is empty.
+    """
+    found = try_parse(text, org)
+    return found if found is not None else opaque(text)
+
+
+def looks_like_identifier(text: str) -> bool:
+    """True when one search word may be an opaque case identifier ("E-1234", "ABC123",
+    "P-2019-X7"): at least four characters, letters and digits, no space. (Digits alone
+    are read as diarienummer or as words, never as an opaque id.)"""
+    if len(text) < 4 or any(ch.isspace() for ch in text):
+        return False
+    return any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text)

@@ -38,9 +38,10 @@ class ManifestError(DiariumError):
 
 
 class InvalidRow(DiariumError):
-    """One manifest row is invalid; carries its line number and reason."""
+    """One manifest row is invalid; carries its line number (or, in an XML export, the
+    element's path) and reason."""
 
-    def __init__(self, line: int, reason: str) -> None:
+    def __init__(self, line: int | str, reason: str) -> None:
         super().__init__(f"line {line}: {reason}")
         self.line = line
         self.reason = reason

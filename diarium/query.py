@@ -43,6 +43,7 @@ from datetime import date
 
 from diarium import diarienummer as dnr_parser
 from diarium.config import OrgSettings
+from diarium.errors import InvalidDiarienummer
 from diarium.models import Riktning
 
 MAX_LENGTH = 1000
@@ -649,6 +650,13 @@ def _diarienummers(text: str, orgs: tuple[OrgSettings, ...] = (),
             continue
         found[parsed.key] = Diarienummer(written=text, key=parsed.key,
                                          year_serial=parsed.year_serial)
+    if not found and dnr_parser.looks_like_identifier(text):
+        # An identifier that is no diarienummer (an opaque system id) is stored under
+        # "#" + its canonical spelling: the same key finds it, however it is spelled.
+        with contextlib.suppress(InvalidDiarienummer):
+            ident = dnr_parser.opaque(text)
+            found[ident.key] = Diarienummer(written=text, key=ident.key,
+                                            year_serial=ident.year_serial)
     return list(found.values())
 
 

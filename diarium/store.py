@@ -175,7 +175,13 @@ CREATE TABLE IF NOT EXISTS privacy_state (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, MEETINGS_V, PRIVACY_V)
+# Issue 12: XML register exports (FGS, CITS ERMS, Noark 5) carry metadata of the case
+# itself that no column holds; it is kept as a JSON object, never dropped.
+CASES_EXTRA_V = """
+ALTER TABLE cases ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, MEETINGS_V, PRIVACY_V, CASES_EXTRA_V)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -7,6 +7,12 @@ document carrying its case's fields. Columns (see README, "Manifest format"):
     klassificering, lopnummer, datum, riktning, handlingstyp, rubrik, part, sekretess,
     publicerad, fil
 
+XML register exports (FGS 1.0, FGS 2.0 / CITS ERMS, Noark 5; see
+diarium.pipeline.xml_export) are read as a stream of the same rows and imported by the same
+code; their rows are located by XML path instead of line, a case's own metadata goes to
+`cases.extra`, several files per document are kept, and a missing or mismatching file is
+reported without losing the register entry.
+
 Any other column is kept in the document's `extra` JSON object. One of them is checked:
 `part_typ`, the kind of each party (`person`/`organisation`, see diarium.parties), which
 the public projection reads to decide whose names it hides.
@@ -40,6 +46,7 @@ import os
 import re
 import time
 import unicodedata
+import urllib.parse
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -90,6 +97,8 @@ _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _SURROGATE = re.compile(r"[\udc80-\udcff]")
 # Long free-text columns (descriptions) exceed the csv module's 128 KiB default.
 _FIELD_LIMIT = 16 * 1024 * 1024
+# One encoder for every row's extras (json.dumps with options builds one per call).
+_EXTRA_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 @dataclass(frozen=True)
@@ -114,7 +123,12 @@ class ImportReport:
     files_stored: int = 0
     seconds: float = 0.0
     rejects_path: Path | None = None
-    rejections: list[tuple[int, str]] = field(default_factory=list)
+    rejections: list[tuple[int | str, str]] = field(default_factory=list)
+    # XML exports: the format read, and files the export names that were not stored
+    # (missing, outside the folder, checksum mismatch) as (XML path, problem); the register
+    # entries themselves were imported.
+    format: str = ""
+    file_problems: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def changes(self) -> int:
@@ -138,7 +152,7 @@ class ImportProgress:
 class _Row:
     """A validated row, ready to write."""
 
-    line: int
+    line: int | str
     org: str
     dnr: diarienummer.Diarienummer
     lopnummer: int
@@ -150,6 +164,12 @@ class _Row:
     sha256: str = ""
     size: int = 0
     row_hash: str = ""
+    # XML exports: the case's own metadata (JSON; None leaves cases.extra alone), a case
+    # without documents, and the files after the first as (sha256, size, name).
+    case_extra: str | None = None
+    case_only: bool = False
+    more_files: list[tuple[str, int, str]] = field(default_factory=list)
+    keep_files: bool = False        # a file the export names is missing: keep stored links
 
 
 # ---------------------------------------------------------------------------------------
@@ -161,8 +181,9 @@ class _Source:
     """A manifest being read: its header (for rejects) and its rows with line numbers."""
 
     header: tuple[str, ...]
-    rows: Iterator[tuple[int, dict[str, str], tuple[str, ...]]]
-    handle: IO[str]
+    rows: Iterator[tuple[Any, dict[str, str], tuple[str, ...]]]
+    handle: IO[str] | None
+    location: str = "line"          # what locates a row: its line, or its XML path
 
 
 def _check_encoding(path: Path) -> None:
@@ -185,12 +206,16 @@ def _check_encoding(path: Path) -> None:
 
 def _detect_format(path: Path) -> str:
     suffix = path.suffix.lower()
+    if suffix == ".xml":
+        return "xml"
     if suffix in (".jsonl", ".ndjson", ".json"):
         return "jsonl"
     if suffix in (".csv", ".txt", ".tsv"):
         return "csv"
     with path.open("rb") as fh:
         head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
+    if head.startswith(b"<"):
+        return "xml"
     return "jsonl" if head.startswith(b"{") else "csv"
 
 
@@ -337,10 +362,17 @@ def _encoding_hint(text: str) -> str:
 
 
 class _Validator:
-    def __init__(self, settings: Settings, files_dir: Path) -> None:
+    def __init__(self, settings: Settings, files_dir: Path, opaque_ids: bool = False) -> None:
         self.settings = settings
         self.files_dir = files_dir
-        self.seen: dict[tuple[str, str, int], int] = {}
+        # XML exports: a case identifier that is no diarienummer is kept as written, and
+        # a case's rows come together, so duplicates are looked for within the case only
+        # (memory stays bounded by one case, not by the export).
+        self.opaque_ids = opaque_ids
+        self.contiguous = opaque_ids
+        self.current_case: tuple[str, str] | None = None
+        self.cases_seen: set[tuple[str, str]] = set()
+        self.seen: dict[tuple[str, str, int], int | str] = {}
         # A case has several rows: parse its diarienummer once per organisation.
         self.dnrs: dict[tuple[str, str], diarienummer.Diarienummer] = {}
         self.orgs: dict[str, OrgSettings] = {}
@@ -351,8 +383,10 @@ class _Validator:
         self.riktningar: dict[str, str] = {}
         self.extra_names: dict[tuple[str, ...], tuple[str, ...]] = {}
 
-    def row(self, line: int, values: dict[str, str], has_publicerad: bool) -> _Row:
+    def row(self, line: int | str, values: dict[str, str], has_publicerad: bool) -> _Row:
         """A validated row. Raises InvalidRow with the first problem found."""
+        if "\0case_only" in values and "\0bad" not in values:
+            return self._case_row(line, values)
         if "\0bad" in values:
             raise InvalidRow(line, values["\0bad"])
         if "\0width" in values:
@@ -372,19 +406,7 @@ class _Validator:
             if not clean.get(column):
                 raise InvalidRow(line, f"missing {column}")
 
-        org = self.org_slugs.get(clean["organisation"])
-        if org is None:
-            org = self._org_slug(line, clean["organisation"])
-        dnr = self.dnrs.get((org, clean["diarienummer"]))
-        if dnr is None:
-            org_settings = self.orgs.get(org)
-            if org_settings is None:
-                org_settings = self.orgs[org] = self.settings.org(org)
-            try:
-                dnr = diarienummer.parse(clean["diarienummer"], org_settings)
-            except InvalidDiarienummer as exc:
-                raise InvalidRow(line, f"diarienummer: {exc}") from exc
-            self.dnrs[(org, clean["diarienummer"])] = dnr
+        org, dnr = self._case_key(line, clean)
         lop_text = clean["lopnummer"]
         if not lop_text.isdigit() or int(lop_text) < 1:
             raise InvalidRow(line, f"lopnummer {lop_text!r} is not a positive whole number")
@@ -403,6 +425,8 @@ class _Validator:
         sekretess = self._sekretess(clean.get("sekretess", ""))
         file = self._file(line, clean.get("fil", ""))
 
+        if self.contiguous:
+            self._enter_case(line, org, dnr)
         key = (org, dnr.key, lopnummer)
         first = self.seen.get(key)
         if first is not None:
@@ -441,11 +465,56 @@ class _Validator:
             values=normalized,
             publicerad=publicerad,
             sekretess=sekretess,
-            extra=json.dumps(extras, ensure_ascii=False, sort_keys=True) if extras else "{}",
+            extra=_EXTRA_JSON(extras) if extras else "{}",
             file=file,
+            case_extra=clean.get("\0case_extra"),
         )
 
-    def _org_slug(self, line: int, written: str) -> str:
+    def _case_key(self, line: int | str, clean: dict[str, str]
+                  ) -> tuple[str, diarienummer.Diarienummer]:
+        org = self.org_slugs.get(clean["organisation"])
+        if org is None:
+            org = self._org_slug(line, clean["organisation"])
+        dnr = self.dnrs.get((org, clean["diarienummer"]))
+        if dnr is None:
+            org_settings = self.orgs.get(org)
+            if org_settings is None:
+                org_settings = self.orgs[org] = self.settings.org(org)
+            read = diarienummer.identifier if self.opaque_ids else diarienummer.parse
+            try:
+                dnr = read(clean["diarienummer"], org_settings)
+            except InvalidDiarienummer as exc:
+                raise InvalidRow(line, f"diarienummer: {exc}") from exc
+            self.dnrs[(org, clean["diarienummer"])] = dnr
+        return org, dnr
+
+    def _enter_case(self, line: int | str, org: str, dnr: diarienummer.Diarienummer) -> None:
+        case = (org, dnr.key)
+        if case == self.current_case:
+            return
+        if case in self.cases_seen:
+            raise InvalidRow(line, f"case {dnr.written} appears a second time in the export "
+                                   "(its documents must sit in one case element)")
+        self.cases_seen.add(case)
+        self.current_case = case
+        self.seen.clear()
+        self.dnrs = {(org, dnr.written): dnr}
+
+    def _case_row(self, line: int | str, values: dict[str, str]) -> _Row:
+        """A case without documents (XML exports): only its own fields are written."""
+        clean = {k: unicodedata.normalize("NFC", v.strip()) for k, v in values.items()}
+        for column in ("organisation", "diarienummer"):
+            if not clean.get(column):
+                raise InvalidRow(line, f"missing {column}")
+        org, dnr = self._case_key(line, clean)
+        if self.contiguous:
+            self._enter_case(line, org, dnr)
+        return _Row(line=line, org=org, dnr=dnr, lopnummer=0,
+                    values={c: clean.get(c, "") for c in COLUMNS}, publicerad=1, sekretess="",
+                    extra="{}", file=None, case_extra=clean.get("\0case_extra"),
+                    case_only=True)
+
+    def _org_slug(self, line: int | str, written: str) -> str:
         org = written.lower()
         if not _SLUG.fullmatch(org):
             raise InvalidRow(line, f"organisation {written!r} is not a slug (a-z, 0-9, - and _)")
@@ -458,7 +527,7 @@ class _Validator:
         self.org_slugs[written] = org
         return org
 
-    def _check_date(self, line: int, datum: str) -> None:
+    def _check_date(self, line: int | str, datum: str) -> None:
         try:
             if not _ISO_DATE.fullmatch(datum):
                 raise ValueError
@@ -470,7 +539,7 @@ class _Validator:
         self.good_dates.add(datum)
 
     @staticmethod
-    def _publicerad(line: int, text: str, has_column: bool) -> int:
+    def _publicerad(line: int | str, text: str, has_column: bool) -> int:
         # No column at all: the export knows nothing of clearance, so the register's
         # default (cleared) applies. A column with an empty cell means "not cleared": the
         # entry is listed, its text and file are withheld. Privacy errs on the safe side.
@@ -492,7 +561,28 @@ class _Validator:
             return SEKRETESS_UNSPECIFIED
         return text
 
-    def _file(self, line: int, name: str) -> Path | None:
+    def export_file(self, name: str) -> Path | str:
+        """The path of a file named by an XML export, or the problem with it: outside the
+        files folder, or missing. `\\` reads as `/`; a file: URI starts at the folder."""
+        value = name.strip().replace("\\", "/")
+        if value.lower().startswith("file:"):
+            value = urllib.parse.unquote(value[5:]).lstrip("/")
+        relative = os.path.normpath(value) if value else ""
+        if not relative or os.path.isabs(relative) or relative.split(os.sep)[0] == "..":
+            return f"file {name!r} is outside the files folder; not stored"
+        path = self.files_dir / relative
+        try:
+            inside = path.resolve().is_relative_to(self.files_dir)
+        except OSError:
+            inside = False
+        if not inside:
+            return f"file {name!r} leads outside the files folder; not stored"
+        if not path.is_file():
+            return (f"file {name!r} not found in {self.files_dir}; the register entry was "
+                    "imported without it (import again once the file is there)")
+        return path
+
+    def _file(self, line: int | str, name: str) -> Path | None:
         if not name:
             return None
         path = self.found_files.get(name)
@@ -527,18 +617,21 @@ class _FileStore:
         """Delete half-copied files left by a killed import (their process is gone)."""
         self.settings.files.remove_orphans()
 
+    def hash(self, path: Path) -> tuple[str, int]:
+        """(sha256, size) of the file, read once per import."""
+        cached = self.hashed.get(path)
+        if cached is None:
+            cached = self.hashed[path] = hash_file(path)
+        return cached
+
     def add(self, path: Path) -> tuple[str, int]:
         """(sha256, size) of the file, copied into the store if not there yet."""
-        cached = self.hashed.get(path)
-        if cached is not None:
-            return cached
-        sha, size = hash_file(path)
+        sha, size = self.hash(path)
         if sha not in self.present:
             if not self.settings.files.has(sha, size):
                 self.settings.files.add_file(path, known=(sha, size))
                 self.stored += 1
             self.present.add(sha)
-        self.hashed[path] = (sha, size)
         return sha, size
 
 
@@ -568,9 +661,11 @@ class _Writer:
                 "SELECT coalesce(max(id), 0) + 1 FROM documents").fetchone()[0])
             inserts: list[tuple[Any, ...]] = []
             new_files: list[tuple[str, int]] = []
-            links: list[tuple[int, str, str]] = []
+            links: list[tuple[int, str, str, int]] = []
             changed: list[tuple[int]] = []
             for row, case_id in zip(rows, case_ids, strict=True):
+                if row.case_only:
+                    continue  # a case without documents: _case wrote it
                 found = existing.get((case_id, row.lopnummer))
                 v = row.values
                 params = (
@@ -583,7 +678,10 @@ class _Writer:
                     inserts.append((doc_id, case_id, row.lopnummer, *params))
                     if row.file is not None:
                         new_files.append((row.sha256, row.size))
-                        links.append((doc_id, row.sha256, row.file.name))
+                        links.append((doc_id, row.sha256, row.file.name, 0))
+                        for position, (sha, size, name) in enumerate(row.more_files, 1):
+                            new_files.append((sha, size))
+                            links.append((doc_id, sha, name, position))
                     self.report.inserted += 1
                 elif found[1] != row.row_hash:
                     doc_id = int(found[0])
@@ -609,8 +707,8 @@ class _Writer:
                 inserts,
             )
             conn.executemany(
-                "INSERT INTO document_files (document_id, sha256, name, role, position) "
-                "VALUES (?, ?, ?, 'original', 0)",
+                "INSERT OR IGNORE INTO document_files (document_id, sha256, name, role, "
+                "position) VALUES (?, ?, ?, 'original', ?)",
                 links,
             )
             # The same statement as Store.record_change, once per batch.
@@ -656,24 +754,26 @@ class _Writer:
         conn = self.store.conn
         fields = tuple(row.values[c] for c in CASE_FIELDS)
         found = conn.execute(
-            "SELECT id, diarienummer, " + ", ".join(CASE_FIELDS) + " FROM cases "
+            "SELECT id, diarienummer, " + ", ".join(CASE_FIELDS) + ", extra FROM cases "
             "WHERE organisation_id = ? AND dnr_key = ?",
             key,
         ).fetchone()
         if found is None:
             cur = conn.execute(
                 "INSERT INTO cases (organisation_id, diarienummer, dnr_key, "
-                + ", ".join(CASE_FIELDS) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (org_id, row.dnr.written, row.dnr.key, *fields),
+                + ", ".join(CASE_FIELDS) + ", extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (org_id, row.dnr.written, row.dnr.key, *fields, row.case_extra or "{}"),
             )
             case_id = int(cur.lastrowid or 0)
         else:
             case_id = int(found[0])
-            if (found[1], *tuple(found[2:])) != (row.dnr.written, *fields):
+            # A CSV row carries no case metadata (case_extra None): it leaves extra alone.
+            extra = found[-1] if row.case_extra is None else row.case_extra
+            if tuple(found[1:]) != (row.dnr.written, *fields, extra):
                 conn.execute(
                     "UPDATE cases SET diarienummer = ?, "
-                    + ", ".join(f"{c} = ?" for c in CASE_FIELDS) + " WHERE id = ?",
-                    (row.dnr.written, *fields, case_id),
+                    + ", ".join(f"{c} = ?" for c in CASE_FIELDS) + ", extra = ? WHERE id = ?",
+                    (row.dnr.written, *fields, extra, case_id),
                 )
                 # The case's title and officer are part of every document's public record.
                 conn.execute(
@@ -688,10 +788,31 @@ class _Writer:
         """Point an existing document at its (possibly new) file, or at none."""
         conn = self.store.conn
         if row.file is None:
-            conn.execute(
-                "DELETE FROM document_files WHERE document_id = ? AND role = 'original'",
-                (doc_id,),
-            )
+            if not row.keep_files:
+                conn.execute(
+                    "DELETE FROM document_files WHERE document_id = ? AND role = 'original'",
+                    (doc_id,),
+                )
+            return
+        if row.more_files or row.keep_files:
+            # An XML export's document with several files (or one missing this time):
+            # link each; drop only links the export no longer names, unless one is missing.
+            wanted = [(row.sha256, row.size, row.file.name), *row.more_files]
+            for position, (sha, size, name) in enumerate(wanted):
+                conn.execute("INSERT OR IGNORE INTO files (sha256, size) VALUES (?, ?)",
+                             (sha, size))
+                conn.execute(
+                    "INSERT OR IGNORE INTO document_files (document_id, sha256, name, role, "
+                    "position) VALUES (?, ?, ?, 'original', ?)",
+                    (doc_id, sha, name, position),
+                )
+            if not row.keep_files:
+                marks = ",".join("?" * len(wanted))
+                conn.execute(
+                    "DELETE FROM document_files WHERE document_id = ? AND role = 'original' "
+                    f"AND sha256 NOT IN ({marks})",
+                    (doc_id, *(w[0] for w in wanted)),
+                )
             return
         # A new content gets its own files row in state pending: extraction picks it up.
         conn.execute(
@@ -729,19 +850,20 @@ class RejectsFile:
     """The rejects file of one import: opened at the first rejected row under a temporary
     name, moved into place by close(); each row is (line, reason, original values)."""
 
-    def __init__(self, path: Path, header: tuple[str, ...]) -> None:
+    def __init__(self, path: Path, header: tuple[str, ...], location: str = "line") -> None:
         self.path = path
         self.header = header
+        self.location = location
         self._tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         self._out: IO[str] | None = None
         self._writer: Any = None
         self.count = 0
 
-    def add(self, line: int, reason: str, original: tuple[str, ...]) -> None:
+    def add(self, line: int | str, reason: str, original: tuple[str, ...]) -> None:
         if self._out is None:
             self._out = self._tmp.open("w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._out)
-            self._writer.writerow(("line", "reason", *self.header))
+            self._writer.writerow((self.location, "reason", *self.header))
         self._writer.writerow((line, reason, *(_printable(v) for v in original)))
         self.count += 1
 
@@ -778,16 +900,22 @@ def import_manifest(
     rejects_path: Path | None = None,
     progress: Callable[[ImportProgress], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    fmt: str | None = None,
+    organisation: str | None = None,
 ) -> ImportReport:
-    """Import a CSV or JSON Lines manifest and its files into the store.
+    """Import a CSV or JSON Lines manifest, or an XML register export (FGS 1.0, FGS 2.0 /
+    CITS ERMS, Noark 5), and its files into the store.
 
     `files_dir` is where the `fil` paths start (default: the manifest's folder). Rejected
     rows go to `rejects_path` (default: next to the manifest); a stale rejects file there
-    is removed when every row is accepted. Returns an ImportReport.
+    is removed when every row is accepted. `fmt` forces a format (csv, jsonl, or one of
+    xml_export.FORMAT_NAMES) instead of recognising it; `organisation` names the
+    organisation of an XML export's rows (default: its archive creator, matched by name).
+    Returns an ImportReport.
     Raises ManifestError when the manifest as a whole cannot be read (missing, empty,
-    missing required columns, header not UTF-8) before anything is written.
+    missing required columns, header not UTF-8; malformed XML, a DOCTYPE) before anything
+    is written.
     """
-    started = time.perf_counter()
     manifest = Path(manifest)
     if not manifest.is_file():
         raise ManifestError(f"manifest {manifest} not found")
@@ -800,7 +928,16 @@ def import_manifest(
     if batch_size < 1:
         raise ManifestError("batch size must be at least 1")
 
-    kind = _detect_format(manifest)
+    kind = _detect_format(manifest) if fmt is None else ("xml" if fmt not in ("csv", "jsonl")
+                                                          else fmt)
+    if kind == "xml":
+        from diarium.pipeline import xml_export
+
+        export = xml_export.open_export(manifest, settings, None if fmt in (None, "xml")
+                                        else fmt, organisation)
+        return _import_rows(store, settings, manifest, "xml",
+                            _Source(COLUMNS, export.rows(), None, location="path"),
+                            files_root, rejects, progress, batch_size, export.fmt.name)
     _check_encoding(manifest)
     header = manifest_header(manifest, kind)
     if "paragraf" in header and "lopnummer" not in header:
@@ -808,13 +945,29 @@ def import_manifest(
         from diarium.pipeline.meetings_import import import_meetings
 
         return import_meetings(store, settings, manifest, kind, files_root, rejects, progress)
+    if organisation:
+        raise ManifestError("--organisation is for XML exports; a manifest names the "
+                            "organisation in its organisation column")
     source = _open_csv(manifest) if kind == "csv" else _open_jsonl(manifest)
-    has_publicerad = kind == "jsonl" or "publicerad" in source.header
-    report = ImportReport(manifest=manifest)
-    validator = _Validator(settings, files_root.resolve())
+    return _import_rows(store, settings, manifest, kind, source, files_root, rejects,
+                        progress, batch_size)
+
+
+def _import_rows(store: Store, settings: Settings, manifest: Path, kind: str,
+                 source: _Source, files_root: Path, rejects: Path,
+                 progress: Callable[[ImportProgress], None] | None, batch_size: int,
+                 format_name: str = "") -> ImportReport:
+    """Validate, hash and write the rows of an opened manifest or export (see
+    import_manifest)."""
+    started = time.perf_counter()
+    xml = kind == "xml"
+    # An XML export knows nothing of web clearance: the register's default (cleared).
+    has_publicerad = kind == "jsonl" or (not xml and "publicerad" in source.header)
+    report = ImportReport(manifest=manifest, format=format_name or kind)
+    validator = _Validator(settings, files_root.resolve(), opaque_ids=xml)
     files = _FileStore(settings)
     writer = _Writer(store, settings, report)
-    rejected_rows = RejectsFile(rejects, source.header)
+    rejected_rows = RejectsFile(rejects, source.header, source.location)
     batch: list[_Row] = []
     try:
         for line, values, original in source.rows:
@@ -822,8 +975,11 @@ def import_manifest(
             # JSON Lines rows each carry their own keys; a CSV has one header for all.
             row_has_publicerad = "publicerad" in values if kind == "jsonl" else has_publicerad
             try:
+                refs = values.pop("\0files", "") if xml else ""
                 row = validator.row(line, values, row_has_publicerad)
-                if row.file is not None:
+                if refs:
+                    _export_files(row, json.loads(refs), validator, files, report)
+                elif row.file is not None:
                     try:
                         row.sha256, row.size = files.add(row.file)
                     except OSError as exc:
@@ -831,7 +987,8 @@ def import_manifest(
             except InvalidRow as exc:
                 report.rejected += 1
                 report.rejections.append((exc.line, exc.reason))
-                rejected_rows.add(exc.line, exc.reason, original)
+                rejected_rows.add(exc.line, exc.reason,
+                                  original or tuple(values.get(c, "") for c in COLUMNS))
                 continue
             row.row_hash = _row_hash(row)
             batch.append(row)
@@ -849,7 +1006,8 @@ def import_manifest(
             batch = []
         raise
     finally:
-        source.handle.close()
+        if source.handle is not None:
+            source.handle.close()
         report.rejects_path = rejected_rows.close()
     if batch:
         writer.write(batch)
@@ -859,6 +1017,67 @@ def import_manifest(
     if progress is not None:
         progress(ImportProgress(report.rows_read, report.rejected, report.seconds))
     return report
+
+
+_CHECKSUM_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+
+
+def _export_files(row: _Row, refs: list[dict[str, str]], validator: _Validator,
+                  files: _FileStore, report: ImportReport) -> None:
+    """Store the files an XML export names for a row: each relative to the files folder
+    (or a file: URI), checked against the export's checksum, copied into the FileStore.
+    A file that is missing, outside the folder or not matching its checksum is reported in
+    report.file_problems and left out; the register entry is imported all the same."""
+    location = str(row.line)
+    stored: list[tuple[Path, str, int]] = []
+    for ref in refs:
+        name = ref.get("path", "")
+        problem = ""
+        path = validator.export_file(name)
+        if isinstance(path, str):
+            problem = path
+        else:
+            try:
+                sha, size = files.hash(path)
+                problem = _checksum_problem(path, sha, ref)
+                if not problem:
+                    files.add(path)
+            except OSError as exc:
+                problem = f"file {name!r}: {exc}"
+        if problem:
+            report.file_problems.append((location, problem))
+            continue
+        if all(sha != s for _p, s, _n in stored):
+            stored.append((path, sha, size))
+    row.values["fil"] = refs[0].get("path", "") if refs else ""
+    row.keep_files = len(stored) < len(refs)
+    if stored:
+        row.file, row.sha256, row.size = stored[0]
+        row.more_files = [(sha, size, p.name) for p, sha, size in stored[1:]]
+
+
+def _checksum_problem(path: Path, sha256: str, ref: dict[str, str]) -> str:
+    """"" when the export gives no checksum or the file matches it, else the mismatch."""
+    given = ref.get("checksum", "").strip().lower()
+    if not given:
+        return ""
+    algorithm = ref.get("algorithm", "").strip().lower().replace("-", "").replace("_", "")
+    algorithm = algorithm or _CHECKSUM_LENGTHS.get(len(given), "")
+    if algorithm == "sha256":
+        actual = sha256
+    elif algorithm in hashlib.algorithms_available:
+        digest = hashlib.new(algorithm)
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                digest.update(chunk)
+        actual = digest.hexdigest()
+    else:
+        return (f"file {ref.get('path', '')!r}: checksum algorithm {ref.get('algorithm')!r} "
+                "unknown, so the file was not stored unverified")
+    if actual != given:
+        return (f"file {ref.get('path', '')!r}: {algorithm} checksum mismatch (the export "
+                f"says {given}, the file has {actual}); not stored")
+    return ""
 
 
 def _printable(value: str) -> str:
@@ -871,5 +1090,6 @@ def _row_hash(row: _Row) -> str:
     # The repr of a tuple of strings in fixed column order: unambiguous whatever the values
     # hold (each is quoted and escaped), and computed in C.
     values = row.values
-    payload = repr((*(values[c] for c in COLUMNS), row.extra, row.dnr.written, row.sha256))
+    payload = repr((*(values[c] for c in COLUMNS), row.extra, row.dnr.written, row.sha256)
+                   + ((tuple(row.more_files),) if row.more_files else ()))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
