@@ -431,11 +431,36 @@ def _placeholder(match: re.Match[str]) -> str:
 
 
 @functools.lru_cache(maxsize=8192)
-def _persons(part: str, extra: str, own: tuple[str, ...]) -> tuple[str, ...]:
-    """The parties of a party field taken for private persons (parties.classify_field;
-    party fields repeat across a register, so the answers are kept)."""
+def _persons(part: str, extra: str, own: tuple[str, ...]) -> tuple[int, tuple[str, ...]]:
+    """How many parties of a party field are taken for private persons
+    (parties.classify_field), and the names to hide for them (a couple's names one by
+    one too). Party fields repeat across a register, so the answers are kept."""
     found = parties.classify_field(part, _part_kinds(extra), own)
-    return tuple(p.name for p in found if p.kind == parties.PartyKind.PERSON)
+    names: list[str] = []
+    count = 0
+    for party in found:
+        if party.kind == parties.PartyKind.PERSON:
+            count += 1
+            names.append(party.name)
+            names.extend(_couple(party.name))
+    return count, tuple(names)
+
+
+_AND = re.compile(r"\s+(?:och|&|samt)\s+", re.IGNORECASE)
+
+
+def _couple(name: str) -> list[str]:
+    """The persons of a party naming two: "Sven och Karin Svensson" is also "Sven
+    Svensson" and "Karin Svensson"; "Sven Berg och Karin Ek" is "Sven Berg", "Karin Ek"."""
+    pieces = _AND.split(name)
+    if len(pieces) != 2:
+        return []
+    first, second = (p.split() for p in pieces)
+    if len(first) == 1 and len(second) >= 2:
+        return [f"{first[0]} {' '.join(second[1:])}", " ".join(second)]
+    if len(first) >= 2 and len(second) >= 2:
+        return [" ".join(first), " ".join(second)]
+    return []
 
 
 def _hide_names(text: str, names: list[str]) -> str:
@@ -513,9 +538,10 @@ def _record(settings: Settings, r: sqlite3.Row, files: _Files | None,
     withheld = ""
     if part and names_hidden(policy, r["datum"], today):
         own = (*policy.own_names, org.display_name, r["org_name"] or "")
-        hidden = list(_persons(part, r["extra"] or "", own))
+        count, names = _persons(part, r["extra"] or "", own)
+        hidden = list(names)
         if hidden:
-            applied.names_hidden = len(hidden)
+            applied.names_hidden = count
             applied.hidden_names = hidden
             part = _hide_names(part, hidden)
             rubrik = _hide_names(rubrik, hidden)

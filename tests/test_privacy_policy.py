@@ -363,3 +363,15 @@ def test_names_in_the_genitive_and_file_names_are_hidden(settings: Settings) -> 
     assert record.rubrik == f"{PRIVATE_PERSON}s ansökan om bygglov"
     assert record.text == f"{PRIVATE_PERSON}s ritning. Familjen Svenssonska gården."
     assert not record.has_file          # the surname is still in the file
+
+
+def test_a_couple_is_hidden_one_by_one(settings: Settings) -> None:
+    with Store(settings.store_path) as store:
+        doc = add_document(store, part="Sven och Karin Svensson; Trafikverket",
+                           rubrik="Yttrande från Karin Svensson och Sven Svensson")
+        record = public_record(store, settings, doc)
+        report = privacy_report(store, settings)
+    assert record is not None
+    assert record.part == f"{PRIVATE_PERSON}; Trafikverket"
+    assert record.rubrik == f"Yttrande från {PRIVATE_PERSON} och {PRIVATE_PERSON}"
+    assert report.organisations[0].names_hidden == 1
