@@ -674,6 +674,12 @@ def restore(app: AppContext, source: Path) -> None:
 @click.option("--files", "files_dir", type=click.Path(exists=True, file_okay=False,
                                                       path_type=Path),
               help="Folder the manifest's `fil` paths start from (default: the manifest's).")
+@click.option("--format", "fmt",
+              type=click.Choice(["csv", "jsonl", "xml", "fgs1", "erms", "noark5"]),
+              default=None, help="Read MANIFEST as this format (default: recognised, as "
+                                 "diarium import does).")
+@click.option("--organisation", default=None,
+              help="Organisation (slug) of an XML export's cases (as diarium import).")
 @click.option("--engine", type=click.Choice(["embedded", "elasticsearch", "opensearch"]),
               default=None, help="Search engine (default: search.engine in diarium.toml).")
 @click.option("--dump/--no-dump", "dump_", default=None,
@@ -684,16 +690,18 @@ def restore(app: AppContext, source: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @pass_app
 @handle_errors
-def sync(app: AppContext, manifest: Path, files_dir: Path | None, engine: str | None,
-         dump_: bool | None, workers: int | None, as_json: bool) -> None:
-    """Import, extract, index (and dump where configured) in one run under a lock, for a
-    scheduler: one summary, and an exit code it can act on (0 done, 1 done with rejected
-    rows or failed files, 2 manifest or settings unreadable, 3 engine unreachable,
-    75 another sync is running).
+def sync(app: AppContext, manifest: Path, files_dir: Path | None, fmt: str | None,
+         organisation: str | None, engine: str | None, dump_: bool | None,
+         workers: int | None, as_json: bool) -> None:
+    """Import (a manifest or an XML export), extract, index (and dump where configured) in
+    one run under a lock, for a scheduler: one summary, and an exit code it can act on
+    (0 done, 1 done with rejected rows or failed files, 2 manifest or settings unreadable,
+    3 engine unreachable, 75 another sync is running).
 
     \b
     Example:
         diarium sync /srv/export/diarium.csv --files /srv/export/handlingar
+        diarium sync /srv/leverans/arendehantering.xml --organisation ks --dump
     """
     import json
 
@@ -702,7 +710,7 @@ def sync(app: AppContext, manifest: Path, files_dir: Path | None, engine: str | 
 
     try:
         report = run_sync(app.settings, manifest, files_dir=files_dir, engine=engine,
-                          dump=dump_, workers=workers)
+                          dump=dump_, workers=workers, fmt=fmt, organisation=organisation)
     except SyncBusy as exc:
         click.secho(f"Error: {exc}", fg="red", err=True)
         sys.exit(EXIT_BUSY)

@@ -126,8 +126,11 @@ def sync_lock(settings: Settings) -> Iterator[Path]:
 
 def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
          engine: str | None = None, dump: bool | None = None, workers: int | None = None,
+         fmt: str | None = None, organisation: str | None = None,
          stage: Callable[[str], None] | None = None) -> SyncReport:
-    """Import `source` (a manifest), extract new files, bring the index up to date and,
+    """Import `source` (a CSV/JSON Lines manifest or an XML export: FGS 1.0, FGS 2.0 /
+    CITS ERMS, Noark 5; `fmt` and `organisation` as for import_manifest), extract new
+    files, bring the index up to date and,
     when `dump` (default: `[opendata] dump_on_sync`), publish a new dump. Returns the
     SyncReport; a stage's DiariumError ends the run and is recorded in the report (its
     exit code becomes the report's). Raises SyncBusy when another sync is running."""
@@ -146,7 +149,8 @@ def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
             current = "import"
             if stage:
                 stage(current)
-            report.imported = import_manifest(store, settings, Path(source), files_dir)
+            report.imported = import_manifest(store, settings, Path(source), files_dir,
+                                              fmt=fmt, organisation=organisation)
             current = "extract"
             if stage:
                 stage(current)

@@ -63,6 +63,18 @@ def test_sync_runs_every_stage_and_is_repeatable(data: Path, export: Path) -> No
     assert len(out.strip().splitlines()) == 1
 
 
+def test_sync_takes_an_xml_export(data: Path, export: Path) -> None:
+    from manifests import rows
+    from xml_exports import write_erms
+
+    erms = write_erms(export / "arendehantering.xml", rows(20))
+    code, out = _run("--data", str(data), "sync", str(erms), "--organisation", "ks",
+                     "--files", str(export / "files"), "--workers", "1", "--no-dump", "--json")
+    assert code == 0, out
+    summary = json.loads(out)
+    assert summary["import"]["inserted"] == 20 and summary["index"]["count"] == 20
+
+
 def test_rejected_rows_give_exit_code_1(data: Path, export: Path) -> None:
     manifest = export / "manifest.csv"
     lines = manifest.read_text("utf-8").splitlines()
