@@ -428,3 +428,25 @@ def test_cli_import_recognises_a_meetings_manifest(tmp_path: Path, data_dir: Pat
     assert result.exit_code == 1, result.output  # one row rejected
     assert "Läste 5 rader: 4 nya" in result.output
     assert "rad 6: paragraf 'tre'" in result.output
+
+
+def test_unreadable_csv_keeps_the_meetings_before_it(tmp_path: Path, settings: Settings,
+                                                     store: Store) -> None:
+    """A line the CSV reader cannot get past stops the import with its line number; the
+    meetings read before it are stored, and a rerun after the fix finds them unchanged."""
+    from diarium.pipeline import importing
+
+    folder = _files(tmp_path / "mote")
+    rows = _meeting_rows()
+    manifest = write_csv(folder / "meetings.csv", rows)
+    good = manifest.read_text(encoding="utf-8")
+    later = {**MEETING, "datum": "2024-06-03", "paragraf": "1",
+             "rubrik": "x" * (importing._FIELD_LIMIT + 10)}
+    with manifest.open("a", encoding="utf-8") as fh:
+        csv.DictWriter(fh, fieldnames=list(rows[0]) + ["sekretess"]).writerow(later)
+    with pytest.raises(ManifestError, match="line 6: unreadable CSV"):
+        import_manifest(store, settings, manifest)
+    assert [m.items for m in list_meetings(store, settings)] == [4]
+    manifest.write_text(good, encoding="utf-8")
+    again = import_manifest(store, settings, manifest)
+    assert (again.inserted, again.unchanged) == (0, 4)
