@@ -201,3 +201,84 @@ def test_find_in_text_skips_parliamentary_years() -> None:
 
 def test_find_in_text_without_numbers() -> None:
     assert find_in_text("Inga ärenden här, bara år 2023 och sidan 12.") == []
+
+
+# Case numbers seen in real registers (DOMAIN.md, 2026-12-01): import and queries read
+# them the same way.
+REAL = [
+    ("Ku2023/00732", "KU|2023|732", None),
+    ("UD2019/19692/GA", "UD|2019|19692", None),
+    ("Fö2017/01724/MFI", "FÖ|2017|1724", None),
+    ("A2014/2289/DISK", "A|2014|2289", None),
+    ("F2012/43498/UD/USYR", "F|2012|43498", None),
+    ("M202001133", "M|2020|1133", None),
+    ("2024/045202", "|2024|45202", None),
+    ("2024/045202-2", "|2024|45202", 2),
+    ("5531-2026", "|2026|5531", None),
+    ("5531-2026-2", "|2026|5531", 2),
+    ("2025-13181", "|2025|13181", None),
+    ("S 2019-0043", "S|2019|43", None),
+    ("S 2010-0034:1", "S|2010|34", 1),
+    ("2016/692", "|2016|692", None),
+]
+
+
+@pytest.mark.parametrize(("written", "key", "doc"), REAL)
+def test_real_register_numbers(written: str, key: str, doc: int | None) -> None:
+    dnr = parse(written)
+    assert (dnr.key, dnr.doc, dnr.written) == (key, doc, written)
+
+
+@pytest.mark.parametrize(("written", "key", "doc"), REAL)
+def test_a_query_reads_a_real_number_as_the_import_does(written: str, key: str,
+                                                        doc: int | None) -> None:
+    from diarium import query
+
+    assert looks_like_diarienummer(written)
+    keys = {n.key for n in _nodes(query.parse(written)) if isinstance(n, query.Diarienummer)}
+    assert keys == {key}
+
+
+def _nodes(node: object) -> list[object]:
+    children = getattr(node, "children", None)
+    inner = getattr(node, "node", None)
+    out = [node]
+    for child in children or ([inner] if inner is not None else []):
+        out.extend(_nodes(child))
+    return out
+
+
+def test_unit_suffix_is_part_of_the_number_but_words_are_not() -> None:
+    assert looks_like_diarienummer("A2014/2289/DISK")
+    assert not looks_like_diarienummer("2023/123 bygglov")
+    assert not looks_like_diarienummer("A2014/2289 DISKUSSION")
+
+
+@pytest.mark.parametrize(("written", "key"), [
+    ("{7F3A-0042}", "#7F3A-42"),
+    ("Møte 12", "#MØTE-12"),
+    ("P-ABC-0017", "#P-ABC-17"),
+    ("SOU 2011:8", "SOU|2011|8"),       # reads as a number: a series, year and serial
+])
+def test_identifiers_that_are_no_diarienummer_are_kept_as_written(written: str,
+                                                                  key: str) -> None:
+    from diarium.diarienummer import identifier
+
+    found = identifier(written)
+    assert (found.key, found.written, found.format()) == (key, written, found.format())
+    if key.startswith("#"):
+        assert found.opaque and found.format() == written and found.year_serial == key
+
+
+def test_opaque_variants_share_a_key_and_a_query_finds_them() -> None:
+    from diarium import query
+    from diarium.diarienummer import opaque
+
+    assert opaque("p-abc-17").key == opaque("P ABC 0017").key == opaque("P_ABC/017").key
+    keys = {n.key for n in _nodes(query.parse("P-ABC-0017"))
+            if isinstance(n, query.Diarienummer)}
+    assert keys == {"#P-ABC-17"}
+    # plain words and numbers are not read as opaque ids
+    assert not any(isinstance(n, query.Diarienummer) for n in _nodes(query.parse("covid 19")))
+    with pytest.raises(InvalidDiarienummer):
+        opaque("  ")

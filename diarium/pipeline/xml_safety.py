@@ -75,8 +75,12 @@ def check_document(path: Path) -> None:
     parser = etree.XMLParser(target=_Refuse(), **_PARSER_OPTIONS)
     try:
         with path.open("rb") as fh:
+            fed = False
             while chunk := fh.read(_CHUNK):
+                fed = fed or bool(chunk.strip())
                 parser.feed(chunk)
+            if not fed:
+                raise ManifestError(f"{path}: the file is empty (no XML); nothing was imported")
         parser.close()
     except etree.XMLSyntaxError as exc:
         raise _located(path, exc) from None

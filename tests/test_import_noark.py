@@ -1,0 +1,212 @@
+"""Noark 5 arkivstruktur.xml: end to end, the mapping (offentligTittel, skjerming,
+journalposttype, klasse, case fields after the registrations), meeting folders as cases
+(until meetings have a model of their own), checksums, bad values by XML path."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import xml_exports
+
+from diarium.config import Settings
+from diarium.pipeline.importing import import_manifest
+from diarium.pipeline.noark5 import Noark5
+from diarium.store import Store
+
+NS = xml_exports.NOARK_NS
+XSI = xml_exports.XSI
+
+
+def test_noark5_end_to_end_import_extract_index_search(tmp_path: Path) -> None:
+    export = tmp_path / "uttrekk"
+    rows = xml_exports.register(export / "dokumenter")
+    for row in rows:
+        row["fil"] = f"dokumenter/{row['fil']}" if row["fil"] else ""
+    xml = xml_exports.write_noark5(export / "arkivstruktur.xml", rows, meetings=[{
+        "mappeID": "KS-møte 2026-03", "tittel": "Kommunestyrets møte mars",
+        "utvalg": "Kommunestyret", "moetedato": "2026-03-12", "sak": "Budsjett for 2027"}])
+    data = tmp_path / "data"
+    code, out = xml_exports.cli(data, "import", str(xml), "--format", "noark5")
+    assert code == 0, out
+    assert "Format: noark5" in out and "6 nya" in out and "3 nya filer" in out
+    assert "0 nya, 0 ändrade" in xml_exports.cli(data, "import", str(xml))[1]
+    assert xml_exports.cli(data, "extract")[0] == 0
+    assert xml_exports.cli(data, "index", "--engine", "embedded")[0] == 0
+
+    found = xml_exports.search(data, "5531-2026")
+    (hit,) = found["hits"]  # type: ignore[misc]
+    assert (hit["diarienummer"], hit["lopnummer"], hit["arendemening"]) == (
+        "5531-2026", 2, "Ansökan om bygglov för fritidshus")  # offentligTittel
+    assert xml_exports.search(data, "kulturmiljöprogrammet")["total"] == 1
+    assert xml_exports.search(data, "intern")["total"] == 0  # the protected tittel
+    assert xml_exports.search(data, "Budsjett")["total"] == 1  # the meeting's registration
+    disk = xml_exports.search(data, "dnr:A2014/2289/DISK")
+    assert disk["total"] == 3
+
+
+MAPPING = f"""<?xml version="1.0" encoding="utf-8"?>
+<arkiv xmlns="{NS}" xmlns:xsi="{XSI}">
+ <systemID>a</systemID><tittel>Arkiv</tittel>
+ <arkivskaper><arkivskaperID>974</arkivskaperID><arkivskaperNavn>Eksempel kommune
+ </arkivskaperNavn></arkivskaper>
+ <arkivdel><systemID>d</systemID><tittel>Sakarkiv</tittel>
+  <klassifikasjonssystem><systemID>k</systemID><tittel>Ordning</tittel>
+   <klasse><systemID>k1</systemID><klasseID>614</klasseID><tittel>Byggesaker</tittel>
+    <mappe xsi:type="saksmappe">
+     <systemID>m1</systemID><mappeID>2019/123</mappeID>
+     <tittel>Søknad fra Ola Nordmann om dispensasjon</tittel>
+     <offentligTittel>Søknad fra ***** om dispensasjon</offentligTittel>
+     <opprettetDato>2019-01-02T08:00:00</opprettetDato><opprettetAv>Kari</opprettetAv>
+     <skjerming><tilgangsrestriksjon>13</tilgangsrestriksjon>
+      <skjermingshjemmel>Offl. § 13</skjermingshjemmel>
+      <skjermingMetadata>tittel</skjermingMetadata></skjerming>
+     <registrering xsi:type="journalpost">
+      <systemID>r1</systemID><opprettetDato>2019-01-02T08:00:00</opprettetDato>
+      <skjerming><tilgangsrestriksjon>13</tilgangsrestriksjon>
+       <skjermingshjemmel>Offl. § 13</skjermingshjemmel>
+       <skjermingMetadata>korrespondansepart</skjermingMetadata></skjerming>
+      <dokumentbeskrivelse><systemID>db2</systemID><dokumenttype>Vedlegg</dokumenttype>
+       <tittel>Kart</tittel><tilknyttetRegistreringSom>Vedlegg</tilknyttetRegistreringSom>
+       <dokumentnummer>2</dokumentnummer>
+       <dokumentobjekt><versjonsnummer>1</versjonsnummer><variantformat>Arkivformat
+        </variantformat><referanseDokumentfil>dokumenter/kart.txt</referanseDokumentfil>
+        <sjekksum>{{kart}}</sjekksum><sjekksumAlgoritme>SHA256</sjekksumAlgoritme>
+       </dokumentobjekt></dokumentbeskrivelse>
+      <dokumentbeskrivelse><systemID>db1</systemID><dokumenttype>Søknad</dokumenttype>
+       <tittel>Søknad</tittel>
+       <tilknyttetRegistreringSom>Hoveddokument</tilknyttetRegistreringSom>
+       <dokumentnummer>1</dokumentnummer>
+       <dokumentobjekt><versjonsnummer>1</versjonsnummer><variantformat>Produksjonsformat
+        </variantformat><referanseDokumentfil>dokumenter/soknad.docx</referanseDokumentfil>
+       </dokumentobjekt>
+       <dokumentobjekt><versjonsnummer>1</versjonsnummer><variantformat>Arkivformat
+        </variantformat><referanseDokumentfil>dokumenter/soknad.txt</referanseDokumentfil>
+        <sjekksum>{{soknad}}</sjekksum><sjekksumAlgoritme>SHA256</sjekksumAlgoritme>
+       </dokumentobjekt></dokumentbeskrivelse>
+      <registreringsID>2019/123-1</registreringsID>
+      <tittel>Søknad om dispensasjon fra Ola Nordmann</tittel>
+      <offentligTittel>Søknad om dispensasjon fra *****</offentligTittel>
+      <korrespondansepart><korrespondanseparttype>Avsender</korrespondanseparttype>
+       <korrespondansepartNavn>Ola Nordmann</korrespondansepartNavn></korrespondansepart>
+      <journalaar>2019</journalaar><journalsekvensnummer>45</journalsekvensnummer>
+      <journalpostnummer>1</journalpostnummer>
+      <journalposttype>Inngående dokument</journalposttype>
+      <journalstatus>Journalført</journalstatus><journaldato>2019-01-03</journaldato>
+      <mottattDato>2019-01-02</mottattDato>
+     </registrering>
+     <registrering xsi:type="journalpost">
+      <systemID>r2</systemID><opprettetDato>2019-01-10</opprettetDato>
+      <registreringsID>2019/123-2</registreringsID><tittel>Vedtak</tittel>
+      <journalposttype>U</journalposttype><journaldato>2019-01-10</journaldato>
+      <sendtDato>2019-01-11</sendtDato>
+     </registrering>
+     <registrering xsi:type="journalpost">
+      <systemID>r3</systemID><opprettetDato>2019-01-12</opprettetDato>
+      <tittel>Ukjent type</tittel><journalpostnummer>3</journalpostnummer>
+      <journalposttype>Q</journalposttype><journaldato>2019-01-12</journaldato>
+     </registrering>
+     <saksaar>2019</saksaar><sakssekvensnummer>123</sakssekvensnummer>
+     <saksdato>2019-01-02</saksdato><administrativEnhet>Byggesak</administrativEnhet>
+     <saksansvarlig>Kari Nordmann</saksansvarlig><saksstatus>Avsluttet</saksstatus>
+    </mappe>
+   </klasse>
+  </klassifikasjonssystem>
+ </arkivdel>
+</arkiv>
+"""
+
+
+def test_noark5_mapping(tmp_path: Path, settings: Settings) -> None:
+    (tmp_path / "dokumenter").mkdir()
+    texts = {"kart.txt": "Kartet\n", "soknad.txt": "Søknaden\n"}
+    sums = {}
+    for name, body in texts.items():
+        (tmp_path / "dokumenter" / name).write_text(body, encoding="utf-8")
+        sums[name.split(".")[0]] = hashlib.sha256(body.encode()).hexdigest()
+    xml = tmp_path / "arkivstruktur.xml"
+    xml.write_text(MAPPING.replace("{kart}", sums["kart"]).replace("{soknad}",
+                                                                   sums["soknad"]),
+                   encoding="utf-8")
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml)
+        assert (report.format, report.inserted, report.rejected) == ("noark5", 2, 1)
+        assert report.file_problems == []
+        assert store.conn.execute("SELECT slug FROM organisations").fetchone()[0] == (
+            "eksempel-kommune")
+        rows = [dict(r) for r in store.conn.execute(
+            "SELECT c.diarienummer, c.dnr_key, c.arendemening, c.status, c.enhet, "
+            "c.handlaggare, c.klassificering, c.extra AS case_extra, d.* FROM documents d "
+            "JOIN cases c ON c.id = d.case_id ORDER BY d.id")]
+        first, second = rows
+        # the case's own fields come after its registrations in the XML
+        assert (first["diarienummer"], first["dnr_key"], first["arendemening"],
+                first["status"], first["enhet"], first["handlaggare"],
+                first["klassificering"]) == (
+            "2019/123", "|2019|123", "Søknad fra ***** om dispensasjon", "Avsluttet",
+            "Byggesak", "Kari Nordmann", "614")
+        case_extra = json.loads(first["case_extra"])
+        assert case_extra["mappe/tittel"] == "Søknad fra Ola Nordmann om dispensasjon"
+        assert case_extra["mappetype"] == "saksmappe"
+        assert not Noark5.is_meeting(case_extra)
+        assert (first["lopnummer"], first["riktning"], first["datum"], first["handlingstyp"],
+                first["rubrik"], first["part"], first["sekretess"]) == (
+            1, "Inkommande", "2019-01-02", "Søknad", "Søknad om dispensasjon fra *****",
+            "Ola Nordmann", "Offl. § 13")
+        extra = json.loads(first["extra"])
+        assert extra["datumtyp"] == "inkommen"
+        assert extra["registrering/journaldato"] == "2019-01-03"
+        assert extra["registrering/tittel"] == "Søknad om dispensasjon fra Ola Nordmann"
+        assert extra["registrering/registreringsID"] == "2019/123-1"
+        assert extra["registreringstype"] == "journalpost"
+        files = [tuple(r) for r in store.conn.execute(
+            "SELECT name, position FROM document_files WHERE document_id = ? "
+            "ORDER BY position", (first["id"],))]
+        assert files == [("soknad.txt", 0), ("kart.txt", 1)]  # main document first
+        # no journalpostnummer: the number after the case in registreringsID
+        assert (second["lopnummer"], second["riktning"], second["datum"]) == (
+            2, "Utgående", "2019-01-11")
+        with report.rejects_path.open(encoding="utf-8", newline="") as fh:  # type: ignore[union-attr]
+            (rejected,) = list(csv.DictReader(fh))
+        assert rejected["path"] == (
+            "/arkiv/arkivdel[1]/klassifikasjonssystem[1]/klasse[1]/mappe[1]/registrering[3]/"
+            "journalposttype")
+        assert rejected["reason"].startswith("unknown journalposttype 'Q': use I, U, N, X or S")
+        assert import_manifest(store, settings, xml).changes == 0
+
+
+def test_noark5_checksum_mismatch_is_reported_and_the_entry_kept(
+        tmp_path: Path, settings: Settings) -> None:
+    (tmp_path / "dokumenter").mkdir()
+    for name in ("kart.txt", "soknad.txt"):
+        (tmp_path / "dokumenter" / name).write_text("endret\n", encoding="utf-8")
+    xml = tmp_path / "arkivstruktur.xml"
+    xml.write_text(MAPPING.replace("{kart}", "a" * 64).replace("{soknad}", "b" * 64),
+                   encoding="utf-8")
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml)
+        assert report.inserted == 2
+        assert [p.split(":")[1].strip() for _w, p in report.file_problems] == [
+            "sha256 checksum mismatch (the export says " + "b" * 64 + ", the file has "
+            + hashlib.sha256(b"endret\n").hexdigest() + "); not stored",
+            "sha256 checksum mismatch (the export says " + "a" * 64 + ", the file has "
+            + hashlib.sha256(b"endret\n").hexdigest() + "); not stored"]
+        assert store.conn.execute("SELECT count(*) FROM document_files").fetchone()[0] == 0
+
+
+def test_meeting_folders_are_cases_with_a_hook(tmp_path: Path, settings: Settings) -> None:
+    xml = xml_exports.write_noark5(tmp_path / "a.xml", [], meetings=[{
+        "mappeID": "Møte 12", "tittel": "Formannskapet", "utvalg": "Formannskapet",
+        "moetedato": "2024-05-02", "sak": "Økonomiplan"}])
+    with Store(settings.store_path) as store:
+        assert import_manifest(store, settings, xml, organisation="ks").inserted == 1
+        case = store.conn.execute("SELECT diarienummer, dnr_key, namnd, extra FROM cases"
+                                  ).fetchone()
+        assert tuple(case)[:3] == ("Møte 12", "#MØTE-12", "Formannskapet")
+        assert Noark5.is_meeting(json.loads(case["extra"]))
+        doc = store.conn.execute("SELECT datum, riktning, rubrik, extra FROM documents"
+                                 ).fetchone()
+        assert tuple(doc)[:3] == ("2024-05-02", "Upprättad", "Økonomiplan")
+        assert json.loads(doc["extra"])["registreringstype"] == "moeteregistrering"
