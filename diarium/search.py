@@ -75,6 +75,9 @@ class SearchRequest:
     page: int = 1
     per_page: int = 20
     with_facets: bool = True
+    # Hybrid search (diarium.hybrid): keyword and vector results fused, related results
+    # where no word matched. False: keyword-only. Also off by `[semantic] enabled = false`.
+    semantic: bool = True
 
 
 def validate_request(request: SearchRequest, max_offset: int = MAX_OFFSET) -> None:
@@ -132,6 +135,7 @@ class Hit:
     record: PublicRecord
     score: float
     snippets: tuple[Snippet, ...] = ()
+    semantic: bool = False         # a related result: found by meaning, not by its words
 
     @property
     def page(self) -> int | None:
@@ -186,7 +190,8 @@ def snippet_to_json(snippet: Snippet) -> dict[str, Any]:
 
 def result_to_json(result: SearchResult) -> dict[str, Any]:
     """The JSON object of a search result, shared by `diarium search --json` and the API:
-    total, page, per_page, partial, hits (register fields, snippets, page) and facets
+    total, page, per_page, partial, hits (register fields, snippets, page, semantic: a
+    related result found by meaning, not by its words) and facets
     (facet name -> [{"value", "count"}])."""
     hits = []
     for hit in result.hits:
@@ -209,6 +214,7 @@ def result_to_json(result: SearchResult) -> dict[str, Any]:
             "score": round(hit.score, 4),
             "snippets": [snippet_to_json(s) for s in hit.snippets],
             "page": hit.page,
+            "semantic": hit.semantic,
         })
     return {
         "total": result.total,

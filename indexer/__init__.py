@@ -28,11 +28,13 @@ def open_backend(settings: Settings, engine: str | None = None) -> SearchBackend
         from diarium.indexer.embedded import EmbeddedBackend
 
         from diarium.config import DEFAULT_SYNONYMS
+        from diarium.hybrid import semantic_search
 
         tables = [DEFAULT_SYNONYMS] + [o.synonyms for o in settings.organisations.values()]
         backend: SearchBackend = EmbeddedBackend(
             settings.index_dir / "embedded", synonyms=tables,
-            orgs=tuple(settings.organisations.values()))
+            orgs=tuple(settings.organisations.values()),
+            semantic=semantic_search(settings))
         backend.setup()
         return backend
     if chosen in ("elasticsearch", "opensearch"):

