@@ -9,8 +9,8 @@ In one run, OCR off throughout:
    (pdfminer.six for every page, as diarium read PDFs before); other formats have one path;
 2. the corpus through the pipeline with one worker (worker CPU) against pdfminer.six alone
    with its defaults (`extract_text`) on the same PDFs; the goal is at most 0.35x;
-3. the pipeline with all cores (parallel efficiency), and the longest PDF alone on all
-   cores with and without splitting it into page ranges;
+3. the pipeline with all cores (parallel efficiency), and the corpus's longest PDF alone
+   on all cores with and without splitting it into page ranges;
 4. per document, how close each path's text comes to poppler's `pdftotext` (a third,
    neutral reader; Debian poppler-utils): word-multiset and word-pair Jaccard.
 """
@@ -256,7 +256,10 @@ def main() -> None:
         speedup = single["wall"] / parallel["wall"]
         print(f"  speed-up {speedup:.2f}x, parallel efficiency {speedup / args.workers:.0%} "
               f"(load average now {os.getloadavg()[0]:.1f}; neighbours take cores too)")
-        longest = max(pdfs, key=_page_count, default=None)
+        # The corpus's longest PDF even when --limit left it out: the case splitting is for.
+        every, _ = corpus_files(args.corpus, None)
+        longest = max((p for p in every if formats.get(p.name) == "pdf"), key=_page_count,
+                      default=None)
         if longest is not None and _page_count(longest) > 100:
             whole = run_pipeline([longest], args.workers, split_pages=10**9)
             split = run_pipeline([longest], args.workers, split_pages=100)
