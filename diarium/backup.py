@@ -43,7 +43,11 @@ from diarium.store import SCHEMA_VERSION, Store
 STORE_NAME = "diarium.sqlite"
 MANIFEST_NAME = "backup.json"
 COUNTED_TABLES = ("organisations", "cases", "documents", "files", "extractions")
-PAGES_PER_STEP = 1024       # SQLite pages copied per backup step (others may write between)
+# The whole database in one backup step: one read transaction, which in WAL mode does not
+# block writers, and a consistent snapshot. Copied in several steps, SQLite restarts the
+# copy whenever another connection writes between two steps, so a busy store (an import
+# running) could keep a backup from ever finishing.
+PAGES_PER_STEP = 0
 
 
 class BackupError(DiariumError):

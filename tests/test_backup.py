@@ -116,3 +116,42 @@ def test_restore_catches_a_damaged_file(register: Settings, tmp_path: Path) -> N
 def test_backup_inside_the_data_folder_is_refused(register: Settings) -> None:
     with pytest.raises(BackupError, match="outside the data folder"):
         backup(register, register.data_dir / "backup")
+
+
+def test_backup_finishes_while_another_process_writes(register: Settings,
+                                                      tmp_path: Path) -> None:
+    """An import running beside the backup neither blocks it nor makes it restart
+    forever; the copy is a consistent snapshot."""
+    import threading
+
+    stop, started = threading.Event(), threading.Event()
+    written = []
+
+    def writer() -> None:
+        with Store(register.store_path) as store:
+            n = 0
+            while not stop.is_set():
+                with store.transaction() as conn:
+                    conn.execute("INSERT INTO organisations (slug, name) VALUES (?, ?)",
+                                 (f"org-{n}", "Skrivande"))
+                n += 1
+                written.append(n)
+                started.set()
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        started.wait(30)
+        report = backup(register, tmp_path / "backup")
+    finally:
+        stop.set()
+        thread.join()
+    assert report.counts["documents"] == 40
+    conn = sqlite3.connect(tmp_path / "backup" / "diarium.sqlite")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        orgs = conn.execute("SELECT count(*) FROM organisations").fetchone()[0]
+    finally:
+        conn.close()
+    assert orgs == report.counts["organisations"] >= 2
+    assert len(written) > 0
