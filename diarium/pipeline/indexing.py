@@ -166,8 +166,11 @@ def index(
         # Records whose projection changed with time or policy, not in the store: a
         # show_days window that closed, a changed privacy policy (diarium.privacy.state).
         due = privacy_state.due(store, settings, name, day)
-        if due:
-            changed = sorted(set(changed).union(due))
+        if due.ids:
+            changed = sorted(set(changed).union(due.ids))
+            # A changed policy may take anything back: purge without comparing each
+            # record with its indexed version (one engine lookup each).
+            withdrawn = due.wholesale
         counter.total = len(changed)
         indexed = deleted = 0
         for start in range(0, len(changed), CHUNK):

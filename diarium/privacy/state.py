@@ -20,6 +20,7 @@ withdrawn content, purged from the index files (diarium.pipeline.indexing).
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date
 
 from diarium.config import Settings
@@ -31,21 +32,34 @@ def _policies(store: Store, settings: Settings) -> dict[str, str]:
     return {slug: settings.org(slug).privacy.fingerprint() for slug in slugs}
 
 
-def due(store: Store, settings: Settings, name: str, today: date) -> list[int]:
-    """Ids of the documents whose projection changed for the named index since its last
-    run, though the store recorded no change (module doc), in id order."""
+@dataclass(frozen=True)
+class Due:
+    """The documents to project again (ids in order), and whether they were chosen
+    wholesale (no state yet, or a policy changed): then the run purges without
+    comparing each record with its indexed version, which would cost one lookup each."""
+
+    ids: list[int]
+    wholesale: bool = False
+
+
+def due(store: Store, settings: Settings, name: str, today: date) -> Due:
+    """The documents whose projection changed for the named index since its last run,
+    though the store recorded no change (module doc)."""
     row = store.conn.execute(
         "SELECT projected_on, policies FROM privacy_state WHERE name = ?", (name,)).fetchone()
     if row is None:
-        return [int(r[0]) for r in store.conn.execute("SELECT id FROM documents ORDER BY id")]
+        return Due([int(r[0]) for r in store.conn.execute(
+            "SELECT id FROM documents ORDER BY id")], wholesale=True)
     try:
         before = json.loads(row["policies"])
     except ValueError:
         before = {}
     last_day = str(row["projected_on"])
     ids: set[int] = set()
+    wholesale = False
     for slug, fingerprint in _policies(store, settings).items():
         if before.get(slug) != fingerprint:
+            wholesale = wholesale or slug in before
             ids.update(int(r[0]) for r in store.conn.execute(
                 "SELECT d.id FROM documents d JOIN cases c ON c.id = d.case_id "
                 "JOIN organisations o ON o.id = c.organisation_id WHERE o.slug = ?",
@@ -60,7 +74,7 @@ def due(store: Store, settings: Settings, name: str, today: date) -> list[int]:
             "JOIN organisations o ON o.id = c.organisation_id "
             "WHERE o.slug = ? AND date(d.datum, ?) > ? AND date(d.datum, ?) <= ?",
             (slug, modifier, last_day, modifier, today.isoformat())))
-    return sorted(ids)
+    return Due(sorted(ids), wholesale)
 
 
 def remember(store: Store, settings: Settings, name: str, today: date) -> None:
