@@ -6,15 +6,19 @@ Measured side by side in one run, on the same documents and the same machine:
   diarium.swedish fields (compound parts, lemmas, identifiers), against raw tantivy
   `add_document` of the very same tantivy Documents built beforehand (same schema and
   analyzers: the ratio is diarium's own overhead);
-- queries: p50/p95 of 20 query shapes (word, phrase, boolean, prefix, diarienummer; each
-  plain, with two facet filters, with filters + date range + newest first, and on page
-  500 of 20), all with all eight facets counted, against the raw tantivy query (the same
-  compiled query, top 20 at the same offset, documents fetched) and raw query + the same
-  aggregations;
+- queries: p50/p95 and CPU seconds of 22 query shapes (word, phrase, boolean, prefix,
+  diarienummer; each plain, with two facet filters, with filters + date range + newest
+  first, and on page 500 of 20; plus the empty query and a pure filter), all with all
+  eight facets counted, side by side with the raw tantivy query (the same compiled query
+  AND filters, top 20 at the same offset, documents fetched) plus one aggregation request
+  of the same eight facets. `EmbeddedBackend.search()` is timed with its facet cache
+  emptied before every call (the figure the ratio uses) and warm (a user paging on);
 - peak memory (max RSS) and index size.
 
     .venv/bin/python benchmarks/search_bench.py              # 100,000 documents
     .venv/bin/python benchmarks/search_bench.py --docs 2000  # smoke run
+    .venv/bin/python benchmarks/search_bench.py --docs 20000 --queries-only --keep /tmp/sb
+        # queries only; the index in /tmp/sb is reused when it holds 20,000 records
 """
 
 from __future__ import annotations
@@ -53,8 +57,12 @@ KINDS: dict[str, str] = {
 
 
 def shapes(dnr: str) -> list[tuple[str, SearchRequest]]:
-    """The 20 query shapes: each kind plain, filtered, filtered+dated+sorted, deep."""
-    out: list[tuple[str, SearchRequest]] = []
+    """The 22 query shapes: each kind plain, filtered, filtered+dated+sorted, deep; the
+    empty query (the landing page) and a pure filter."""
+    out: list[tuple[str, SearchRequest]] = [
+        ("empty query", SearchRequest("")),
+        ("filters only", SearchRequest("", filters=FILTERS)),
+    ]
     for kind, text in {**KINDS, "diarienummer": dnr}.items():
         out.append((f"{kind}", SearchRequest(text)))
         out.append((f"{kind} +filters", SearchRequest(text, filters=FILTERS)))
@@ -113,15 +121,49 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
-def measure(fn: Callable[[], object], repeat: int) -> tuple[float, float]:
+def measure(fn: Callable[[], object], repeat: int,
+            before: Callable[[], object] | None = None) -> tuple[float, float, float]:
+    """p50 and p95 wall milliseconds of `fn` and its CPU milliseconds per call
+    (`before` runs untimed ahead of every call)."""
     for _ in range(2):
         fn()
     samples = []
+    cpu = 0.0
     for _ in range(repeat):
-        start = time.perf_counter()
+        if before is not None:
+            before()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
+        cpu += time.process_time() - start_cpu
         samples.append((time.perf_counter() - start) * 1000)
-    return percentiles(samples)
+    p50, p95 = percentiles(samples)
+    return p50, p95, cpu * 1000 / repeat
+
+
+def build_index(args: argparse.Namespace, work: Path) -> str:
+    """Index the synthetic records through diarium (reusing a kept index holding exactly
+    --docs records); returns the middle record's case number typed differently from how
+    the register writes it."""
+    path = work / "embedded"
+    backend = EmbeddedBackend(path)
+    backend.setup()
+    if backend.count() != args.docs:
+        backend.clear()
+        start = time.perf_counter()
+        backend.index(generate_records(args.docs, seed=args.seed))
+        print(f"indexed {args.docs:,} documents in {time.perf_counter() - start:.1f}s")
+    else:
+        print(f"reusing the index in {path} ({args.docs:,} documents)")
+    backend.close()
+    for number, record in enumerate(generate_records(args.docs, seed=args.seed)):
+        if number == args.docs // 2:
+            return typed_dnr(record)
+    raise AssertionError("no middle record")
+
+
+def typed_dnr(record: PublicRecord) -> str:
+    prefix, year, serial = record.dnr_key.split("|")
+    return f"{prefix.lower()} {year}-{int(serial):04d}".strip()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -131,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, default=None,
                         help="build the index here and keep it (default: a temp folder)")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="skip the indexing comparison; reuse a kept index of --docs")
     args = parser.parse_args(argv)
     if args.docs < 1 or args.repeat < 1:
         parser.error("--docs and --repeat must be 1 or more")
@@ -139,6 +183,18 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     print(f"search benchmark: {args.docs:,} synthetic documents, {args.repeat} runs per "
           f"query, tantivy {tantivy.__version__}")
+    if args.queries_only:
+        queries(args, work, build_index(args, work))
+    else:
+        index_comparison(args, work)
+    print(f"\npeak memory (max RSS of this process): {max_rss_mb():.0f} MB")
+    if args.keep is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+def index_comparison(args: argparse.Namespace, work: Path) -> None:
+    """Indexing through diarium against raw tantivy, then the queries on that index."""
     start = time.perf_counter()
     records = list(generate_records(args.docs, seed=args.seed))
     text_mb = sum(len(r.text.encode()) for r in records) / 1e6
@@ -147,8 +203,8 @@ def main(argv: list[str] | None = None) -> int:
 
     # A case number typed differently from how the register writes it.
     middle = records[len(records) // 2]
-    prefix, year, serial = middle.dnr_key.split("|")
-    dnr = f"{prefix.lower()} {year}-{int(serial):04d}".strip()
+    dnr = typed_dnr(middle)
+    print(f"(diarienummer query: {dnr!r}, the register writes {middle.diarienummer!r})")
 
     print("\n== indexing (docs/s; ratio = raw tantivy time / diarium time)")
     base_rss = max_rss_mb()
@@ -174,16 +230,22 @@ def main(argv: list[str] | None = None) -> int:
           f"{max_rss_mb():.0f} MB after the raw run (its prebuilt documents)")
     del records
     gc.collect()
+    queries(args, work, dnr)
 
+
+def queries(args: argparse.Namespace, work: Path, dnr: str) -> None:
+    """Every shape through EmbeddedBackend.search() and as raw tantivy, side by side."""
     backend = EmbeddedBackend(work / "embedded")
     backend.setup()
     searcher = backend.index_obj.searcher()
     aggs = {f.name: {"terms": {"field": f.field, "size": FACET_SIZE}} for f in FACETS}
-    print("\n== queries, all eight facets counted (ms; ratio = diarium p50 / raw p50)")
-    print(f"{'shape':38} {'hits':>7} {'raw p50':>8} {'raw p95':>8} {'+aggs p50':>9} "
-          f"{'p50':>7} {'p95':>7} {'ratio':>6}")
-    ratios = []
-    print(f"(diarienummer query: {dnr!r}, the register writes {middle.diarienummer!r})")
+    print("\n== queries, all eight facets counted (ms; cpu = CPU ms per call; "
+          "ratio = diarium / raw+aggs)")
+    print(f"{'shape':38} {'hits':>7} {'raw p50':>8} {'+aggs p50':>9} {'p95':>6} "
+          f"{'cpu':>6} {'ours p50':>8} {'p95':>6} {'cpu':>6} {'p95 ratio':>9} "
+          f"{'cpu ratio':>9} {'warm p95':>8}")
+    ratios: list[float] = []
+    cpu_ratios: list[float] = []
     for label, request in shapes(dnr):
         # The raw query: the same tantivy query diarium runs (query AND filters).
         compiled = backend.compile(request.query)
@@ -212,19 +274,21 @@ def main(argv: list[str] | None = None) -> int:
             return backend.search(request)
 
         total = backend.search(request).total
-        raw50, raw95 = measure(raw, args.repeat)
-        agg50, _ = measure(raw_aggs, args.repeat)
-        our50, our95 = measure(ours, args.repeat)
-        ratio = our50 / raw50 if raw50 else float("nan")
+        raw50, _, _ = measure(raw, args.repeat)
+        agg50, agg95, agg_cpu = measure(raw_aggs, args.repeat)
+        our50, our95, our_cpu = measure(ours, args.repeat, before=backend.facet_cache.clear)
+        _, warm95, _ = measure(ours, args.repeat)
+        ratio = our95 / agg95 if agg95 else float("nan")
+        cpu_ratio = our_cpu / agg_cpu if agg_cpu else float("nan")
         ratios.append(ratio)
-        print(f"{label:38} {total:7,} {raw50:8.2f} {raw95:8.2f} {agg50:9.2f} "
-              f"{our50:7.2f} {our95:7.2f} {ratio:6.1f}")
-    print(f"median ratio diarium/raw over the 20 shapes: {statistics.median(ratios):.1f}")
-    print(f"\npeak memory (max RSS of this process): {max_rss_mb():.0f} MB")
+        cpu_ratios.append(cpu_ratio)
+        print(f"{label:38} {total:7,} {raw50:8.2f} {agg50:9.2f} {agg95:6.2f} "
+              f"{agg_cpu:6.2f} {our50:8.2f} {our95:6.2f} {our_cpu:6.2f} {ratio:9.2f} "
+              f"{cpu_ratio:9.2f} {warm95:8.2f}")
+    print(f"p95 ratio diarium/(raw+aggs) over the {len(ratios)} shapes: median "
+          f"{statistics.median(ratios):.2f}, worst {max(ratios):.2f}; CPU ratio median "
+          f"{statistics.median(cpu_ratios):.2f}, worst {max(cpu_ratios):.2f}")
     backend.close()
-    if args.keep is None:
-        shutil.rmtree(work, ignore_errors=True)
-    return 0
 
 
 if __name__ == "__main__":

@@ -22,6 +22,9 @@ def test_search_bench_runs_tiny(tmp_path: Path) -> None:
                    if line.split() and line.split()[0] in
                    ("word", "phrase", "boolean", "prefix", "diarienummer")]
     assert len(shape_lines) == 20
+    assert any(line.startswith("empty query") for line in out.splitlines())
+    assert any(line.startswith("filters only") for line in out.splitlines())
+    assert "p95 ratio diarium/(raw+aggs) over the 22 shapes" in out
     assert "peak memory" in out
     assert (tmp_path / "bench" / "embedded").is_dir()
 
@@ -32,3 +35,14 @@ def test_search_bench_rejects_bad_sizes() -> None:
         capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 2 and "--docs" in done.stderr
+
+
+def test_search_bench_queries_only_reuses_its_index(tmp_path: Path) -> None:
+    for expected in ("indexed 200 documents", "reusing the index"):
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "search_bench.py"), "--docs", "200",
+             "--repeat", "1", "--queries-only", "--keep", str(tmp_path / "bench")],
+            capture_output=True, text=True, timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        assert expected in done.stdout and "p95 ratio" in done.stdout

@@ -68,8 +68,12 @@ class Compiler:
         scores either."""
         if not self.ranking or order is not None:
             return query
-        return Query.boolean_query([(Occur.Must, query), *self.boosts,
-                                    *_recency_clauses(date.today())])
+        # The recency band sits alone beside the (query + proximity) part: tantivy then
+        # seeks the band's date range to each matching record instead of walking it in
+        # one union with the proximity phrases. Same scores (a sum either way).
+        inner = Query.boolean_query([(Occur.Must, query), *self.boosts]) if self.boosts \
+            else query
+        return Query.boolean_query([(Occur.Must, inner), *_recency_clauses(date.today())])
 
     def relaxed(self, plan: QueryPlan) -> tantivy.Query | None:
         """Graceful AND: at least one of the plan's free parts (records matching more of

@@ -15,6 +15,8 @@ from diarium.public import PublicRecord
 from diarium.search import FACETS
 
 _RECORD_FIELDS = tuple(f.name for f in dataclass_fields(PublicRecord))
+_FIELD_SET = frozenset(_RECORD_FIELDS)
+_new = object.__new__
 
 # Separators the whole text may be made of its pages with; then only the pages are stored.
 _PAGE_JOINS = ("\n\n", "\n", "\f", " ", "")
@@ -37,12 +39,22 @@ def record_to_json(record: PublicRecord) -> bytes:
 
 
 def record_from_json(raw: bytes) -> PublicRecord:
-    """The PublicRecord stored by record_to_json."""
+    """The PublicRecord stored by record_to_json.
+
+    The decoded object becomes the record's attributes at once: the generated __init__
+    of a frozen dataclass sets its 25 fields one object.__setattr__ at a time (9 µs of
+    the 24 µs a hit cost). Only a stored object holding exactly the record's fields
+    takes that way (what record_to_json writes); anything else goes through __init__."""
     data = json.loads(raw)
     data["pages"] = tuple(data["pages"])
+    join = data.pop("text_join", None)
     if data.get("text") is None:
-        data["text"] = data.get("text_join", "").join(data["pages"])
-    return PublicRecord(**{k: v for k, v in data.items() if k in _RECORD_FIELDS})
+        data["text"] = (join or "").join(data["pages"])
+    if data.keys() == _FIELD_SET:
+        record = _new(PublicRecord)
+        record.__dict__.update(data)
+        return record
+    return PublicRecord(**{k: v for k, v in data.items() if k in _FIELD_SET})
 
 
 def facet_value(record: PublicRecord, field: str) -> str:
