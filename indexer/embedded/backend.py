@@ -18,6 +18,7 @@ import tantivy
 from diarium.indexer.base import Capabilities
 from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.embedded.compiler import Compiler, must
+from diarium.indexer.embedded.facet_cache import FacetCache, generation, request_key
 from diarium.indexer.embedded.facets import facet_counts, filters
 from diarium.indexer.embedded.hybrid import (
     KEYWORD_WINDOW,
@@ -70,6 +71,8 @@ class EmbeddedBackend:
         # Proximity, recency and partial-AND ranking (issue 8) go with the Swedish
         # extras: `swedish=False` is the plain search core, for side-by-side benchmarks.
         self.ranking = swedish
+        # Facet counts per searcher generation: paging and the landing page count once.
+        self.facet_cache = FacetCache()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -267,8 +270,10 @@ class EmbeddedBackend:
             elif snippets is not None:
                 shown = snippets.of(record)
             hits.append(Hit(record=record, score=score, snippets=shown, semantic=semantic))
-        facets = (facet_counts(searcher, with_related(main, related), filter_queries,
-                               filter_terms) if request.with_facets else {})
+        facets = self.facet_cache.get_or_count(
+            (generation(self.path, searcher), request_key(request, partial), tuple(related)),
+            lambda: facet_counts(searcher, with_related(main, related), filter_queries,
+                                 filter_terms)) if request.with_facets else {}
         return SearchResult(total=total, hits=tuple(hits), facets=facets,
                             page=request.page, per_page=request.per_page, partial=partial)
 
