@@ -7,9 +7,10 @@ meaning itself, so the engines cannot drift apart. The plan says:
 - graceful AND: when the exact query finds nothing, a query of two or more free-text
   parts (`free`: words, phrases, prefixes, and ORs of them) is run again with those parts
   OR'ed, records matching more of them ranking first; the `required` parts (field
-  filters, diarienummer, also one typed among the words, date ranges) stay required and the `excluded` parts stay
-  excluded. A query with fewer than two free-text parts is never relaxed: a search for
-  `typ:beslut riktning:inkommande` with no exact hit shows no hits, not every Beslut;
+  filters, diarienummer, also one typed among the words, date ranges) stay required
+  and the `excluded` parts stay excluded. A query with fewer than two free-text parts
+  is never relaxed: a search for `typ:beslut riktning:inkommande` with no exact hit
+  shows no hits, not every Beslut;
 - `proximity_words`: the plain words of the query's AND, in the order typed, that score
   higher close together in the text or the title (an engine applies it when its analyzer
   makes two or more tokens of them: `e-post` alone is two);
