@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import manifests
+import psutil
 import pytest
 import xml_exports
 from hypothesis import HealthCheck, given
@@ -410,12 +411,35 @@ def test_sigkill_midway_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
     for line in child.stdout:
         if line.strip() == "done" or int(line) >= ROWS * 2 // 5:
             break
+    # the export is large enough to be parsed by a reader process beside the writer
+    readers = psutil.Process(child.pid).children()
+    assert len(readers) == 1
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL
+    # ... which ends once the importer is gone (its pipe closed)
+    _gone, alive = psutil.wait_procs(readers, timeout=30)
+    assert not alive
     with Store(killed.store_path) as store:
         partial = store.conn.execute("SELECT count(*) FROM documents").fetchone()[0]
         assert 0 < partial < ROWS, "the kill must land midway"
         rerun = import_manifest(store, killed, xml, organisation="ks")
         assert (rerun.unchanged, rerun.inserted) == (partial, ROWS - partial)
         assert dump(store.conn) == expected
+
+
+def test_parsing_beside_the_writer_gives_the_same_rows_and_rejects(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from diarium.pipeline import xml_export
+
+    xml = tmp_path / "export.xml"
+    xml.write_text(BAD, encoding="utf-8")
+    results = []
+    for threshold in (1 << 40, 0):  # inline, then in a reader process
+        monkeypatch.setattr(xml_export, "PIPELINE_MIN_BYTES", threshold)
+        settings = load_settings(tmp_path / f"data-{threshold}")
+        with Store(settings.store_path) as store:
+            report = import_manifest(store, settings, xml)
+            results.append((report.inserted, report.rejections, dump(store.conn)))
+    assert results[0] == results[1]
+    assert results[0][0] == 1 and len(results[0][1]) == 3

@@ -936,7 +936,8 @@ def import_manifest(
         export = xml_export.open_export(manifest, settings, None if fmt in (None, "xml")
                                         else fmt, organisation)
         return _import_rows(store, settings, manifest, "xml",
-                            _Source(COLUMNS, export.rows(), None, location="path"),
+                            _Source(COLUMNS, xml_export.stream(export), None,
+                                    location="path"),
                             files_root, rejects, progress, batch_size, export.fmt.name)
     _check_encoding(manifest)
     header = manifest_header(manifest, kind)

@@ -20,11 +20,16 @@ maps to the store's fields. This module does the rest, the same for every format
   hash, one rejects file, one writer.
 
 A case without records still becomes a row ("\\0case_only"), so no case is lost.
+
+A large export is parsed by a second process (`stream`) while this one validates and
+writes, so the two halves of the work use two cores; the rows arrive in the same order.
 """
 
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -34,7 +39,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from diarium.config import Settings
-from diarium.errors import ManifestError
+from diarium.errors import DiariumError, ManifestError
 from diarium.pipeline import xml_safety
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -519,3 +524,76 @@ def open_export(path: Path, settings: Settings, forced: str | None = None,
     creator = fmt.organisation(_head(path, fmt))
     slug = resolve_organisation(settings, creator, organisation)
     return XmlExport(path, fmt, slug, creator)
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing beside the writer
+
+# Below this size the second process costs more to start than it saves.
+PIPELINE_MIN_BYTES = 4 << 20
+_BATCH = 500
+
+
+def stream(export: XmlExport) -> Iterator[tuple[str, dict[str, str], tuple[str, ...]]]:
+    """export.rows(), parsed by a second process when the file is large and the machine
+    has a second core, so parsing and writing overlap. The same rows in the same order.
+
+    Raises what rows() raises (ManifestError), or ManifestError when the reader process
+    dies.
+    """
+    if (export.path.stat().st_size < PIPELINE_MIN_BYTES or (os.cpu_count() or 1) < 2
+            or "fork" not in multiprocessing.get_all_start_methods()):
+        yield from export.rows()
+        return
+    # fork, not spawn: spawn re-imports the caller's main module, which a script that
+    # calls import_manifest at its top level cannot survive. The forked reader touches
+    # nothing but the XML file and its pipe (never the store's connection) and leaves
+    # with os._exit, as multiprocessing's forked children do.
+    ctx = multiprocessing.get_context("fork")
+    receiver, sender = ctx.Pipe(duplex=False)
+    reader = ctx.Process(target=_produce, args=(export, sender, receiver),
+                         name="diarium-xml-reader", daemon=True)
+    reader.start()
+    sender.close()
+    try:
+        while True:
+            try:
+                message = receiver.recv()
+            except EOFError:
+                reader.join(5)
+                raise ManifestError(f"{export.path}: the XML reader process ended "
+                                    f"unexpectedly (exit code {reader.exitcode})") from None
+            if message is None:
+                return
+            if isinstance(message, BaseException):
+                raise message
+            yield from message
+    finally:
+        receiver.close()
+        if reader.is_alive():
+            reader.terminate()
+        reader.join(5)
+
+
+def _produce(export: XmlExport, sender: Any, receiver: Any) -> None:
+    """The reader process: rows in batches, then None (or the error). It ends when the
+    importer goes away (a closed pipe), so a killed import leaves no reader behind."""
+    # The fork copied the importer's end of the pipe too: close it, or a write to a pipe
+    # whose importer was killed would block for ever instead of failing.
+    receiver.close()
+    try:
+        batch: list[tuple[str, dict[str, str], tuple[str, ...]]] = []
+        for row in export.rows():
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                sender.send(batch)
+                batch = []
+        if batch:
+            sender.send(batch)
+        sender.send(None)
+    except (BrokenPipeError, ConnectionResetError, EOFError):
+        return
+    except DiariumError as exc:
+        sender.send(exc)
+    except Exception as exc:  # noqa: BLE001 - reported to the importer, which stops
+        sender.send(ManifestError(f"{export.path}: reading the XML failed: {exc!r}"))
