@@ -366,10 +366,11 @@ def identifier(text: str, org: OrgSettings | None = None) -> Diarienummer:
     return found if found is not None else opaque(text)
 
 
-def looks_like_identifier(text: str) -> bool:
-    """True when one search word may be an opaque case identifier ("E-1234", "ABC123",
-    "P-2019-X7"): at least four characters, letters and digits, no space. (Digits alone
-    are read as diarienummer or as words, never as an opaque id.)"""
-    if len(text) < 4 or any(ch.isspace() for ch in text):
+def looks_like_identifier(text: str, spaces: bool = False) -> bool:
+    """True when a search word may be an opaque case identifier ("E-1234", "ABC123",
+    "P-2019-X7"): at least four characters, letters and digits, no space unless `spaces`
+    (a dnr: filter or a quoted phrase, "Møte 12"). Digits alone are read as diarienummer
+    or as words, never as an opaque id."""
+    if len(text) < 4 or (not spaces and any(ch.isspace() for ch in text)):
         return False
     return any(ch.isdigit() for ch in text) and any(ch.isalpha() for ch in text)

@@ -650,7 +650,7 @@ def _diarienummers(text: str, orgs: tuple[OrgSettings, ...] = (),
             continue
         found[parsed.key] = Diarienummer(written=text, key=parsed.key,
                                          year_serial=parsed.year_serial)
-    if not found and dnr_parser.looks_like_identifier(text):
+    if not found and dnr_parser.looks_like_identifier(text, spaces=not strict):
         # An identifier that is no diarienummer (an opaque system id) is stored under
         # "#" + its canonical spelling: the same key finds it, however it is spelled.
         with contextlib.suppress(InvalidDiarienummer):

@@ -27,11 +27,13 @@ def test_noark5_end_to_end_import_extract_index_search(tmp_path: Path) -> None:
         row["fil"] = f"dokumenter/{row['fil']}" if row["fil"] else ""
     xml = xml_exports.write_noark5(export / "arkivstruktur.xml", rows, meetings=[{
         "mappeID": "KS-møte 2026-03", "tittel": "Kommunestyrets møte mars",
-        "utvalg": "Kommunestyret", "moetedato": "2026-03-12", "sak": "Budsjett for 2027"}])
+        "utvalg": "Kommunestyret", "moetedato": "2026-03-12", "sak": "Budsjett for 2027"}, {
+        "mappeID": "{7F3A-0042}", "tittel": "Formannskapets møte", "utvalg": "Formannskapet",
+        "moetedato": "2026-04-02", "sak": "Økonomiplan"}])
     data = tmp_path / "data"
     code, out = xml_exports.cli(data, "import", str(xml), "--format", "noark5")
     assert code == 0, out
-    assert "Format: noark5" in out and "6 nya" in out and "3 nya filer" in out
+    assert "Format: noark5" in out and "7 nya" in out and "3 nya filer" in out
     assert "0 nya, 0 ändrade" in xml_exports.cli(data, "import", str(xml))[1]
     assert xml_exports.cli(data, "extract")[0] == 0
     assert xml_exports.cli(data, "index", "--engine", "embedded")[0] == 0
@@ -45,6 +47,11 @@ def test_noark5_end_to_end_import_extract_index_search(tmp_path: Path) -> None:
     assert xml_exports.search(data, "Budsjett")["total"] == 1  # the meeting's registration
     disk = xml_exports.search(data, "dnr:A2014/2289/DISK")
     assert disk["total"] == 3
+    # identifiers that are no diarienummer: found as written and in other spellings
+    assert xml_exports.search(data, 'dnr:"KS-møte 2026-03"')["total"] == 1
+    for typed in ("{7F3A-0042}", "7f3a-42", "dnr:7F3A/0042"):
+        found = xml_exports.search(data, typed)
+        assert [h["rubrik"] for h in found["hits"]] == ["Økonomiplan"], typed  # type: ignore[index]
 
 
 MAPPING = f"""<?xml version="1.0" encoding="utf-8"?>
