@@ -311,7 +311,7 @@ def update(store: Store, settings: Settings, model: Model, rebuild: bool = False
         ids = [int(r[0]) for r in store.conn.execute(
             "SELECT DISTINCT document_id FROM changes WHERE seq > ? AND seq <= ?",
             (since, head))]
-        ids = sorted(set(ids).union(privacy_state.due(store, settings, name, day)))
+        ids = sorted(set(ids).union(privacy_state.due(store, settings, name, day).ids))
     embedded = reused = 0
     changed = False
     cpu = 0.0

@@ -19,9 +19,11 @@ newest/oldest sorting are keyword-only.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,6 +32,10 @@ from diarium.config import Settings
 from diarium.embeddings import Model, SemanticSettings, load_model, semantic_settings
 from diarium.query_plan import QueryPlan
 from diarium.vectors import VectorHit, VectorIndex
+
+if TYPE_CHECKING:
+    from diarium.indexer.base import SearchBackend
+    from diarium.search import Hit
 
 RRF_K = 60
 WINDOW = 100          # fused positions (keyword hits fetched, vector candidates kept)
@@ -125,3 +131,42 @@ def semantic_search(settings: Settings, with_index: bool = True) -> SemanticSear
         return None
     return SemanticSearch(model, semantic,
                           VectorIndex(vectors_dir(settings)) if with_index else None)
+
+
+_SHARED: dict[Path, SemanticSearch | None] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared(settings: Settings) -> SemanticSearch | None:
+    """One SemanticSearch per data folder and process (the web's), or None when off."""
+    folder = vectors_dir(settings)
+    with _SHARED_LOCK:
+        if folder not in _SHARED:
+            _SHARED[folder] = semantic_search(settings)
+        return _SHARED[folder]
+
+
+def related_documents(semantic: SemanticSearch | None, backend: SearchBackend,
+                      doc_id: str, limit: int = RELATED) -> list[Hit]:
+    """"Liknande handlingar": the records nearest a document's own vector (the mean of its
+    passages), itself left out, those under the related-results threshold too; each one
+    read back through the backend, so only what the index holds (public records) is
+    shown. [] without a model or a vector index. The vector index is the one beside the
+    embedded index, built by every `diarium index` whatever the engine."""
+    from diarium.indexer.embedded.hybrid import passage_snippet
+    from diarium.search import Hit
+
+    if semantic is None or semantic.index is None:
+        return []
+    vector = semantic.index.document_vector(doc_id)
+    if vector is None:
+        return []
+    found = semantic.index.search(vector, limit, semantic.settings.threshold,
+                                  exclude=[doc_id])
+    hits = []
+    for hit in found:
+        record = backend.get(hit.doc_id)
+        if record is not None and not record.secret:
+            hits.append(Hit(record=record, score=hit.score, semantic=True,
+                            snippets=passage_snippet(record, hit.position, semantic)))
+    return hits

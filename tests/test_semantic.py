@@ -263,3 +263,54 @@ def test_withdrawn_document_leaves_the_vectors(tmp_path: Path,
     assert left == 2
     assert not [h for h in _search(settings, "sophämtning").hits if h.record.secret
                 and h.semantic]
+
+
+@pytest.fixture(scope="module")
+def client(site: Settings):
+    from diarium.web.app import create_app
+
+    app = create_app(site)
+    app.config["TESTING"] = True
+    return app.test_client()
+
+
+def test_site_labels_related_results(client) -> None:
+    from bs4 import BeautifulSoup
+
+    page = BeautifulSoup(client.get("/?q=sophämtning").get_data(as_text=True), "html.parser")
+    notice = page.select_one(".notice-related")
+    assert notice is not None and "Liknande träffar" in notice.get_text()
+    rows = page.select("ol.hits li.hit")
+    assert rows and all(r.select_one(".badge-related") for r in rows)
+    assert "Taxa för avfallshantering" in rows[0].get_text()
+    exact = BeautifulSoup(client.get("/?q=sophämtning&exakt=ja").get_data(as_text=True),
+                          "html.parser")
+    assert not exact.select("ol.hits li.hit")
+    assert "Visa även liknande träffar" in exact.get_text()
+    assert client.get("/?q=x&exakt=kanske").status_code == 400
+
+
+def test_api_marks_related_results(client) -> None:
+    data = client.get("/api/v1/search?q=sophämtning").get_json()
+    assert data["hits"] and all(h["semantic"] is True for h in data["hits"])
+    keyword = client.get("/api/v1/search?q=skolskjuts").get_json()
+    assert keyword["hits"][0]["semantic"] is False
+    assert client.get("/api/v1/search?q=sophämtning&exakt=ja").get_json()["total"] == 0
+
+
+def test_document_page_and_api_show_related_documents(client, site: Settings) -> None:
+    from bs4 import BeautifulSoup
+
+    with Store(site.store_path) as store:
+        doc_id, secret_id = (store.conn.execute(
+            "SELECT id FROM documents WHERE rubrik = ?", (title,)).fetchone()[0]
+            for title in ("Taxa för avfallshantering 2025", "Utredning enligt socialtjänstlagen"))
+    data = client.get(f"/api/v1/documents/{doc_id}").get_json()
+    related = {r["doc_id"] for r in data["related"]}
+    assert str(doc_id) not in related and str(secret_id) not in related
+    page = BeautifulSoup(client.get(f"/handling/{doc_id}").get_data(as_text=True),
+                         "html.parser")
+    section = page.select_one("section.related-documents")
+    if data["related"]:
+        assert section is not None and "Liknande handlingar" in section.get_text()
+    assert client.get(f"/api/v1/documents/{secret_id}").get_json()["related"] == []

@@ -12,6 +12,7 @@ from typing import Any
 from diarium.web import openapi
 from diarium.web.app import services
 from diarium.web.params import parse_state
+from diarium.web.views import related_hits
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from diarium.public import PublicRecord, public_case, public_record
@@ -87,4 +88,12 @@ def document(doc_id: int) -> Any:
     found = public_record(svc.store(), svc.settings, str(doc_id))
     if found is None:
         abort(404)
-    return jsonify(record_json(found))
+    data = record_json(found)
+    # "Liknande handlingar": the nearest public records by meaning (diarium.hybrid).
+    data["related"] = [
+        {"doc_id": hit.record.doc_id, "rubrik": hit.record.rubrik,
+         "diarienummer": hit.record.diarienummer, "datum": hit.record.datum,
+         "score": round(hit.score, 4), "semantic": True,
+         "url": url_for("site.document", doc_id=int(hit.record.doc_id), _external=True)}
+        for hit in related_hits(found)]
+    return jsonify(data)

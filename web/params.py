@@ -14,7 +14,15 @@ from datetime import date
 from urllib.parse import urlencode
 
 from diarium.errors import QueryError
-from diarium.search import FACET_NAMES, FACETS, MAX_PER_PAGE, SORTS, SearchRequest
+from diarium.search import (
+    FACET_NAMES,
+    FACETS,
+    FALSE_WORDS,
+    MAX_PER_PAGE,
+    SORTS,
+    TRUE_WORDS,
+    SearchRequest,
+)
 
 MAX_QUERY_LENGTH = 500          # characters in the query box
 MAX_DNR_LENGTH = 80
@@ -54,6 +62,7 @@ class SearchState:
     sort: str = ""                 # "" = the default for this search
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    exact: bool = False            # `exakt=ja`: keyword-only, no related results
 
     @property
     def is_empty(self) -> bool:
@@ -87,6 +96,7 @@ class SearchState:
             sort=state.effective_sort,  # type: ignore[arg-type]
             page=state.page,
             per_page=state.per_page,
+            semantic=not state.exact,
         )
 
     def params(self, **changes: object) -> list[tuple[str, str]]:
@@ -108,6 +118,8 @@ class SearchState:
             pairs.append(("sort", state.sort))
         if state.per_page != DEFAULT_PER_PAGE:
             pairs.append(("per_page", str(state.per_page)))
+        if state.exact:
+            pairs.append(("exakt", "ja"))
         if state.page != 1:
             pairs.append(("page", str(state.page)))
         return pairs
@@ -227,7 +239,11 @@ def parse_state(args: Mapping[str, list[str]], *, max_per_page: int = MAX_PER_PA
             f"Så djupt går det inte att bläddra: högst {MAX_RESULT_WINDOW} träffar. "
             "Avgränsa sökningen i stället."
         )
-    return SearchState(q, dnr, filters, date_from, date_to, sort, page, per_page)
+    exact = _one(args, "exakt").strip().casefold()
+    if exact and exact not in TRUE_WORDS | FALSE_WORDS:
+        raise BadParameter("exakt ska vara ja eller nej.")
+    return SearchState(q, dnr, filters, date_from, date_to, sort, page, per_page,
+                       exact in TRUE_WORDS)
 
 
 def export_limit(args: Mapping[str, list[str]]) -> int:

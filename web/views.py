@@ -38,8 +38,10 @@ from flask import (
 from markupsafe import Markup
 
 from diarium.diarienummer import try_parse
+from diarium.errors import EngineUnavailable
+from diarium.hybrid import related_documents, shared
 from diarium.public import PublicRecord, public_case, public_record
-from diarium.search import FACETS, SORTS, SearchResult
+from diarium.search import FACETS, SORTS, Hit, SearchResult
 
 bp = Blueprint("site", __name__)
 MAX_ID = 2**63 - 1            # SQLite's largest integer: a longer id cannot exist
@@ -201,7 +203,20 @@ def document(doc_id: int) -> Any:
         "document.html", record=record, q=q,
         pages=[highlight_text(page, q) for page in pages],
         request_mailto=_request_mailto(record),
+        related=related_hits(record),
     )
+
+
+def related_hits(record: PublicRecord) -> list[Hit]:
+    """"Liknande handlingar" of a document (diarium.hybrid); [] for a secret one, when
+    semantic search is off, or when the engine cannot be reached (the page still shows)."""
+    if record.secret:
+        return []
+    svc = services()
+    try:
+        return related_documents(shared(svc.settings), svc.backend(), record.doc_id)
+    except EngineUnavailable:
+        return []
 
 
 def _request_mailto(record: PublicRecord) -> str:

@@ -1,6 +1,6 @@
 """The embedding step of `diarium index` and `diarium embed`: stored embeddings brought up
-to date with the public projection (diarium.embeddings), then the embedded engine's
-vector file rebuilt from them when they changed (diarium.vectors).
+to date with the public projection (diarium.embeddings), then the vector file beside the
+embedded index rebuilt from them when they changed (diarium.vectors).
 
 It runs before the keyword index is written, so an engine that stores vectors in its
 documents finds them; a vector of a document the keyword index does not have (yet) is
@@ -23,7 +23,7 @@ from diarium.store import Store
 @dataclass(frozen=True)
 class SemanticReport:
     """What the step did: the embedding run, and the vector file's rows when rebuilt
-    (None: it was up to date, or the engine keeps its vectors itself)."""
+    (None: it was up to date)."""
 
     embedded: EmbedReport
     vector_rows: int | None
@@ -33,7 +33,7 @@ def refresh(store: Store, settings: Settings, engine: str = "embedded",
             rebuild: bool = False,
             progress: Callable[[EmbedProgress], None] | None = None,
             today: date | None = None) -> SemanticReport | None:
-    """Embed what changed and, for the embedded engine, rebuild a stale vector file;
+    """Embed what changed and rebuild a stale vector file (`engine` is the engine indexed);
     returns a SemanticReport, or None when semantic search is off (`[semantic] enabled
     = false`) or the model is not installed."""
     semantic = embeddings.semantic_settings(settings)
@@ -44,9 +44,10 @@ def refresh(store: Store, settings: Settings, engine: str = "embedded",
         return None
     report = embeddings.update(store, settings, model, rebuild=rebuild, progress=progress,
                                today=today)
+    # The vector file is built whatever the engine: the embedded engine searches it, and
+    # every engine's "Liknande handlingar" reads it (diarium.hybrid.related_documents).
     rows = None
-    if engine == "embedded":
-        folder = vectors_dir(settings)
-        if report.changed or not vectors.is_current(store, model.id, folder):
-            rows = vectors.build(store, model.id, folder)
+    folder = vectors_dir(settings)
+    if report.changed or not vectors.is_current(store, model.id, folder):
+        rows = vectors.build(store, model.id, folder)
     return SemanticReport(report, rows)

@@ -278,23 +278,8 @@ class EmbeddedBackend:
                             page=request.page, per_page=request.per_page, partial=partial)
 
     def related(self, doc_id: str, limit: int = hybrid.RELATED) -> list[Hit]:
-        """"Liknande handlingar": the indexed records nearest this document's own vector
-        (the mean of its passages), itself left out; [] without a vector index."""
-        if self.semantic is None or self.semantic.index is None:
-            return []
-        vector = self.semantic.index.document_vector(doc_id)
-        if vector is None:
-            return []
-        found = self.semantic.index.search(vector, limit, self.semantic.settings.threshold,
-                                           exclude=[doc_id])
-        hits = []
-        for hit in found:
-            record = self.get(hit.doc_id)
-            if record is not None:
-                hits.append(Hit(record=record, score=hit.score,
-                                snippets=passage_snippet(record, hit.position, self.semantic),
-                                semantic=True))
-        return hits
+        """"Liknande handlingar" (diarium.hybrid.related_documents); [] when keyword-only."""
+        return hybrid.related_documents(self.semantic, self, doc_id, limit)
 
 
 def _run(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int,
