@@ -895,5 +895,97 @@ def privacy_check(app: AppContext, text: str, organisation: str, as_json: bool) 
         click.echo(f"  {party.name!r}: {kind} -> {party.shown_as}")
 
 
+
+@main.group()
+def alerts() -> None:
+    """Bevakning by e-mail: mail what is new for each confirmed alert."""
+
+
+@alerts.command("run")
+@click.option("--engine", type=click.Choice(["embedded", "elasticsearch", "opensearch"]),
+              default=None, help="Search engine (default: search.engine in diarium.toml).")
+@click.option("--send/--no-send", default=True, show_default=True,
+              help="Deliver the queued mail after queuing the digests.")
+@pass_app
+@handle_errors
+def alerts_run(app: AppContext, engine: str | None, send: bool) -> None:
+    """Queue a digest for every confirmed alert that is due (direkt, dagligen, veckovis)
+    and has new matching records, then deliver the outbox. Safe to run beside
+    `diarium index` (only what the index has absorbed counts), resumable, and no record
+    is mailed twice for an alert. For cron or a systemd timer.
+
+    \b
+    Example:
+        diarium alerts run
+    """
+    from diarium.indexer import open_backend
+
+    from diarium.alerts import run as run_alerts
+    from diarium.errors import ConfigError
+    from diarium.mail import deliver
+
+    base_url = app.settings.smtp.base_url
+    if not app.settings.smtp.configured or not base_url:
+        raise ConfigError("alerts need [smtp] with host, sender and base_url (or "
+                          "opendata.base_url) in diarium.toml, for the links in the mails")
+    with app.store() as store:
+        backend = open_backend(app.settings, engine)
+        try:
+            report = run_alerts(store, app.settings, backend, base_url)
+        finally:
+            backend.close()
+        click.echo(
+            f"Bevakningar: {_grouped(report.checked)} kontrollerade, "
+            f"{_grouped(report.mailed)} utskick med {_grouped(report.listed)} handlingar, "
+            f"{_grouped(report.withheld)} inte längre offentliga, {report.failed} fel "
+            f"(till ändring {report.index_seq}).")
+        for error in report.errors:
+            click.echo(f"  {error}", err=True)
+        if send:
+            _echo_delivery(deliver(store, app.settings.smtp))
+    if report.failed:
+        sys.exit(ExitStatus.ERROR)
+
+
+@main.group()
+def mail() -> None:
+    """The outbox: mail queued by alerts, confirmations and requests for documents."""
+
+
+@mail.command("send")
+@pass_app
+@handle_errors
+def mail_send(app: AppContext) -> None:
+    """Deliver the queued mail that is due (failed attempts wait with backoff).
+
+    \b
+    Example:
+        diarium mail send
+    """
+    from diarium.mail import deliver
+
+    with app.store() as store:
+        _echo_delivery(deliver(store, app.settings.smtp))
+
+
+@mail.command("status")
+@pass_app
+@handle_errors
+def mail_status(app: AppContext) -> None:
+    """How many messages the outbox holds, by state."""
+    from diarium.mail import outbox_counts
+
+    with app.store() as store:
+        counts = outbox_counts(store)
+    click.echo(f"E-post: {counts['queued']} i kö, {counts['sending']} skickas, "
+               f"{counts['sent']} skickade, {counts['failed']} misslyckade.")
+
+
+def _echo_delivery(report: Any) -> None:
+    click.echo(f"E-post: {report.sent} skickade, {report.deferred} försöks igen senare, "
+               f"{report.failed} gav upp, {report.waiting} i kö.")
+    if report.error:
+        click.echo(f"  senaste fel: {report.error}", err=True)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -23,6 +23,14 @@ Everything has a default, so a data folder without a diarium.toml works. Example
     license = "http://creativecommons.org/publicdomain/zero/1.0/"
     contact_email = "registrator@example.se"
     dump_on_sync = true
+
+    [smtp]                           # outgoing mail: alerts, confirmations, requests
+    host = "smtp.example.se"
+    port = 587
+    security = "starttls"            # or "tls" (port 465) or "none" (a local relay)
+    user = "diarium"
+    password_env = "DIARIUM_SMTP_PASSWORD"   # the password is read from this variable
+    sender = "Diariet <diariet@example.se>"
 """
 
 from __future__ import annotations
@@ -103,6 +111,39 @@ class OpenDataSettings:
     dump_on_sync: bool = False
 
 
+SMTP_SECURITY = ("starttls", "tls", "none")
+_SMTP_DEFAULT_PORTS = {"starttls": 587, "tls": 465, "none": 25}
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The `[smtp]` table: where diarium.mail delivers the outbox.
+
+    `security`: "starttls" (upgrade a plain connection, port 587 by default), "tls"
+    (implicit TLS, port 465) or "none" (a relay on the same host, port 25). The password
+    is never in the file: `password_env` names the environment variable holding it.
+    `sender` is the From address; `base_url` the site's absolute address for links in
+    mails (default: opendata.base_url).
+    """
+
+    host: str = ""
+    port: int = 587
+    security: str = "starttls"
+    user: str = ""
+    password_env: str = ""
+    sender: str = ""
+    timeout: float = 30.0
+    base_url: str = ""
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.sender)
+
+    def password(self) -> str:
+        """The password from the environment variable `password_env` ("" when unset)."""
+        return os.environ.get(self.password_env, "") if self.password_env else ""
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -110,6 +151,7 @@ class Settings:
     engine: str = "embedded"
     raw: dict[str, Any] = field(default_factory=dict)
     opendata: OpenDataSettings = field(default_factory=OpenDataSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
 
     @property
     def store_path(self) -> Path:
@@ -173,8 +215,40 @@ def load_settings(data_dir: str | os.PathLike[str] | None = None) -> Settings:
             f"{path}: search.engine is {engine!r}; use embedded, elasticsearch or opensearch"
         )
     opendata = _opendata_settings(path, raw.get("opendata", {}))
+    smtp = _smtp_settings(path, raw.get("smtp", {}), opendata.base_url)
     return Settings(data_dir=root, organisations=orgs, engine=engine, raw=raw,
-                    opendata=opendata)
+                    opendata=opendata, smtp=smtp)
+
+
+def _smtp_settings(path: Path, table: Any, default_base_url: str) -> SmtpSettings:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [smtp] must be a table")
+    security = str(table.get("security", "starttls")).strip().lower()
+    if security not in SMTP_SECURITY:
+        raise ConfigError(f"{path}: smtp.security is {security!r}; use one of "
+                          f"{', '.join(SMTP_SECURITY)}")
+    port = table.get("port", _SMTP_DEFAULT_PORTS[security])
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 < port < 65536:
+        raise ConfigError(f"{path}: smtp.port is {port!r}; write a port number such as 587")
+    timeout = table.get("timeout", 30.0)
+    if not isinstance(timeout, int | float) or isinstance(timeout, bool) or timeout <= 0:
+        raise ConfigError(f"{path}: smtp.timeout must be a positive number of seconds")
+    sender = str(table.get("sender", "")).strip()
+    if sender and "@" not in sender:
+        raise ConfigError(f"{path}: smtp.sender is {sender!r}; not an e-mail address")
+    if "password" in table:
+        raise ConfigError(f"{path}: smtp.password is not read from the file; put the "
+                          "password in an environment variable and name it in "
+                          "smtp.password_env")
+    base_url = str(table.get("base_url", "")).strip().rstrip("/") or default_base_url
+    if base_url and not re.match(r"https?://[^/\s]+", base_url):
+        raise ConfigError(f"{path}: smtp.base_url is {base_url!r}; write an absolute "
+                          "address such as https://diarium.example.se")
+    return SmtpSettings(
+        host=str(table.get("host", "")).strip(), port=port, security=security,
+        user=str(table.get("user", "")).strip(),
+        password_env=str(table.get("password_env", "")).strip(),
+        sender=sender, timeout=float(timeout), base_url=base_url)
 
 
 def _organisation_number(path: Path, key: str, value: Any) -> str:
@@ -281,4 +355,13 @@ engine = "embedded"   # embedded (tantivy), elasticsearch or opensearch
 # license = "http://creativecommons.org/publicdomain/zero/1.0/"   # CC0, the default
 # contact_email = "registrator@example.se"
 # dump_on_sync = true                    # diarium sync writes a new dump
+
+# Outgoing mail (alerts, confirmations, requests for documents; README "Mail"):
+# [smtp]
+# host = "smtp.example.se"
+# port = 587
+# security = "starttls"                  # or "tls" (port 465) or "none"
+# user = "diarium"
+# password_env = "DIARIUM_SMTP_PASSWORD" # the password is read from this variable
+# sender = "Diariet <diariet@example.se>"
 """

@@ -58,6 +58,8 @@ FACETS: tuple[Facet, ...] = (
     Facet("year", "year", "År", kind="year"),
     Facet("status", "status", "Ärendestatus"),
     Facet("has_file", "has_file", "Har fil", kind="bool"),
+    # Notices and minutes by meeting (PublicRecord.sammantrade, issue 16).
+    Facet("sammantrade", "sammantrade", "Sammanträde"),
 )
 FACET_NAMES: tuple[str, ...] = tuple(f.name for f in FACETS)
 
@@ -78,6 +80,10 @@ class SearchRequest:
     # Hybrid search (diarium.hybrid): keyword and vector results fused, related results
     # where no word matched. False: keyword-only. Also off by `[semantic] enabled = false`.
     semantic: bool = True
+    # Only these records (PublicRecord.doc_id), when given: `diarium alerts run` runs an
+    # alert's search over the records changed since its last run. An empty tuple matches
+    # nothing; None restricts nothing.
+    doc_ids: tuple[str, ...] | None = None
 
 
 def validate_request(request: SearchRequest, max_offset: int = MAX_OFFSET) -> None:
@@ -211,6 +217,7 @@ def result_to_json(result: SearchResult) -> dict[str, Any]:
             "arendemening": record.arendemening,
             "secret": record.secret,
             "has_file": record.has_file,
+            "sammantrade": record.sammantrade,
             "score": round(hit.score, 4),
             "snippets": [snippet_to_json(s) for s in hit.snippets],
             "page": hit.page,

@@ -181,7 +181,72 @@ CASES_EXTRA_V = """
 ALTER TABLE cases ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
 """
 
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, MEETINGS_V, PRIVACY_V, CASES_EXTRA_V)
+# Issue 15: mail and alerts. `outbox`: every mail diarium sends, queued in the transaction
+# that caused it and delivered by diarium.mail (queued -> sending, under a lease -> sent;
+# a lease that ran out is retried with the same Message-ID). `alert_addresses`, `alerts`:
+# bevakning without accounts (diarium.alerts); `alert_sent`: which records an alert has
+# mailed, so none is mailed twice; `rate_events`: per-address and per-IP rate limits of
+# the forms (confirmation mails, requests for documents).
+MAIL_ALERTS_V = """
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    message_id TEXT NOT NULL UNIQUE,       -- the Message-ID header, without <>
+    kind TEXT NOT NULL,                    -- confirm, digest, manage, request, receipt
+    recipients TEXT NOT NULL,              -- JSON list of addresses
+    message BLOB NOT NULL,                 -- the whole RFC 5322 message as sent
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'sending', 'sent', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL DEFAULT 0,   -- unix time; backoff after a failure
+    lease_until REAL NOT NULL DEFAULT 0,       -- unix time a 'sending' claim runs out
+    last_error TEXT NOT NULL DEFAULT '',
+    created_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
+    sent_at TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_at);
+
+CREATE TABLE IF NOT EXISTS alert_addresses (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,            -- lower-cased
+    manage_token TEXT NOT NULL UNIQUE,     -- the link to the page of all its alerts
+    created_at REAL NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS alerts (
+    id INTEGER PRIMARY KEY,
+    address_id INTEGER NOT NULL REFERENCES alert_addresses(id) ON DELETE CASCADE,
+    label TEXT NOT NULL,                   -- what the visitor watches, as shown in mails
+    query TEXT NOT NULL DEFAULT '',        -- SearchRequest.query
+    filters TEXT NOT NULL DEFAULT '{}',    -- JSON: facet name -> list of values
+    date_from TEXT NOT NULL DEFAULT '',
+    date_to TEXT NOT NULL DEFAULT '',
+    search_qs TEXT NOT NULL DEFAULT '',    -- query string of the search page, for links
+    frequency TEXT NOT NULL CHECK (frequency IN ('direkt', 'dagligen', 'veckovis')),
+    confirm_hash TEXT,                     -- sha256 of the single-use token; NULL once used
+    confirmed_at REAL,                     -- NULL while unconfirmed
+    unsubscribe_token TEXT NOT NULL UNIQUE,
+    created_at REAL NOT NULL,
+    last_seq INTEGER NOT NULL DEFAULT 0,   -- the change sequence mailed up to
+    last_run_at REAL NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS alerts_address ON alerts(address_id);
+CREATE INDEX IF NOT EXISTS alerts_confirm ON alerts(confirm_hash);
+
+CREATE TABLE IF NOT EXISTS alert_sent (
+    alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+    doc_id TEXT NOT NULL,
+    PRIMARY KEY (alert_id, doc_id)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS rate_events (
+    key TEXT NOT NULL,                     -- e.g. "request-ip:203.0.113.9"
+    at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS rate_events_key ON rate_events(key, at);
+"""
+
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, MEETINGS_V, PRIVACY_V, CASES_EXTRA_V,
+                               MAIL_ALERTS_V)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -130,6 +130,10 @@ def create_app(settings: Settings | None = None, backend: SearchBackend | None =
     views.install_template_helpers(app)
     security.install(app)
     ops.install(app)            # /healthz, /readyz, /metrics, /data/
+    from diarium.web import alerts, basket  # bevakning and begär ut by e-mail (issue 15)
+
+    alerts.install(app)
+    basket.install(app)
     _install_error_handlers(app)
 
     @app.teardown_appcontext
