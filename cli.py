@@ -788,6 +788,10 @@ def sync(app: AppContext, manifest: Path, files_dir: Path | None, fmt: str | Non
     if report.indexed:
         parts.append(f"index {n(report.indexed.indexed)} indexerade, "
                      f"{n(report.indexed.count)} i indexet")
+    if report.alerted:
+        parts.append(f"bevakningar {n(report.alerted.mailed)} utskick"
+                     + (f", {n(report.delivered.sent)} mejl skickade" if report.delivered
+                        else ""))
     if report.dumped:
         parts.append(f"datadump {report.dumped.dump.version}")
     seconds = f"{report.seconds:.1f}".replace(".", ",")

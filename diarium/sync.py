@@ -1,12 +1,15 @@
-"""One-shot sync for schedulers: import, extract, index and (where configured) dump, in
-one run under a lock, with one report and an exit code a scheduler can act on.
+"""One-shot sync for schedulers: import, extract, index and, where configured, alerts
+and a dump, in one run under a lock, with one report and an exit code a scheduler can
+act on. Alerts run when `[smtp]` is configured (with a base URL for the links): the
+digests of what the index just absorbed are queued and the outbox delivered, as
+`diarium alerts run --send` does.
 
 Exit codes (`SyncReport.exit_code`):
 
     0   everything done
-    1   done, but some manifest rows were rejected or some files failed extraction
-        (the rest is imported and searchable; see the rejects file and `diarium extract
-        --retry-failed`)
+    1   done, but some manifest rows were rejected, some files failed extraction or
+        some alerts failed (the rest is imported and searchable; see the rejects file
+        and `diarium extract --retry-failed`)
     2   the manifest or the settings cannot be read: nothing imported
     3   the search engine is unreachable: imported and extracted, not indexed
     4+  another error's exit status (diarium.errors.exit_status)
@@ -33,6 +36,8 @@ from diarium.errors import DiariumError, exit_status
 from diarium.store import Store
 
 if TYPE_CHECKING:
+    from diarium.alerts import RunReport
+    from diarium.mail import DeliveryReport
     from diarium.opendata.dump import DumpReport
     from diarium.pipeline.extracting import ExtractReport
     from diarium.pipeline.importing import ImportReport
@@ -40,7 +45,7 @@ if TYPE_CHECKING:
 
 LOCK_NAME = "sync.lock"
 EXIT_BUSY = 75
-STAGES = ("import", "extract", "index", "dump")
+STAGES = ("import", "extract", "index", "alerts", "dump")
 
 
 class SyncBusy(DiariumError):
@@ -56,6 +61,8 @@ class SyncReport:
     imported: ImportReport | None = None
     extracted: ExtractReport | None = None
     indexed: IndexReport | None = None
+    alerted: RunReport | None = None
+    delivered: DeliveryReport | None = None
     dumped: DumpReport | None = None
     skipped: list[str] = field(default_factory=list)
     failed_stage: str = ""
@@ -69,7 +76,8 @@ class SyncReport:
             return self.error_code
         rejected = self.imported.rejected if self.imported else 0
         failed = self.extracted.failed if self.extracted else 0
-        return 1 if rejected or failed else 0
+        alerts_failed = self.alerted.failed if self.alerted else 0
+        return 1 if rejected or failed or alerts_failed else 0
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready summary (what `diarium sync --json` prints)."""
@@ -90,6 +98,14 @@ class SyncReport:
             x = self.indexed
             out["index"] = {"engine": x.engine, "indexed": x.indexed, "deleted": x.deleted,
                             "count": x.count, "rebuild": x.rebuild}
+        if self.alerted:
+            a = self.alerted
+            out["alerts"] = {"checked": a.checked, "mailed": a.mailed, "listed": a.listed,
+                             "failed": a.failed}
+        if self.delivered:
+            m = self.delivered
+            out["mail"] = {"sent": m.sent, "deferred": m.deferred, "failed": m.failed,
+                           "waiting": m.waiting}
         if self.dumped:
             d = self.dumped
             out["dump"] = {"version": d.dump.version, "documents": d.documents,
@@ -134,7 +150,9 @@ def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
     when `dump` (default: `[opendata] dump_on_sync`), publish a new dump. Returns the
     SyncReport; a stage's DiariumError ends the run and is recorded in the report (its
     exit code becomes the report's). Raises SyncBusy when another sync is running."""
+    from diarium.alerts import run as run_alerts
     from diarium.indexer import open_backend
+    from diarium.mail import deliver
     from diarium.opendata.dump import write_dump
     from diarium.pipeline.extracting import config_from_settings, extract
     from diarium.pipeline.importing import import_manifest
@@ -162,6 +180,15 @@ def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
             backend = open_backend(settings, engine)
             try:
                 report.indexed = index(store, settings, backend)
+                smtp = settings.smtp
+                if smtp.configured and smtp.base_url:
+                    current = "alerts"
+                    if stage:
+                        stage(current)
+                    report.alerted = run_alerts(store, settings, backend, smtp.base_url)
+                    report.delivered = deliver(store, smtp)
+                else:
+                    report.skipped.append("alerts")
             finally:
                 backend.close()
             if want_dump:

@@ -12,10 +12,12 @@ import pytest
 from click.testing import CliRunner
 from manifests import make_files, write_csv
 from opendata_fixtures import TOML, register_rows
+from smtp_server import SmtpServer, smtp_server  # noqa: F401  (the fixture)
 
 from diarium.cli import main
 from diarium.config import load_settings
 from diarium.opendata.dump import latest_dump, verify_dump
+from diarium.store import Store
 from diarium.sync import EXIT_BUSY, sync_lock
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +53,7 @@ def test_sync_runs_every_stage_and_is_repeatable(data: Path, export: Path) -> No
     assert summary["import"]["inserted"] == 30 and summary["import"]["rejected"] == 0
     assert summary["extract"]["extracted"] >= 1 and summary["extract"]["failed"] == 0
     assert summary["index"]["count"] == 30
-    assert summary["dump"]["documents"] == 30 and summary["skipped"] == []
+    assert summary["dump"]["documents"] == 30 and summary["skipped"] == ["alerts"]
     dump = latest_dump(load_settings(data))
     assert dump is not None and dump.version == summary["dump"]["version"]
     verify_dump(dump)
@@ -75,6 +77,46 @@ def test_sync_takes_an_xml_export(data: Path, export: Path) -> None:
     assert summary["import"]["inserted"] == 20 and summary["index"]["count"] == 20
 
 
+def test_sync_mails_alerts_where_smtp_is_configured(data: Path, export: Path,
+                                                    smtp_server: SmtpServer  # noqa: F811
+                                                    ) -> None:
+    import re
+
+    from diarium import alerts, mail
+    from diarium.pipeline.indexing import last_seq
+
+    config = data / "diarium.toml"
+    config.write_text(config.read_text("utf-8") + "\n" + smtp_server.toml(), encoding="utf-8")
+    args = ("--data", str(data), "sync", "--files", str(export / "files"), "--workers", "1",
+            "--no-dump", "--json")
+    code, out = _run(*args[:3], str(export / "manifest.csv"), *args[3:])
+    assert code == 0, out
+    assert json.loads(out)["alerts"]["checked"] == 0
+    # A confirmed alert on "bygglov" ...
+    settings = load_settings(data)
+    with Store(settings.store_path) as store:
+        alerts.subscribe(store, settings, "asa.oberg@exempel.se", "direkt",
+                         alerts.AlertSpec(label="sökningen ”bygglov”", query="bygglov"),
+                         settings.smtp.base_url)
+        mail.deliver(store, settings.smtp)
+        text = smtp_server.inbox.messages[-1].get_body(("plain",)).get_content()
+        token = re.search(r"/bevakning/bekrafta/(\S+)", text).group(1)  # type: ignore[union-attr]
+        assert alerts.confirm(store, token, last_seq(store, "embedded") or 0) is not None
+    # ... gets the new documents of the next sync by mail, in the same run.
+    files = sorted(p.name for p in (export / "files").iterdir())
+    more = register_rows(35, files)
+    for row in more[30:]:
+        row["rubrik"] = "Ansökan om bygglov för ett garage"
+    manifest = write_csv(export / "more.csv", more)
+    code, out = _run(*args[:3], str(manifest), *args[3:])
+    assert code == 0, out
+    summary = json.loads(out)
+    assert summary["import"]["inserted"] == 5
+    assert summary["alerts"]["mailed"] == 1 and summary["mail"]["sent"] == 1
+    digest = smtp_server.inbox.messages[-1]
+    assert "garage" in digest.get_body(("plain",)).get_content()
+
+
 def test_rejected_rows_give_exit_code_1(data: Path, export: Path) -> None:
     manifest = export / "manifest.csv"
     lines = manifest.read_text("utf-8").splitlines()
@@ -94,7 +136,7 @@ def test_unreadable_manifest_gives_exit_code_2(data: Path, tmp_path: Path) -> No
     assert code == 2
     summary = json.loads(out)
     assert summary["error"]["stage"] == "import"
-    assert summary["skipped"] == ["extract", "index", "dump"]
+    assert summary["skipped"] == ["extract", "index", "alerts", "dump"]
 
 
 def test_unreachable_engine_gives_exit_code_3(data: Path, export: Path,
