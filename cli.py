@@ -510,12 +510,12 @@ def import_(app: AppContext, manifest: Path, files_dir: Path | None,
         f"{n(report.rejected)} avvisade; {n(report.files_stored)} nya filer lagrade "
         f"({seconds} s, {n(round(report.rows_per_second))} {what}/s)."
     )
-    if report.file_problems:
+    if report.file_problem_count:
         for where, problem in report.file_problems[:10]:
             click.echo(f"  {where}: {problem}", err=True)
-        if len(report.file_problems) > 10:
-            click.echo(f"  ... och {n(len(report.file_problems) - 10)} till", err=True)
-        click.secho(f"{n(len(report.file_problems))} filer kunde inte lagras; "
+        if report.file_problem_count > 10:
+            click.echo(f"  ... och {n(report.file_problem_count - 10)} till", err=True)
+        click.secho(f"{n(report.file_problem_count)} filer kunde inte lagras; "
                     "registerposterna importerades ändå", fg="yellow", err=True)
     if report.rejected:
         for line, reason in report.rejections[:10]:

@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -86,6 +85,15 @@ from pathlib import Path
 from diarium.config import load_settings
 from diarium.pipeline.importing import import_manifest
 from diarium.store import Store
+
+def peak_rss():
+    # VmHWM: this process image's high-water mark in KiB (ru_maxrss would include the
+    # benchmark parent's memory at fork time).
+    for line in open("/proc/self/status"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1])
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
 settings = load_settings(sys.argv[1])
 before = os.times()
 with Store(settings.store_path) as store:
@@ -99,21 +107,18 @@ print(json.dumps({"rows": report.rows_read, "inserted": report.inserted,
                   "cpu": (after.user + after.system) - (before.user + before.system),
                   "reader_cpu": (after.children_user + after.children_system)
                                 - (before.children_user + before.children_system),
-                  "reader_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}))
+                  "reader_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "rss": peak_rss()}))
 """
 
 
-def child_import(data: Path, export: Path, files: Path) -> tuple[dict[str, float], float]:
-    """(report, peak RSS in MB) of one import run by a fresh interpreter."""
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, str(data), str(export), str(files),
-                             "ks"], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    out = proc.stdout.read()
-    _pid, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise SystemExit(f"import of {export.name} failed ({proc.returncode})")
-    return json.loads(out), usage.ru_maxrss / 1024  # KiB on Linux
+def child_import(data: Path, export: Path, files: Path) -> dict[str, float]:
+    """The report of one import run by a fresh interpreter (its CPU, peak RSS, reader's)."""
+    result = subprocess.run([sys.executable, "-c", CHILD, str(data), str(export), str(files),
+                             "ks"], stdout=subprocess.PIPE, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"import of {export.name} failed ({result.returncode})")
+    return dict(json.loads(result.stdout))
 
 
 def erms_vs_csv(rows: int, file_count: int) -> int:
@@ -126,22 +131,26 @@ def erms_vs_csv(rows: int, file_count: int) -> int:
         manifest = manifests.write_csv(work / "manifest.csv", register)
         results = {}
         for name, export in (("CSV manifest", manifest), ("ERMS export", xml)):
-            report, rss = child_import(work / f"data-{export.suffix[1:]}", export,
-                                       work / "files")
+            report = child_import(work / f"data-{export.suffix[1:]}", export, work / "files")
             assert report["inserted"] == rows and report["rejected"] == 0, report
-            results[name] = (report["seconds"], report["cpu"] + report["reader_cpu"], rss,
-                             report["reader_rss"] / 1024)
+            results[name] = (report["seconds"], report["cpu"], report["reader_cpu"],
+                             report["rss"] / 1024, report["reader_rss"] / 1024)
         size = xml.stat().st_size / 1e6
     print(f"import benchmark, ERMS vs CSV: {rows:,} documents, {min(file_count, rows):,} "
           f"files, ERMS file {size:,.0f} MB")
-    for name, (wall, cpu, rss, reader_rss) in results.items():
-        reader = f" + reader {reader_rss:4.0f} MB" if reader_rss else ""
-        print(f"  {name:<14} {wall:7.2f} s {rows / wall:9,.0f} rows/s   cpu {cpu:6.2f} s "
-              f"{rows / max(cpu, 1e-9):9,.0f} rows/s   peak RSS {rss:6.0f} MB{reader}")
-    csv_wall, csv_cpu, _, _ = results["CSV manifest"]
-    xml_wall, xml_cpu, _, _ = results["ERMS export"]
+    for name, (wall, cpu, reader_cpu, rss, reader_rss) in results.items():
+        reader = (f"  (reader process: cpu {reader_cpu:5.2f} s, peak RSS {reader_rss:4.0f} MB)"
+                  if reader_cpu else "")
+        total = cpu + reader_cpu
+        print(f"  {name:<14} {wall:7.2f} s {rows / wall:9,.0f} rows/s   cpu {total:6.2f} s "
+              f"{rows / max(total, 1e-9):9,.0f} rows/s   peak RSS {rss:4.0f} MB{reader}")
+    csv_wall, csv_cpu, _, _, _ = results["CSV manifest"]
+    xml_wall, xml_cpu, xml_reader, _, _ = results["ERMS export"]
+    # With a core free for each process, the slower of the two sets the pace.
     print(f"  ratio ERMS / CSV     {xml_wall / csv_wall:5.2f} x wall   "
-          f"{xml_cpu / csv_cpu:5.2f} x cpu   (target <= 1.5; peak RSS <= 300 MB at 1M)")
+          f"{(xml_cpu + xml_reader) / csv_cpu:5.2f} x cpu (both processes)   "
+          f"{max(xml_cpu, xml_reader) / csv_cpu:5.2f} x cpu of the busier process")
+    print("  targets at 1,000,000 documents: ERMS within 1.5 x of CSV, peak RSS <= 300 MB")
     return 0
 
 

@@ -272,7 +272,7 @@ def test_missing_file_keeps_the_entry_and_a_later_import_adds_the_file(
     with Store(settings.store_path) as store:
         first = import_manifest(store, settings, xml, organisation="ks")
         assert (first.inserted, first.rejected, first.files_stored) == (5, 0, 2)
-        assert len(first.file_problems) == 1
+        assert len(first.file_problems) == first.file_problem_count == 1
         where, problem = first.file_problems[0]
         assert where == "/erms/aggregations/aggregation[2]/record[1]"
         assert "'filer/svar.txt' not found" in problem and "imported without it" in problem

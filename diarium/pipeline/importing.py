@@ -125,10 +125,13 @@ class ImportReport:
     rejects_path: Path | None = None
     rejections: list[tuple[int | str, str]] = field(default_factory=list)
     # XML exports: the format read, and files the export names that were not stored
-    # (missing, outside the folder, checksum mismatch) as (XML path, problem); the register
-    # entries themselves were imported.
+    # (missing, outside the folder, checksum mismatch) as (XML path, problem), the first
+    # FILE_PROBLEMS_KEPT of them (an export imported without its files would otherwise
+    # hold one per document in memory), and how many there were; the register entries
+    # themselves were imported.
     format: str = ""
     file_problems: list[tuple[str, str]] = field(default_factory=list)
+    file_problem_count: int = 0
 
     @property
     def changes(self) -> int:
@@ -444,12 +447,20 @@ class _Validator:
             publicerad=str(publicerad),
             sekretess=sekretess,
         )
-        names = tuple(values)
-        extra_names = self.extra_names.get(names)
-        if extra_names is None:
-            extra_names = tuple(k for k in names if k and k not in _COLUMN_SET and k[0] != "\0")
-            self.extra_names[names] = extra_names
-        extras = {k: clean[k] for k in extra_names if clean[k]}
+        encoded = clean.get("\0extra")
+        if encoded is not None:
+            # An XML export's reader encoded the metadata already (sorted keys, no empty
+            # values: what the lines below make of extra columns).
+            extras = {}
+        else:
+            names = tuple(values)
+            extra_names = self.extra_names.get(names)
+            if extra_names is None:
+                extra_names = tuple(k for k in names
+                                    if k and k not in _COLUMN_SET and k[0] != "\0")
+                self.extra_names[names] = extra_names
+            extras = {k: clean[k] for k in extra_names if clean[k]}
+            encoded = _EXTRA_JSON(extras) if extras else "{}"
         if "part_typ" in extras:
             # Party kinds (person/organisation, one per party) decide which names the
             # public projection hides (diarium.parties); a typo must not publish a name.
@@ -465,7 +476,7 @@ class _Validator:
             values=normalized,
             publicerad=publicerad,
             sekretess=sekretess,
-            extra=_EXTRA_JSON(extras) if extras else "{}",
+            extra=encoded,
             file=file,
             case_extra=clean.get("\0case_extra"),
         )
@@ -1021,6 +1032,7 @@ def _import_rows(store: Store, settings: Settings, manifest: Path, kind: str,
 
 
 _CHECKSUM_LENGTHS = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+FILE_PROBLEMS_KEPT = 1000
 
 
 def _export_files(row: _Row, refs: list[dict[str, str]], validator: _Validator,
@@ -1046,7 +1058,9 @@ def _export_files(row: _Row, refs: list[dict[str, str]], validator: _Validator,
             except OSError as exc:
                 problem = f"file {name!r}: {exc}"
         if problem:
-            report.file_problems.append((location, problem))
+            report.file_problem_count += 1
+            if len(report.file_problems) < FILE_PROBLEMS_KEPT:
+                report.file_problems.append((location, problem))
             continue
         if all(sha != s for _p, s, _n in stored):
             stored.append((path, sha, size))

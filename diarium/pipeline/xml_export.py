@@ -13,11 +13,11 @@ maps to the store's fields. This module does the rest, the same for every format
   case (the records of a case are held until the case element ends, because Noark 5 writes
   the case's own fields, saksstatus, saksansvarlig, after its records);
 - turn each (case, record) pair into one manifest row: the same columns a CSV manifest has
-  (importing.COLUMNS), every element without a column kept as extra metadata under its path
-  relative to the record ("record/agents/agent[2]/name"), the case's own metadata as JSON
-  in "\\0case_extra", the files as JSON in "\\0files", a bad value as "\\0bad" with its XML
-  path. The rows then go through the manifest import unchanged: one validation, one row
-  hash, one rejects file, one writer.
+  (importing.COLUMNS), every element without a column kept as metadata under its path
+  relative to the record ("record/agents/agent[2]/name") as JSON in "\\0extra", the case's
+  own metadata as JSON in "\\0case_extra", the files as JSON in "\\0files", a bad value as
+  "\\0bad" with its XML path. The rows then go through the manifest import unchanged: one
+  validation, one row hash, one rejects file, one writer.
 
 A case without records still becomes a row ("\\0case_only"), so no case is lost.
 
@@ -38,13 +38,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
+from diarium import diarienummer
 from diarium.config import Settings
 from diarium.errors import DiariumError, ManifestError
 from diarium.pipeline import xml_safety
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
 CASE_FIELDS = ("arendemening", "status", "namnd", "enhet", "handlaggare", "klassificering")
-DOC_FIELDS = ("lopnummer", "datum", "riktning", "handlingstyp", "rubrik", "part", "sekretess")
 # A restriction that names no provision: the entry is still secret (as a CSV "ja").
 SEKRETESS_UNSPECIFIED = "OSL"
 _DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:$|[T ]|Z$|[+-]\d{2}:?\d{2}$)")
@@ -214,8 +214,6 @@ def flatten(elem: Any, consumed: set[Any], prefix: str, out: dict[str, str],
 def doc_part(identifier: str) -> tuple[str, int] | None:
     """("S 2010-0034", 1) for a document id "S 2010-0034:1"; None when it has no number
     after the case number."""
-    from diarium import diarienummer
-
     parsed = diarienummer.try_parse(identifier)
     if parsed is None or parsed.doc is None:
         return None
@@ -472,7 +470,11 @@ class XmlExport:
                 values = {**base, "\0bad": doc.reason}
                 yield f"{doc_path}/{doc.where}", values, ()
                 continue
-            values = {**base, **doc.extra, **doc.fields}
+            # The metadata goes as one JSON object (sorted keys, NFC, no empty values),
+            # encoded here, where a large export is parsed beside the writer.
+            values = {**base, **doc.fields, "\0extra": _JSON({
+                k: v if v.isascii() else unicodedata.normalize("NFC", v)
+                for k, v in doc.extra.items() if v})}
             if not values.get("lopnummer"):
                 part = doc_part(doc.identifier) if doc.identifier else None
                 values["lopnummer"] = str(part[1] if part else position)
