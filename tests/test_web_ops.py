@@ -87,6 +87,7 @@ def test_metrics_count_requests_and_searches(client, site) -> None:  # type: ign
     assert 'diarium_index_lag_records{index="embedded"} 0.0' in text
     assert 'diarium_index_lag_seconds{index="embedded"} 0.0' in text
     assert 'diarium_files{state="extracted"}' in text
+    assert 'diarium_mail_outbox{state="queued"} 0.0' in text
     assert "hamnen" not in text                       # no query string in a label
     # A change in the store shows up as lag at the next scrape.
     with Store(site.settings.store_path) as store, store.transaction():

@@ -6,7 +6,8 @@ start (see diarium.web.server), prometheus_client then writes each worker's valu
 files there and `/metrics` adds them up (MultiProcessCollector), so a scrape sees the
 whole server, not the one worker that answered it.
 
-What the store knows (index lag, extraction failures, the published dump) is read at
+What the store knows (index lag, extraction failures, the mail outbox of alerts and
+requests, the published dump) is read at
 scrape time by `StoreCollector`, so it is right even when another process changed it.
 """
 
@@ -21,6 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
+from diarium import mail
 from diarium.config import Settings
 from diarium.store import Store
 
@@ -84,6 +86,10 @@ class StoreCollector:
         files = GaugeMetricFamily(
             "diarium_files", "Stored files by extraction state.", labels=["state"])
         documents = GaugeMetricFamily("diarium_documents", "Documents in the store.")
+        outbox = GaugeMetricFamily(
+            "diarium_mail_outbox", "Mail in the outbox (alert digests, confirmations, "
+            "requests for documents) by state: queued, sending, sent, failed.",
+            labels=["state"])
         dump_age = GaugeMetricFamily(
             "diarium_dump_age_seconds", "Seconds since the published open-data dump was "
             "written (absent when there is none).")
@@ -109,7 +115,9 @@ class StoreCollector:
                 files.add_metric([str(state)], int(n))
             documents.add_metric([], int(conn.execute(
                 "SELECT count(*) FROM documents").fetchone()[0]))
-        yield from (lag_records, lag_seconds, age, failures, files, documents)
+            for state, n in mail.outbox_counts(store).items():
+                outbox.add_metric([state], n)
+        yield from (lag_records, lag_seconds, age, failures, files, documents, outbox)
         from diarium.opendata.dump import DumpError, latest_dump
 
         try:
