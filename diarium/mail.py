@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from email.errors import HeaderParseError
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -74,9 +75,11 @@ def valid_address(text: str) -> str | None:
     if not at or not local or "." not in domain or domain.startswith(".") or \
             domain.endswith(".") or ".." in domain or len(local) > 64:
         return None
+    if "@" in local:
+        return None
     try:
         Address(addr_spec=f"{local}@{domain.lower()}")
-    except (ValueError, IndexError):
+    except (ValueError, IndexError, HeaderParseError):
         return None
     return f"{local}@{domain.lower()}"
 
