@@ -303,8 +303,20 @@ def read_pages(path: Path, options: ExtractOptions, start: int = 0,
         except ExtractionFailed:
             redone = []
         by_number = {p.number: p for p in redone}
-        pages = [by_number.get(p.number, p) for p in pages]
+        pages = [_better(p, by_number.get(p.number)) for p in pages]
     return _ocr(path, pages, options), meta
+
+
+def _better(pdfium_page: PdfPage, pdfminer_page: PdfPage | None) -> PdfPage:
+    """pdfminer's reading of a flagged page, unless it lost most of the text (a page
+    pdfminer cannot interpret) or reads as garbage where pdfium did not."""
+    if pdfminer_page is None:
+        return pdfium_page
+    if pdfminer_page.letter_count() < 0.5 * pdfium_page.letter_count() or (
+        pdfminer_page.garbage and not pdfium_page.garbage
+    ):
+        return pdfium_page
+    return pdfminer_page
 
 
 def _pdfium_page(pdf: Any, index: int) -> PdfPage | None:

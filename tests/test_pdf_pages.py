@@ -163,3 +163,15 @@ def test_real_mixed_scan_multipage_pdf() -> None:
     assert "throne of England" in done.pages[4]
     assert all(len(done.pages[i]) >= 20 for i in (1, 2, 5))
     assert done.ocr_pages == () and not done.needs_ocr
+
+
+def test_pdfium_text_kept_when_pdfminer_loses_the_page() -> None:
+    from diarium.extractors.pdf import PdfPage, _better
+
+    pdfium_page = PdfPage(1, fx.SWEDISH * 3, "pdfium")
+    assert _better(pdfium_page, PdfPage(1, "", "pdfminer")) is pdfium_page
+    assert _better(pdfium_page, None) is pdfium_page
+    garbled = PdfPage(1, fx.SWEDISH * 3, "pdfminer", garbage=True)
+    assert _better(pdfium_page, garbled) is pdfium_page
+    good = PdfPage(1, fx.SWEDISH * 3, "pdfminer")
+    assert _better(pdfium_page, good) is good
