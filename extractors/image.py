@@ -58,7 +58,8 @@ def ocr_pdf_pages(path: Path, indices: Sequence[int], options: ExtractOptions
                   ) -> dict[int, str]:
     """{0-based page index: OCR text} for the given pages of a PDF, each rendered with
     pypdfium2 at options.ocr_dpi in grey (a PGM file: no compression to pay for, Tesseract
-    reads it as it is). Raises ExtractionFailed (tool_missing, corrupt, timeout)."""
+    reads it as it is). A page Tesseract fails on is left out (it still needs OCR).
+    Raises ExtractionFailed: tool_missing, or corrupt when the PDF cannot be rendered."""
     if not ocr_available(options.ocr_languages):
         raise ExtractionFailed(
             f"OCR needs Tesseract with language data {options.ocr_languages!r}",
@@ -84,8 +85,14 @@ def ocr_pdf_pages(path: Path, indices: Sequence[int], options: ExtractOptions
                     bitmap.close()
                 finally:
                     page.close()
-                found[index] = ocr_image(target, options)
-                target.unlink()
+                try:
+                    found[index] = ocr_image(target, options)
+                except ExtractionFailed as exc:
+                    # A page Tesseract cannot read (or times out on) loses only itself.
+                    if exc.kind == "tool_missing":
+                        raise
+                finally:
+                    target.unlink()
     finally:
         pdf.close()
     return found

@@ -377,7 +377,12 @@ def _ocr(path: Path, pages: list[PdfPage], options: ExtractOptions) -> list[PdfP
         return pages
     from diarium.extractors.image import ocr_pdf_pages
 
-    read = ocr_pdf_pages(path, wanted, options)
+    try:
+        read = ocr_pdf_pages(path, wanted, options)
+    except ExtractionFailed as exc:
+        if exc.kind == "tool_missing":
+            raise
+        return pages  # pdfium cannot render this file: its text pages are still worth having
     out: list[PdfPage] = []
     for page in pages:
         text = read.get(page.number - 1)
