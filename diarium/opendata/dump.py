@@ -192,13 +192,29 @@ def _csv_value(value: Any) -> Any:
     return value
 
 
+# The case fields of a PublicRecord (the same on every document of a case).
+_CASE_KEYS = ("case_id", "organisation", "organisation_name", "diarienummer", "status",
+              "namnd", "enhet", "handlaggare", "klassificering")
+
+
 @dataclass
 class _Case:
-    record: PublicRecord
+    """A case as its documents' records show it; only its fields are kept (not a
+    record with its text), so a register of a million documents fits in memory."""
+
+    fields: tuple[Any, ...]
     title: str = ""
     documents: int = 0
     first: str = ""
     last: str = ""
+
+    @classmethod
+    def of(cls, record: PublicRecord) -> _Case:
+        return cls(tuple(getattr(record, k) for k in _CASE_KEYS), first=record.datum,
+                   last=record.datum)
+
+    def get(self, name: str) -> Any:
+        return self.fields[_CASE_KEYS.index(name)]
 
 
 def _document_row(record: PublicRecord, base_url: str) -> dict[str, Any]:
@@ -219,13 +235,14 @@ def _document_row(record: PublicRecord, base_url: str) -> dict[str, Any]:
 
 
 def _case_row(case: _Case, base_url: str) -> dict[str, Any]:
-    r = case.record
-    url = f"{base_url}/arende/{r.case_id}" if base_url else f"/arende/{r.case_id}"
+    r = dict(zip(_CASE_KEYS, case.fields, strict=True))
+    url = f"{base_url}/arende/{r['case_id']}" if base_url else f"/arende/{r['case_id']}"
     return {
-        "id": r.case_id, "organisation": r.organisation,
-        "organisation_name": r.organisation_name, "diarienummer": r.diarienummer,
-        "arendemening": case.title, "status": r.status, "namnd": r.namnd, "enhet": r.enhet,
-        "handlaggare": r.handlaggare, "klassificering": r.klassificering,
+        "id": r["case_id"], "organisation": r["organisation"],
+        "organisation_name": r["organisation_name"], "diarienummer": r["diarienummer"],
+        "arendemening": case.title, "status": r["status"], "namnd": r["namnd"],
+        "enhet": r["enhet"], "handlaggare": r["handlaggare"],
+        "klassificering": r["klassificering"],
         "documents": case.documents, "first_date": case.first, "last_date": case.last,
         "url": url,
     }
@@ -291,8 +308,7 @@ def _write_files(store: Store, settings: Settings, folder: Path, base: str,
                      {"text": record.text} if record.text else None)
         case = cases.get(record.case_id)
         if case is None:
-            case = cases[record.case_id] = _Case(record, first=record.datum,
-                                                  last=record.datum)
+            case = cases[record.case_id] = _Case.of(record)
         case.documents += 1
         if not case.title and record.arendemening:
             case.title = record.arendemening
@@ -311,8 +327,8 @@ def _write_files(store: Store, settings: Settings, folder: Path, base: str,
     orgs: list[OrgSummary] = []
     for slug in sorted(set(writers) | set(meeting_dates)):
         case_writer = _Writer(folder / slug, slug, "cases", CASE_FIELDS)
-        org_cases = sorted((c for c in cases.values() if c.record.organisation == slug),
-                           key=lambda c: c.record.case_id)
+        org_cases = sorted((c for c in cases.values() if c.get("organisation") == slug),
+                           key=lambda c: c.get("case_id"))
         for case in org_cases:
             case_writer.write(_case_row(case, base))
         files.extend(case_writer.close(folder))
