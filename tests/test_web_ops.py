@@ -125,6 +125,12 @@ def test_data_serves_the_dump_with_etag_and_last_modified(client, site) -> None:
     again = client.get("/data/exkommun/documents.csv.gz",
                        headers={"If-Modified-Since": last_modified})
     assert again.status_code == 304
+    # A resumed download: a byte range, and HEAD without the body.
+    part = client.get("/data/exkommun/documents.csv.gz", headers={"Range": "bytes=0-9"})
+    assert part.status_code == 206 and part.data == response.data[:10]
+    head = client.head("/data/exkommun/documents.csv.gz")
+    assert head.status_code == 200 and not head.data
+    assert head.headers["Content-Length"] == str(entry.bytes)
     manifest = client.get("/data/manifest.json")
     assert manifest.status_code == 200 and manifest.json["version"] == dump.version
     for bad in ("/data/exkommun/nope.csv.gz", "/data/../diarium.sqlite",
