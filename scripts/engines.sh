@@ -6,6 +6,13 @@
 #                               write var/engines/env.sh (DIARIUM_TEST_ES_URL, ..._OS_URL)
 #   scripts/engines.sh stop     stop both nodes cleanly (TERM, then KILL after 60 s)
 #   scripts/engines.sh status   print whether each node answers
+#   scripts/engines.sh cluster  a three-node OpenSearch cluster on loopback (HTTP 9270-9272,
+#                               transport 9370-9372, heap DIARIUM_CLUSTER_HEAP, 320m),
+#                               beside the two test nodes; writes var/engines/cluster.env
+#                               (DIARIUM_CLUSTER_URLS, DIARIUM_CLUSTER_HOMES); starts only
+#                               the nodes not running, so it also brings a killed node back
+#   scripts/engines.sh cluster-stop     stop the three cluster nodes
+#   scripts/engines.sh cluster-status   print whether each cluster node answers
 #
 # Artifacts come from Maven Central through `mvn` (cached in ~/.m2 and var/engines/dl):
 #   org.elasticsearch.distribution.integ-test-zip:elasticsearch:9.2.0:zip
@@ -306,6 +313,84 @@ stop_node() {  # stop_node HOME
   rm -f "$home/node.pid"
 }
 
+# --- a three-node cluster (issue 18) -------------------------------------------------------
+
+CLUSTER_NODES=3
+CLUSTER_HTTP=${DIARIUM_CLUSTER_PORT:-9270}
+CLUSTER_HEAP=${DIARIUM_CLUSTER_HEAP:-320m}
+
+cluster_base() { echo "$(node_base)/cluster-opensearch-$OS_VERSION"; }
+
+cluster_yml() {  # cluster_yml NODE_DIR I
+  local dir=$1 i=$2 seeds="" managers="" j
+  for ((j = 0; j < CLUSTER_NODES; j++)); do
+    seeds+="${seeds:+, }\"127.0.0.1:$((CLUSTER_HTTP + 100 + j))\""
+    managers+="${managers:+, }\"diarium-cluster-$j\""
+  done
+  cat >"$dir/config/opensearch.yml" <<EOF
+# Written by scripts/engines.sh cluster; a test cluster on loopback only.
+cluster.name: diarium-cluster
+node.name: diarium-cluster-$i
+network.host: 127.0.0.1
+http.port: $((CLUSTER_HTTP + i))
+transport.port: $((CLUSTER_HTTP + 100 + i))
+discovery.seed_hosts: [$seeds]
+cluster.initial_cluster_manager_nodes: [$managers]
+path.data: $dir/data
+path.logs: $dir/logs
+cluster.routing.allocation.disk.threshold_enabled: false
+action.destructive_requires_name: false
+EOF
+}
+
+start_cluster() {
+  local zip home java base dir i urls="" homes="" pending=()
+  java=${OPENSEARCH_JAVA_HOME:-$(find_jdk 17 21)}
+  [ -n "$java" ] || java=$(find_jdk 17)
+  [ -n "$java" ] || die "OpenSearch $OS_VERSION needs a JDK 17 or newer under /usr/lib/jvm"
+  zip=$(fetch "$OS_ARTIFACT")
+  home=$(prepare_home opensearch "$zip" "opensearch-$OS_VERSION")
+  install_os_analysis_common "$home"
+  base=$(cluster_base)
+  for ((i = 0; i < CLUSTER_NODES; i++)); do
+    dir="$base/node-$i"
+    urls+="${urls:+,}http://127.0.0.1:$((CLUSTER_HTTP + i))"
+    homes+="${homes:+,}$dir"
+    if pid_alive "$dir/node.pid"; then
+      log "cluster node $i already running (pid $(cat "$dir/node.pid"))"
+      continue
+    fi
+    if port_busy $((CLUSTER_HTTP + i)) || port_busy $((CLUSTER_HTTP + 100 + i)); then
+      die "port $((CLUSTER_HTTP + i)) or $((CLUSTER_HTTP + 100 + i)) is taken (DIARIUM_CLUSTER_PORT)"
+    fi
+    mkdir -p "$dir/data" "$dir/logs" "$dir/tmp"
+    if [ ! -d "$dir/config" ]; then
+      cp -r "$home/config" "$dir/config"
+    fi
+    cluster_yml "$dir" "$i"
+    if is_root; then chown -R "$ENGINE_USER:" "$base"; fi
+    rm -f "$dir/node.pid"
+    log "starting cluster node $i on 127.0.0.1:$((CLUSTER_HTTP + i)) (heap $CLUSTER_HEAP)"
+    as_engine_user env OPENSEARCH_JAVA_HOME="$java" OPENSEARCH_PATH_CONF="$dir/config" \
+      OPENSEARCH_JAVA_OPTS="-Xms$CLUSTER_HEAP -Xmx$CLUSTER_HEAP" OPENSEARCH_TMPDIR="$dir/tmp" \
+      "$home/bin/opensearch" -d -p "$dir/node.pid" >"$dir/logs/start.out" 2>&1 \
+      || { cat "$dir/logs/start.out" >&2; die "cluster node $i failed to start"; }
+    pending+=("$i")
+  done
+  for i in "${pending[@]}"; do
+    wait_healthy "cluster node $i" "http://127.0.0.1:$((CLUSTER_HTTP + i))" \
+      "$base/node-$i/node.pid" "$base/node-$i/logs/diarium-cluster.log"
+    log "cluster node $i healthy"
+  done
+  mkdir -p "$DIR"
+  cat >"$DIR/cluster.env" <<EOF
+# Written by scripts/engines.sh cluster; source it for benchmarks/cluster_soak.py.
+export DIARIUM_CLUSTER_URLS=$urls
+export DIARIUM_CLUSTER_HOMES=$homes
+EOF
+  log "cluster ready: source $DIR/cluster.env"
+}
+
 write_env() {
   mkdir -p "$DIR"
   cat >"$DIR/env.sh" <<EOF
@@ -338,6 +423,28 @@ case "$cmd" in
       [ -d "$home" ] && stop_node "$home"
     done
     rm -f "$DIR/env.sh" ;;
+  cluster)
+    command -v curl >/dev/null || die "curl is needed to check node health"
+    mkdir -p "$DIR"
+    ensure_user
+    start_cluster ;;
+  cluster-stop)
+    base=$(cluster_base 2>/dev/null || echo "$DIR/nodes/cluster-opensearch-$OS_VERSION")
+    for ((i = 0; i < CLUSTER_NODES; i++)); do
+      [ -d "$base/node-$i" ] && stop_node "$base/node-$i"
+    done
+    rm -f "$DIR/cluster.env" ;;
+  cluster-status)
+    base=$(cluster_base 2>/dev/null || echo "$DIR/nodes/cluster-opensearch-$OS_VERSION")
+    rc=0
+    for ((i = 0; i < CLUSTER_NODES; i++)); do
+      if pid_alive "$base/node-$i/node.pid"; then
+        echo "cluster node $i: running at http://127.0.0.1:$((CLUSTER_HTTP + i))"
+      else
+        echo "cluster node $i: not running"; rc=1
+      fi
+    done
+    exit $rc ;;
   status)
     base=$(node_base 2>/dev/null || echo "$DIR/nodes")
     rc=0
@@ -350,6 +457,6 @@ case "$cmd" in
     done
     exit $rc ;;
   *)
-    sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
     exit 2 ;;
 esac

@@ -44,12 +44,21 @@ class ElasticConfig:
     timeout: float = 30.0
 
     @property
+    def urls(self) -> tuple[str, ...]:
+        """Every node URL: `url` may name several nodes of one cluster, comma-separated
+        (`http://a:9200,http://b:9200`); the client spreads requests over them and
+        retries a request on another node when one is down."""
+        return tuple(u.strip().rstrip("/") for u in self.url.split(",") if u.strip())
+
+    @property
     def safe_url(self) -> str:
-        """The URL without any user:password part, for messages."""
-        scheme, sep, rest = self.url.partition("://")
-        if "@" in rest:
-            rest = rest.split("@", 1)[1]
-        return f"{scheme}{sep}{rest}"
+        """The URL(s) without any user:password part, for messages."""
+        def safe(url: str) -> str:
+            scheme, sep, rest = url.partition("://")
+            if "@" in rest:
+                rest = rest.split("@", 1)[1]
+            return f"{scheme}{sep}{rest}"
+        return ",".join(safe(u) for u in self.urls)
 
 
 _KEYS = ("url", "api_key", "username", "password", "ca_cert", "index", "profile")
@@ -85,7 +94,8 @@ def load_config(settings: Settings | None, engine: str,
     try:
         config = ElasticConfig(
             engine=engine,
-            url=str(values.get("url", DEFAULT_URL)).rstrip("/"),
+            url=",".join(u.strip().rstrip("/") for u in str(
+                values.get("url", DEFAULT_URL)).split(",") if u.strip()),
             api_key=str(values.get("api_key", "")),
             username=str(values.get("username", "")),
             password=str(values.get("password", "")),
@@ -99,9 +109,13 @@ def load_config(settings: Settings | None, engine: str,
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[{engine}] settings: {exc}") from exc
-    if not config.url.startswith(("http://", "https://")):
-        raise ConfigError(f"[{engine}] url must start with http:// or https://, "
-                          f"got {config.safe_url!r}")
+    if not config.urls or not all(u.startswith(("http://", "https://"))
+                                  for u in config.urls):
+        raise ConfigError(f"[{engine}] url must start with http:// or https:// (several "
+                          f"nodes separated by commas), got {config.safe_url!r}")
+    if len({u.split("://")[0] for u in config.urls}) > 1:
+        raise ConfigError(f"[{engine}] url: every node must use the same scheme, got "
+                          f"{config.safe_url!r}")
     if config.profile not in PROFILES:
         raise ConfigError(f"[{engine}] profile is {config.profile!r}; use one of "
                           f"{', '.join(PROFILES)}")

@@ -54,7 +54,7 @@ class Connection:
                     kwargs["verify_certs"] = config.verify_certs
                     if config.ca_cert:
                         kwargs["ca_certs"] = config.ca_cert
-                self._es = elasticsearch.Elasticsearch(config.url, **kwargs)
+                self._es = elasticsearch.Elasticsearch(list(config.urls), **kwargs)
             else:
                 import opensearchpy
 
@@ -69,7 +69,7 @@ class Connection:
                     okw["http_auth"] = (config.username, config.password)
                 if config.ca_cert:
                     okw["ca_certs"] = config.ca_cert
-                self._os = opensearchpy.OpenSearch([config.url], **okw)
+                self._os = opensearchpy.OpenSearch(list(config.urls), **okw)
         except Exception as exc:  # noqa: BLE001 - client constructors raise many kinds
             raise ConfigError(f"cannot configure the {config.engine} client for "
                               f"{config.safe_url}: {type(exc).__name__}") from exc

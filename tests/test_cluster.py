@@ -1,0 +1,89 @@
+"""Several nodes of one cluster (issue 18): every node URL in the settings, the client
+going on to a live node when one is down (against the real test nodes, a dead URL listed
+first), and the cluster soak's own settings (its run needs the three-node cluster of
+`scripts/engines.sh cluster` and minutes: benchmarks/cluster_soak.py, DIARIUM_CLUSTER=1)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from diarium.indexer.elastic import load_config
+
+from diarium.errors import ConfigError
+from diarium.search import SearchRequest
+from diarium.synthetic import make_record
+
+ROOT = Path(__file__).resolve().parent.parent
+# A loopback port nothing listens on: connecting is refused at once.
+DEAD = "http://127.0.0.1:9"
+
+
+def test_several_node_urls_are_one_setting() -> None:
+    config = load_config(None, "opensearch", {
+        "url": " http://127.0.0.1:9270/, http://127.0.0.1:9271 ,http://127.0.0.1:9272"})
+    assert config.urls == ("http://127.0.0.1:9270", "http://127.0.0.1:9271",
+                           "http://127.0.0.1:9272")
+    assert config.url == ",".join(config.urls)
+    one = load_config(None, "elasticsearch", {"url": "http://localhost:9200/"})
+    assert one.urls == ("http://localhost:9200",) and one.url == "http://localhost:9200"
+
+
+def test_several_urls_from_the_environment_and_toml(tmp_path: Path) -> None:
+    from diarium.config import load_settings
+
+    (tmp_path / "diarium.toml").write_text(
+        '[elasticsearch]\nurl = "http://a:9200,http://b:9200"\n', "utf-8")
+    config = load_config(load_settings(tmp_path), "elasticsearch", environ={})
+    assert config.urls == ("http://a:9200", "http://b:9200")
+    config = load_config(None, "opensearch",
+                         environ={"DIARIUM_OS_URL": "http://x:1,http://y:2"})
+    assert config.urls == ("http://x:1", "http://y:2")
+
+
+@pytest.mark.parametrize("url, message", [
+    ("http://a:9200,ftp://b:9200", "must start with http"),
+    ("http://a:9200,https://b:9200", "same scheme"),
+    (",", "must start with http"),
+])
+def test_bad_node_lists_are_named(url: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        load_config(None, "opensearch", {"url": url})
+
+
+def test_credentials_leave_every_url_in_messages() -> None:
+    config = load_config(None, "opensearch", {
+        "url": "https://u:secret@a:9200,https://u:secret@b:9200"})
+    assert config.safe_url == "https://a:9200,https://b:9200"
+    assert "secret" not in config.safe_url
+
+
+@pytest.mark.parametrize("engine", ["elasticsearch", "opensearch"])
+def test_the_client_goes_on_to_a_live_node(engine: str, make_elastic, request) -> None:  # type: ignore[no-untyped-def]
+    live = request.getfixturevalue("es_url" if engine == "elasticsearch" else "os_url")
+    backend = make_elastic(engine, url=f"{DEAD},{live}")
+    backend.index([make_record(str(i), rubrik=f"Bygglov nummer {i}") for i in range(1, 6)])
+    backend.conn.request("POST", f"/{backend.config.index}/_refresh")
+    # every search succeeds although each may first be sent to the dead node
+    for _ in range(6):
+        assert backend.search(SearchRequest("bygglov")).total == 5
+
+
+@pytest.mark.skipif(os.environ.get("DIARIUM_CLUSTER") != "1",
+                    reason="needs scripts/engines.sh cluster (set DIARIUM_CLUSTER=1)")
+def test_cluster_soak_finds_its_three_nodes() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "cluster_soak.py"),
+                           "--check-config"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "3 nodes answer" in done.stdout
+
+
+def test_cluster_soak_without_a_cluster_says_how_to_start_one(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DIARIUM_CLUSTER_")}
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "cluster_soak.py"),
+                           "--urls", "http://127.0.0.1:9", "--homes", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode != 0 and "scripts/engines.sh cluster" in done.stderr
