@@ -373,7 +373,12 @@ def run(store: Store, settings: Settings, backend: SearchBackend, base_url: str,
         records = [r for r in fresh if not r.secret]
         withheld += len(ids) - len(sent) - len(records)
         with store.transaction() as conn:
-            if records:
+            # Advance only from the sequence this run read: another run that got here
+            # first (or an unsubscribe) wins, and this one queues nothing.
+            advanced = conn.execute(
+                "UPDATE alerts SET last_seq = ?, last_run_at = ? WHERE id = ? AND last_seq = ?",
+                (head, moment, alert.id, alert.last_seq)).rowcount
+            if advanced and records:
                 message = _digest(settings, alert, records, total - len(sent), base_url)
                 mail.queue(store, message, "digest")
                 conn.executemany(
@@ -381,8 +386,6 @@ def run(store: Store, settings: Settings, backend: SearchBackend, base_url: str,
                     [(alert.id, r.doc_id) for r in records])
                 mailed += 1
                 listed += len(records)
-            conn.execute("UPDATE alerts SET last_seq = ?, last_run_at = ? WHERE id = ?",
-                         (head, moment, alert.id))
         if on_alert is not None:
             on_alert(checked)
     return RunReport(checked=checked, mailed=mailed, listed=listed, withheld=withheld,

@@ -291,3 +291,46 @@ def test_honeypot_and_rate_limit(diary: Path, smtp_server: SmtpServer  # noqa: F
         for i in range(6)]
     assert statuses == [200] * 5 + [429]
     assert len(smtp_server.inbox.messages) == 5
+
+
+def test_two_runs_at_once_mail_each_record_once(diary: Path, smtp_server: SmtpServer  # noqa: F811
+                                                ) -> None:
+    """Two `diarium alerts run` processes over the same alerts: every alert gets one
+    digest, whichever process queued it."""
+    import os
+    import subprocess
+    import sys
+
+    from diarium.indexer import open_backend
+
+    from diarium.pipeline.indexing import last_seq
+
+    count = 600
+    settings = load_settings(diary)
+    backend = open_backend(settings)
+    with Store(settings.store_path) as store:
+        seq = last_seq(store, backend.state_name) or 0
+        with store.transaction() as conn:
+            for i in range(count):
+                cur = conn.execute("INSERT INTO alert_addresses (email, manage_token, "
+                                   "created_at) VALUES (?, ?, 1)", (f"b{i}@exempel.se", i))
+                conn.execute(
+                    "INSERT INTO alerts (address_id, label, query, frequency, confirmed_at, "
+                    "unsubscribe_token, created_at, last_seq) "
+                    "VALUES (?, 'bygglov', 'bygglov', 'direkt', 1, ?, 1, ?)",
+                    (cur.lastrowid, f"u{i}", seq))
+    backend.close()
+    import_rows(diary, NEW[1:2], "new.csv")
+    cli(diary, "index")
+    command = [sys.executable, "-m", "diarium.cli", "--data", str(diary), "alerts", "run",
+               "--no-send"]
+    env = {**os.environ, "DIARIUM_SEMANTIC": "0"}
+    runs = [subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(2)]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert all(run.returncode == 0 for run in runs), outputs
+    with Store(settings.store_path) as store:
+        digests = store.conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'").fetchone()[0]
+        sent = store.conn.execute("SELECT COUNT(*) FROM alert_sent").fetchone()[0]
+    assert (digests, sent) == (count, count), outputs
