@@ -494,6 +494,7 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
                         runnable.extendleft(reversed(added))
                         while len(workers) < config.workers:
                             workers.append(_Worker(ctx, memory, options, split_pages))
+                        report.workers = len(workers)
                     else:
                         runnable.extend(added)
                         total += len(added)
