@@ -300,6 +300,8 @@ def test_an_unknown_archive_creator_needs_organisation(tmp_path: Path) -> None:
                                                 "organisations in diarium.toml"):
             import_manifest(store, settings, unknown)
         assert import_manifest(store, settings, unknown, organisation="av").unchanged == 5
+        with pytest.raises(ManifestError, match="--organisation 'ks' is none of the"):
+            import_manifest(store, settings, unknown, organisation="ks")
 
 
 # ---------------------------------------------------------------------------------------

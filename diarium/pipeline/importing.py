@@ -51,7 +51,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from diarium import diarienummer, parties
 from diarium.config import OrgSettings, Settings
@@ -179,13 +179,17 @@ class _Row:
 # Reading manifests
 
 
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
 @dataclass
 class _Source:
     """A manifest being read: its header (for rejects) and its rows with line numbers."""
 
     header: tuple[str, ...]
     rows: Iterator[tuple[Any, dict[str, str], tuple[str, ...]]]
-    handle: IO[str] | None
+    handle: _Closable               # the open file; for an XML export, the row stream
     location: str = "line"          # what locates a row: its line, or its XML path
 
 
@@ -430,14 +434,14 @@ class _Validator:
 
         if self.contiguous:
             self._enter_case(line, org, dnr)
-        key = (org, dnr.key, lopnummer)
-        first = self.seen.get(key)
+        seen_key = (org, dnr.key, lopnummer)
+        first = self.seen.get(seen_key)
         if first is not None:
             raise InvalidRow(
                 line,
                 f"duplicate lopnummer {lopnummer} in case {dnr.written} (first on line {first})",
             )
-        self.seen[key] = line
+        self.seen[seen_key] = line
 
         normalized = {c: clean.get(c, "") for c in COLUMNS}
         normalized.update(
@@ -946,9 +950,10 @@ def import_manifest(
 
         export = xml_export.open_export(manifest, settings, None if fmt in (None, "xml")
                                         else fmt, organisation)
+        rows = xml_export.stream(export)
+        # Closing the stream closes the XML file and ends its reader process.
         return _import_rows(store, settings, manifest, "xml",
-                            _Source(COLUMNS, xml_export.stream(export), None,
-                                    location="path"),
+                            _Source(COLUMNS, rows, rows, location="path"),
                             files_root, rejects, progress, batch_size, export.fmt.name)
     _check_encoding(manifest)
     header = manifest_header(manifest, kind)
@@ -1018,8 +1023,7 @@ def _import_rows(store: Store, settings: Settings, manifest: Path, kind: str,
             batch = []
         raise
     finally:
-        if source.handle is not None:
-            source.handle.close()
+        source.handle.close()
         report.rejects_path = rejected_rows.close()
     if batch:
         writer.write(batch)
@@ -1046,10 +1050,11 @@ def _export_files(row: _Row, refs: list[dict[str, str]], validator: _Validator,
     for ref in refs:
         name = ref.get("path", "")
         problem = ""
-        path = validator.export_file(name)
-        if isinstance(path, str):
-            problem = path
+        found = validator.export_file(name)
+        if isinstance(found, str):
+            problem = found
         else:
+            path = found
             try:
                 sha, size = files.hash(path)
                 problem = _checksum_problem(path, sha, ref)

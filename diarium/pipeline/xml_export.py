@@ -32,7 +32,7 @@ import multiprocessing
 import os
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -326,9 +326,13 @@ def resolve_organisation(settings: Settings, creator: str, given: str | None) ->
 
     Raises ManifestError when none can be told (before anything is written).
     """
-    if given:
-        return given
     known = settings.organisations
+    if given:
+        if known and given not in known:
+            raise ManifestError(
+                f"--organisation {given!r} is none of the organisations in diarium.toml "
+                f"({', '.join(sorted(known))})")
+        return given
     wanted = unicodedata.normalize("NFC", creator).strip().casefold()
     if wanted:
         for slug, org in known.items():
@@ -455,7 +459,7 @@ class XmlExport:
         if isinstance(case, Bad):
             # The case cannot be read: each of its documents is rejected with the reason.
             values = {"organisation": self.organisation, "\0bad": case.reason}
-            for _doc in docs or [None]:
+            for _doc in range(max(len(docs), 1)):
                 yield f"{path}/{case.where}", dict(values), ()
             return
         base = {"organisation": self.organisation, "diarienummer": case.identifier,
@@ -536,7 +540,7 @@ PIPELINE_MIN_BYTES = 4 << 20
 _BATCH = 500
 
 
-def stream(export: XmlExport) -> Iterator[tuple[str, dict[str, str], tuple[str, ...]]]:
+def stream(export: XmlExport) -> Generator[tuple[str, dict[str, str], tuple[str, ...]]]:
     """export.rows(), parsed by a second process when the file is large and the machine
     has a second core, so parsing and writing overlap. The same rows in the same order.
 
