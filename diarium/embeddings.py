@@ -81,13 +81,24 @@ class SemanticSettings:
     document besides its title (each costs about 0.36 CPU-seconds at 1,200 characters).
     `passage_chars`: the longest passage. `threshold`: the least cosine similarity of a
     passage for a document to be shown as a related result ("Liknande träffar").
+    `min_z`: how many standard deviations a related result's similarity must stand
+    above the query's mean similarity to all passages (used from MIN_ROWS_FOR_SPREAD
+    passages on; multilingual-e5 rates almost any two texts 0.75-0.85, so the cosine
+    alone cannot tell "about the same thing" from "also Swedish").
     `threads`: the model's threads (0: all cores)."""
 
     enabled: bool = True
     max_passages: int = 4
     passage_chars: int = 1200
     threshold: float = 0.80
+    min_z: float = 3.0
     threads: int = 0
+
+    def related(self, score: float, z: float, rows: int) -> bool:
+        """Whether a vector hit is close enough to be shown as a related result."""
+        from diarium.vectors import MIN_ROWS_FOR_SPREAD
+
+        return score >= self.threshold and (rows < MIN_ROWS_FOR_SPREAD or z >= self.min_z)
 
 
 def semantic_settings(settings: Settings) -> SemanticSettings:
@@ -95,7 +106,7 @@ def semantic_settings(settings: Settings) -> SemanticSettings:
 
     Raises ConfigError naming the key when a value has the wrong type or range."""
     table = settings.section("semantic")
-    known = {"enabled", "max_passages", "passage_chars", "threshold", "threads"}
+    known = {"enabled", "max_passages", "passage_chars", "threshold", "min_z", "threads"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"[semantic] has unknown key {unknown[0]!r}: use one of "
@@ -118,6 +129,7 @@ def semantic_settings(settings: Settings) -> SemanticSettings:
         max_passages=number("max_passages", 0, 1000, int),
         passage_chars=number("passage_chars", 100, 4000, int),
         threshold=number("threshold", 0.0, 1.0, float),
+        min_z=number("min_z", 0.0, 100.0, float),
         threads=number("threads", 0, 256, int),
     )
 

@@ -10,8 +10,9 @@ date range, required parts and exclusions, and hands the two ranked lists to `fu
   field filter on a text field) keeps the keyword order: its keyword hits stay on top
   and vector-only documents come after them;
 - a document only the vector side found is a related result (`Hit.semantic`, shown as
-  "Liknande träffar"), and only when its similarity reaches the threshold
-  (SemanticSettings.threshold), so a query no document is about adds nothing.
+  "Liknande träffar"), and only when its similarity reaches the threshold and stands out
+  from the query's similarity to all passages (SemanticSettings.related), so a query no
+  document is about adds nothing.
 
 Fusion covers the first WINDOW results of a relevance-sorted search; deeper pages and
 newest/oldest sorting are keyword-only.
@@ -20,7 +21,7 @@ newest/oldest sorting are keyword-only.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -74,7 +75,7 @@ def is_exact(plan: QueryPlan, identifiers: Sequence[str] = ()) -> bool:
 
 
 def fuse(keyword: Sequence[str], vector: Sequence[VectorHit], exact: bool,
-         threshold: float) -> list[Fused]:
+         accept: Callable[[VectorHit], bool]) -> list[Fused]:
     """The fused ranking of keyword doc ids (best first) and vector hits (module doc)."""
     scores: dict[str, float] = {}
     for rank, doc in enumerate(keyword):
@@ -82,7 +83,7 @@ def fuse(keyword: Sequence[str], vector: Sequence[VectorHit], exact: bool,
     in_keyword = set(keyword)
     positions: dict[str, int] = {}
     for rank, hit in enumerate(vector):
-        if hit.doc_id not in in_keyword and hit.score < threshold:
+        if hit.doc_id not in in_keyword and not accept(hit):
             continue
         positions[hit.doc_id] = hit.position
         scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
@@ -104,6 +105,11 @@ class SemanticSearch:
         self.settings = semantic
         self.index = index
         self._cache: dict[str, np.ndarray] = {}
+
+    def accepts(self, hit: VectorHit) -> bool:
+        """Whether a vector hit may be shown as a related result (SemanticSettings)."""
+        rows = self.index.rows if self.index is not None else 0
+        return self.settings.related(hit.score, hit.z, rows)
 
     def query_vector(self, text: str) -> np.ndarray:
         vector = self._cache.get(text)
@@ -165,6 +171,8 @@ def related_documents(semantic: SemanticSearch | None, backend: SearchBackend,
                                   exclude=[doc_id])
     hits = []
     for hit in found:
+        if not semantic.accepts(hit):
+            continue
         record = backend.get(hit.doc_id)
         if record is not None and not record.secret:
             hits.append(Hit(record=record, score=hit.score, semantic=True,

