@@ -10,6 +10,11 @@ each measured side by side with the nearest existing operation in one run.
    and the privacy rules per linked case) and of `case_decisions` (the case page's
    "Behandlad i ..." block) against `public_case` (the case page as it was), on the same
    store; printed as ratios.
+3. Projection: CPU of `public_records` with the meeting lookup of PublicRecord.sammantrade
+   (one query per batch of 500 documents that holds a notice or minutes) against the same
+   projection with the lookup switched off, after as many meetings of a second committee
+   with notice and minutes are added: over the whole store, and over the notices and
+   minutes only (every batch looks its meetings up).
 """
 
 from __future__ import annotations
@@ -29,8 +34,15 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import manifests  # noqa: E402  (the tests' register generator)
 
+from diarium import public  # noqa: E402
 from diarium.config import load_settings  # noqa: E402
-from diarium.meetings import case_decisions, list_meetings, public_meeting  # noqa: E402
+from diarium.meetings import (  # noqa: E402
+    Meeting,
+    case_decisions,
+    list_meetings,
+    public_meeting,
+    store_meeting,
+)
 from diarium.pipeline.importing import import_manifest  # noqa: E402
 from diarium.public import public_case  # noqa: E402
 from diarium.store import Store  # noqa: E402
@@ -119,6 +131,31 @@ def main() -> None:
                   f"{per['decisions']:.2f} ms, public_case {per['case']:.2f} ms; "
                   f"ratios meeting/case {per['meeting'] / per['case']:.1f}, "
                   f"decisions/case {per['decisions'] / per['case']:.2f}")
+
+            (root / "kallelse.txt").write_text("Kallelse", "utf-8")
+            (root / "protokoll.txt").write_text("Protokoll", "utf-8")
+            for m in range(args.meetings):
+                store_meeting(store, settings, Meeting(
+                    "ks", "Byggnadsnämnden", date(2015, 1, 7) + timedelta(weeks=m),
+                    kallelse=root / "kallelse.txt", protokoll=root / "protokoll.txt"))
+            folder_docs = [int(i) for r in store.conn.execute(
+                "SELECT kallelse_document_id, protokoll_document_id FROM meetings")
+                for i in r if i is not None]
+            for label, ids in (("all", None), ("notices and minutes", folder_docs)):
+                def project(ids: list[int] | None = ids) -> int:
+                    return sum(1 for _ in public.public_records(store, settings, ids))
+
+                lookup = public._meetings_of
+                project()  # warm the caches of the privacy rules first
+                public._meetings_of = lambda conn, rows: {}  # type: ignore[assignment]
+                try:
+                    _, without_cpu = cpu(project)
+                finally:
+                    public._meetings_of = lookup
+                projected, with_cpu = cpu(project)
+                print(f"projection, {label} ({projected} documents): {with_cpu:.3f} s CPU "
+                      f"with the meeting lookup, {without_cpu:.3f} s without; ratio "
+                      f"{with_cpu / without_cpu:.2f}")
 
 
 if __name__ == "__main__":

@@ -38,6 +38,9 @@ from diarium.privacy.policy import PRIVATE_PERSON, PrivacyPolicy
 from diarium.store import Store
 
 BATCH_SIZE = 500        # documents per SQL round trip (and bound parameters per IN list)
+# How the key of a meeting's folder case begins (diarium.meetings.folder_key): only its
+# documents, the notice and the minutes, can belong to a meeting.
+MEETING_KEY_PREFIX = "SAMMANTRÄDE|"
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,9 @@ class PublicRecord:
     sekretess_text: str         # "Sekretess enligt <lagrum>" or ""
     file_name: str = ""         # download name of the public original, or ""
     media_type: str = ""
+    # The committee meeting whose notice or minutes this is, "<nämnd> <YYYY-MM-DD>" (and
+    # " <HH:MM>" when the meeting has a start time); "" for every other document.
+    sammantrade: str = ""
 
     @property
     def year(self) -> int:
@@ -361,8 +367,29 @@ def _project(
              and not settings.org(r["org_slug"]).privacy.sensitive_text(
                  r["klassificering"], r["namnd"], r["handlingstyp"])]
     files = _files_of(conn, shown)
+    meetings = _meetings_of(conn, rows)
     for r in rows:
-        yield _record(settings, r, files.get(int(r["doc_id"])), today)
+        doc_id = int(r["doc_id"])
+        yield _record(settings, r, files.get(doc_id), today, meetings.get(doc_id, ""))
+
+
+def _meetings_of(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> dict[int, str]:
+    """The meeting (sammantrade) of each notice and minutes among these documents, by
+    document id: one query for the batch, none when no document is a meeting's."""
+    case_ids = sorted({int(r["case_id"]) for r in rows
+                       if r["dnr_key"].startswith(MEETING_KEY_PREFIX)})
+    if not case_ids:
+        return {}
+    marks = ",".join("?" * len(case_ids))
+    found: dict[int, str] = {}
+    for m in conn.execute(
+            "SELECT kallelse_document_id, protokoll_document_id, namnd, datum, tid "
+            f"FROM meetings WHERE case_id IN ({marks})", case_ids):
+        name = " ".join(p for p in (m["namnd"], m["datum"], m["tid"]) if p)
+        for doc_id in (m["kallelse_document_id"], m["protokoll_document_id"]):
+            if doc_id is not None:
+                found[int(doc_id)] = name
+    return found
 
 
 # ---------------------------------------------------------------------------------------
@@ -493,7 +520,7 @@ def _name_in(texts: Iterable[str], names: list[str]) -> bool:
 
 
 def _record(settings: Settings, r: sqlite3.Row, files: _Files | None,
-            today: date) -> tuple[PublicRecord, Applied]:
+            today: date, sammantrade: str = "") -> tuple[PublicRecord, Applied]:
     org = settings.org(r["org_slug"])
     policy = org.privacy
     applied = Applied(doc_id=str(r["doc_id"]), organisation=r["org_slug"])
@@ -517,6 +544,7 @@ def _record(settings: Settings, r: sqlite3.Row, files: _Files | None,
         status=r["status"],
         klassificering=r["klassificering"],
         secret=secret,
+        sammantrade=sammantrade,
     )
     neutral = "" if secret else policy.sensitive_text(
         r["klassificering"], r["namnd"], r["handlingstyp"])

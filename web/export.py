@@ -37,6 +37,7 @@ CSV_COLUMNS: tuple[tuple[str, str], ...] = (
     ("organisation", "organisation_name"),
     ("har fil", "has_file"),
     ("sekretess", "sekretess_text"),
+    ("sammanträde", "sammantrade"),
 )
 
 Searcher = Callable[[SearchRequest], SearchResult]

@@ -19,7 +19,7 @@ _RECORD_FIELDS: dict[str, Any] = {
     "handlaggare": _STR, "status": _STR, "klassificering": _STR, "text": _STR,
     "pages": {"type": "array", "items": _STR}, "has_file": {"type": "boolean"},
     "secret": {"type": "boolean"}, "sekretess_text": _STR, "file_name": _STR,
-    "media_type": _STR,
+    "media_type": _STR, "sammantrade": _STR,
     "url": {"type": "string", "format": "uri"},
     "case_url": {"type": "string", "format": "uri"},
     "file_url": {"type": ["string", "null"], "format": "uri"},

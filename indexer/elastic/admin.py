@@ -15,7 +15,12 @@ from typing import Any
 
 from diarium.indexer.elastic.config import ElasticConfig
 from diarium.indexer.elastic.connection import Connection, EngineRefused
-from diarium.indexer.elastic.settings import SCHEMA_VERSION, index_body, resolve_profile
+from diarium.indexer.elastic.settings import (
+    SCHEMA_VERSION,
+    index_body,
+    mappings,
+    resolve_profile,
+)
 
 from diarium.errors import ConfigError, EngineUnavailable
 
@@ -170,6 +175,7 @@ class IndexAdmin:
         """Create the first versioned index and point the alias at it, unless the alias
         exists. Raises ConfigError when the alias name is taken by a plain index."""
         if self.alias_targets():
+            self.extend_mapping()
             return
         exists = True
         try:
@@ -184,6 +190,19 @@ class IndexAdmin:
                 f"{self.alias!r} on {self.config.safe_url} is an index, not an alias: "
                 "choose another index name ([" + self.name + "] index) or delete it")
         self.move_alias(self.new_live_index())
+
+    def extend_mapping(self) -> None:
+        """Add to the alias's indices the fields of the current mappings they lack (an
+        index written by an older diarium, before the `sammantrade` facet): the mapping is
+        strict, so writes of current records would fail. Adding a field is always
+        allowed; records indexed before keep no value in it until `diarium reindex`."""
+        wanted = mappings()["properties"]
+        answer = self.conn.request("GET", f"/{self.alias}/_mapping")
+        for name, body in answer.items():
+            have = body.get("mappings", {}).get("properties", {})
+            missing = {field: spec for field, spec in wanted.items() if field not in have}
+            if missing:
+                self.conn.request("PUT", f"/{name}/_mapping", body={"properties": missing})
 
     def count(self, name: str | None = None) -> int:
         """How many documents the alias (or the index `name`) holds."""

@@ -30,6 +30,7 @@ from diarium.query_plan import plan
 from diarium.search import (
     FACET_SIZE,
     FACETS,
+    Facet,
     FacetValue,
     Hit,
     SearchRequest,
@@ -215,16 +216,21 @@ class ElasticBackend(IndexAdmin):
     def _aggs(self, filters: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
         """Facet aggregations. A facet with a filter of its own is counted without that
         filter (OR within a facet), the others under all filters (as the embedded one)."""
-        def terms(facet_field: str) -> dict[str, Any]:
-            return {"terms": {"field": facet_field, "size": FACET_SIZE,
-                              "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+        def terms(facet: Facet) -> dict[str, Any]:
+            body: dict[str, Any] = {"field": facet.field, "size": FACET_SIZE,
+                                    "order": [{"_count": "desc"}, {"_key": "asc"}]}
+            if facet.kind != "bool":
+                # No bucket of records without a value (most have no sammantrade): the
+                # embedded engine indexes no empty facet value.
+                body["exclude"] = [""]
+            return {"terms": body}
 
-        shared = {f.name: terms(f.field) for f in FACETS if f.name not in filters}
+        shared = {f.name: terms(f) for f in FACETS if f.name not in filters}
         aggs: dict[str, Any] = {}
         if shared:
             aggs["shared"] = {"filter": must(list(filters.values()))
                               if filters else MATCH_ALL, "aggs": shared}
-        by_name = {f.name: f.field for f in FACETS}
+        by_name = {f.name: f for f in FACETS}
         for name in filters:
             if name in by_name:
                 others = [v for k, v in filters.items() if k != name]

@@ -34,7 +34,9 @@ from diarium.indexer.ranking import TEXT_FIELDS
 from diarium.errors import ConfigError
 from diarium.search import FACETS
 
-SCHEMA_VERSION = 1
+# 2: the sammantrade facet (issue 16); an index of an older version gets the new fields
+# on setup (IndexAdmin.extend_mapping), its records them on `diarium reindex`.
+SCHEMA_VERSION = 2
 PROFILES: tuple[str, ...] = ("auto", "snowball", "hunspell")
 
 _STOP = {"type": "stop", "stopwords": "_swedish_"}

@@ -14,7 +14,7 @@ Schema (one tantivy document per PublicRecord, built by `records.to_document`):
   `diarium.indexer.derived.SwedishExtras`); searched below whole words;
 - `ident`: identifiers such as `AFS 2023:1` found in the text, raw;
 - facet fields (organisation, namnd, enhet, riktning, handlingstyp, year, status,
-  has_file): raw fast text fields, values as shown, for terms aggregations;
+  has_file, sammantrade): raw fast text fields, values as shown, for terms aggregations;
 - `kw`: the same values lower-cased as "name=value" terms, for case-insensitive filters;
 - `dnr_key` ("KS|2023|123") and `dnr_year_serial` ("2023|123"): raw, exact and by prefix;
 - `datum`: date (range filters, sort).
@@ -34,7 +34,7 @@ from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
 from diarium.search import FACETS
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: the sammantrade facet (issue 16)
 SCHEMA_FILE = "diarium-schema.json"
 
 
