@@ -439,7 +439,8 @@ class _Validator:
         if first is not None:
             raise InvalidRow(
                 line,
-                f"duplicate lopnummer {lopnummer} in case {dnr.written} (first on line {first})",
+                f"duplicate lopnummer {lopnummer} in case {dnr.written} "
+                + (f"(first on line {first})" if isinstance(first, int) else f"(first at {first})"),
             )
         self.seen[seen_key] = line
 

@@ -17,6 +17,7 @@ line and column before a single row is written. `iterparse` then streams the che
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,9 @@ class _Refuse:
 
 def _located(path: Path, exc: etree.XMLSyntaxError) -> ManifestError:
     line, column = exc.position if exc.position else (exc.lineno or 0, 0)
-    message = str(exc.msg or exc).split(" (", 1)[0] if exc.msg else str(exc)
+    message = str(exc.msg or exc).split(" (", 1)[0]
+    # libxml2 repeats the position at the end of its message: it is given once, in front.
+    message = re.sub(r",? line \d+, column \d+$", "", message)
     # libxml2 says "Entity 'x' not defined" for an entity a DOCTYPE would have had to declare.
     hint = ("; entities other than &amp; &lt; &gt; &quot; &apos; are not allowed"
             if "Entity" in message else "")
