@@ -177,3 +177,44 @@ def test_file_references_cannot_leave_the_files_folder(tmp_path: Path,
                    for _w, p in report.file_problems), report.file_problems
         assert store.conn.execute("SELECT count(*) FROM files").fetchone()[0] == 0
     assert not any(settings.files_dir.rglob("*")) if settings.files_dir.exists() else True
+
+
+def test_forcing_a_format_reads_an_unexpected_namespace_but_not_another_format(
+        tmp_path: Path, settings: Settings) -> None:
+    other_ns = tmp_path / "export.txt"
+    other_ns.write_text(
+        '<erms xmlns="https://DILCIS.eu/XML/ERMS/2"><control/><aggregations>'
+        '<aggregation systemIdentifier="a" aggregationType="caseFile"><objectId>KS 2023/9'
+        '</objectId><record systemIdentifier="r" recordType="Brev"><objectId>KS 2023/9:1'
+        '</objectId><dates><date dateType="received">2023-01-02</date></dates></record>'
+        '</aggregation></aggregations></erms>', encoding="utf-8")
+    with Store(settings.store_path) as store:
+        with pytest.raises(ManifestError, match="force the format with --format erms"):
+            import_manifest(store, settings, other_ns, fmt="xml", organisation="ks")
+        assert import_manifest(store, settings, other_ns, fmt="erms",
+                               organisation="ks").inserted == 1
+        with pytest.raises(ManifestError, match="the root element is 'erms', not FGS "
+                                                "Ärendehantering 1.0's 'Leveransobjekt'"):
+            import_manifest(store, settings, other_ns, fmt="fgs1", organisation="ks")
+
+
+def test_a_case_without_its_number_rejects_its_documents_by_path(
+        tmp_path: Path, settings: Settings) -> None:
+    xml = tmp_path / "x.xml"
+    xml.write_text(
+        f'<erms xmlns="{NS}"><control/><aggregations>'
+        '<aggregation systemIdentifier="a" aggregationType="caseFile"><objectId>KS 2023/9'
+        '</objectId><record systemIdentifier="r" recordType="Brev"><objectId>KS 2023/9:1'
+        '</objectId><dates><date dateType="received">2023-01-02</date></dates></record>'
+        '</aggregation><aggregation systemIdentifier="b" aggregationType="caseFile">'
+        '<title>Utan nummer</title>'
+        '<record systemIdentifier="r2" recordType="Brev"><dates><date dateType="received">'
+        '2023-01-02</date></dates></record><record systemIdentifier="r3" recordType="Brev">'
+        '<dates><date dateType="received">2023-01-03</date></dates></record>'
+        '</aggregation></aggregations></erms>', encoding="utf-8")
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml, organisation="ks")
+        assert report.inserted == 1
+        assert report.rejections == [
+            ("/erms/aggregations/aggregation[2]/objectId",
+             "the case has no objectId (its diarienummer)")] * 2

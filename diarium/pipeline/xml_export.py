@@ -288,6 +288,11 @@ def sniff(path: Path, forced: str | None = None) -> ExportFormat:
     if forced is not None:
         for cls in known:
             if cls.name == forced:
+                if root != cls.root:
+                    # Forcing reads a namespace it does not expect, never another format.
+                    raise ManifestError(f"{path}: the root element is {root!r}, not "
+                                        f"{cls.label}'s {cls.root!r}; --format {forced} "
+                                        "does not fit this file")
                 return cls(namespace)
         raise ManifestError(f"unknown format {forced!r}: use one of {', '.join(FORMAT_NAMES)}")
     for cls in known:
