@@ -288,17 +288,6 @@ def test_cli_extract_reports_and_retries(tmp_path: Path, settings: Settings) -> 
     assert bad.exit_code == 2 and "--workers" in bad.output
 
 
-def test_benchmark_smoke() -> None:
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "benchmarks" / "extract_bench.py"), "--limit", "2",
-         "--workers", "2"],
-        capture_output=True, text=True, timeout=300, check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "parallel efficiency" in done.stdout
-    assert "pypdfium2" in done.stdout
-
-
 def test_scans_wait_for_ocr_then_get_it_once(tmp_path: Path, settings: Settings) -> None:
     src = tmp_path / "src"
     src.mkdir()
