@@ -86,7 +86,7 @@ class AlertSpec:
         return SearchRequest(query=self.query, filters=dict(self.filters),
                              date_from=self.date_from or None, date_to=self.date_to or None,
                              sort="newest", per_page=per_page, with_facets=False,
-                             semantic=False, doc_ids=doc_ids)
+                             semantic=False, doc_ids=doc_ids, with_snippets=False)
 
 
 @dataclass(frozen=True)
@@ -353,6 +353,7 @@ def run(store: Store, settings: Settings, backend: SearchBackend, base_url: str,
     checked = mailed = listed = withheld = failed = 0
     errors: list[str] = []
     candidates: dict[int, tuple[str, ...]] = {}
+    projected: dict[str, PublicRecord | None] = {}
     for alert in alerts:
         changed = candidates.get(alert.last_seq)
         if changed is None:
@@ -368,10 +369,15 @@ def run(store: Store, settings: Settings, backend: SearchBackend, base_url: str,
             errors.append(f"alert {alert.id}: {exc}")
             continue
         sent = _already_sent(store, alert.id, ids)
-        fresh = [r for r in public_records(store, settings, [i for i in ids if i not in sent],
-                                           today=today)]
-        records = [r for r in fresh if not r.secret]
-        withheld += len(ids) - len(sent) - len(records)
+        wanted = [i for i in ids if i not in sent]
+        # One projection per record and run, shared by every alert that matched it.
+        unseen = [i for i in wanted if i not in projected]
+        if unseen:
+            projected.update(dict.fromkeys(unseen))
+            projected.update((r.doc_id, r) for r in public_records(store, settings, unseen,
+                                                                    today=today))
+        records = [r for i in wanted if (r := projected[i]) is not None and not r.secret]
+        withheld += len(wanted) - len(records)
         with store.transaction() as conn:
             # Advance only from the sequence this run read: another run that got here
             # first (or an unsubscribe) wins, and this one queues nothing.

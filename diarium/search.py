@@ -84,6 +84,9 @@ class SearchRequest:
     # alert's search over the records changed since its last run. An empty tuple matches
     # nothing; None restricts nothing.
     doc_ids: tuple[str, ...] | None = None
+    # False: hits without snippets (a caller that only lists records, such as the alerts
+    # run, saves the highlighting work). An engine may ignore it.
+    with_snippets: bool = True
 
 
 def validate_request(request: SearchRequest, max_offset: int = MAX_OFFSET) -> None:

@@ -259,7 +259,7 @@ class EmbeddedBackend:
         # (tantivy would spend its term lookups on every hit to produce nothing).
         snippets = Snippets(searcher, with_prefix_terms(searcher, main, planned.node),
                             stemmed_first=planned.has_words) if (
-            page and planned.markable) else None
+            page and planned.markable and request.with_snippets) else None
         hits = []
         for score, address, semantic, position in page:
             record = self._record(searcher, address)
