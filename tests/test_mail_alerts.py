@@ -334,3 +334,26 @@ def test_two_runs_at_once_mail_each_record_once(diary: Path, smtp_server: SmtpSe
             "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'").fetchone()[0]
         sent = store.conn.execute("SELECT COUNT(*) FROM alert_sent").fetchone()[0]
     assert (digests, sent) == (count, count), outputs
+
+
+def test_case_page_offers_an_alert_on_its_diarienummer(diary: Path,
+                                                       smtp_server: SmtpServer  # noqa: F811
+                                                       ) -> None:
+    client = _client(diary)
+    with Store(load_settings(diary).store_path) as store:
+        case_id = store.conn.execute(
+            "SELECT id FROM cases WHERE diarienummer = 'KS 2026/10'").fetchone()[0]
+    case_page = BeautifulSoup(client.get(f"/arende/{case_id}").data, "html.parser")
+    link = case_page.find("a", string="Bevaka via e-post")
+    assert link is not None
+    form_page = client.get(str(link["href"]))
+    assert "ärende KS 2026/10 (Ärende KS 2026/10)" in form_page.get_data(as_text=True)
+    hidden = {i["name"]: i["value"] for i in BeautifulSoup(form_page.data, "html.parser")
+              .select("form.mail-form input[type=hidden]")}
+    assert hidden["arende"] == str(case_id)
+    answer = client.post("/bevakning/ny", data={**hidden, "email": ADDRESS,
+                                                "frequency": "veckovis"})
+    assert answer.status_code == 200
+    with Store(load_settings(diary).store_path) as store:
+        row = store.conn.execute("SELECT query, frequency FROM alerts").fetchone()
+    assert (row[0], row[1]) == ('dnr:"KS 2026/10"', "veckovis")
