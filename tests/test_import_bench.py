@@ -27,3 +27,15 @@ def test_import_bench_rejects_nonsense_sizes() -> None:
     )
     assert result.returncode == 2
     assert "--rows must be at least 10" in result.stderr
+
+
+def test_import_bench_xml_against_csv_runs_tiny() -> None:
+    for export in ("erms", "noark5"):
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "benchmarks" / "import_bench.py"), "--erms",
+             "--export", export, "--rows", "300", "--files", "10"],
+            capture_output=True, text=True, timeout=180,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "vs CSV: 300 documents" in result.stdout
+        assert "ratio XML / CSV" in result.stdout and "peak RSS" in result.stdout

@@ -84,10 +84,13 @@ def _person(elem: Any, consumed: set[Any]) -> str:
 
 def _check_dates(elem: Any) -> dict[str, tuple[str, Any]]:
     found: dict[str, tuple[str, Any]] = {}
-    for child in kids(elem):
+    for child in elem:
         name = local(child)
         if name in DATE_ELEMENTS and text(child):
-            found[name] = (iso_date(text(child), child_path(child, elem)), child)
+            try:
+                found[name] = (iso_date(text(child), ""), child)
+            except Bad as bad:  # the path only when needed: it costs a walk up the tree
+                raise Bad(child_path(child, elem), bad.reason) from None
     return found
 
 

@@ -26,7 +26,9 @@ from diarium.pipeline.xml_export import (
     ExportFormat,
     FileRef,
     child_path,
+    first,
     flatten,
+    index,
     iso_date,
     join_parties,
     kids,
@@ -57,12 +59,14 @@ DATE_ELEMENTS = frozenset({name for name, _ in DATE_ORDER} | {
 
 
 def _first(elem: Any, name: str) -> Any:
-    return next((c for c in kids(elem) if local(c) == name), None)
+    """The first child called `name` (in elem's namespace), or None: lxml's find, in C."""
+    tag = elem.tag
+    namespace = tag[: tag.index("}") + 1] if tag.startswith("{") else ""
+    return elem.find(namespace + name)
 
 
-def _screening(elem: Any, consumed: set[Any] | None) -> str:
-    """The skjermingshjemmel of a skjerming child, "" when there is none."""
-    skjerming = _first(elem, "skjerming")
+def _screening(skjerming: Any, consumed: set[Any] | None) -> str:
+    """The skjermingshjemmel of a skjerming element (None: "", not screened)."""
     if skjerming is None:
         return ""
     hjemmel = _first(skjerming, "skjermingshjemmel")
@@ -75,12 +79,15 @@ def _screening(elem: Any, consumed: set[Any] | None) -> str:
         SEKRETESS_UNSPECIFIED)
 
 
-def _check_dates(elem: Any, root: Any) -> dict[str, tuple[str, Any]]:
+def _check_dates(idx: dict[str, list[Any]], root: Any) -> dict[str, tuple[str, Any]]:
     found: dict[str, tuple[str, Any]] = {}
-    for child in kids(elem):
-        name = local(child)
-        if name in DATE_ELEMENTS and text(child):
-            found[name] = (iso_date(text(child), child_path(child, root)), child)
+    for name in DATE_ELEMENTS.intersection(idx):
+        child = idx[name][0]
+        if text(child):
+            try:
+                found[name] = (iso_date(text(child), ""), child)
+            except Bad as bad:  # the path only when needed: it costs a walk up the tree
+                raise Bad(child_path(child, root), bad.reason) from None
     return found
 
 
@@ -129,9 +136,10 @@ class Noark5(ExportFormat):
         consumed.add((elem, "{http://www.w3.org/2001/XMLSchema-instance}type"))
         fields = {"arendemening": "", "status": "", "namnd": "", "enhet": "",
                   "handlaggare": "", "klassificering": context.get("klassificering", "")}
-        mappe_id = _first(elem, "mappeID")
+        idx = index(elem)
+        mappe_id = first(idx, "mappeID")
         identifier = text(mappe_id) if mappe_id is not None else ""
-        year, serial = _first(elem, "saksaar"), _first(elem, "sakssekvensnummer")
+        year, serial = first(idx, "saksaar"), first(idx, "sakssekvensnummer")
         if diarienummer.try_parse(identifier) is not None or not (
                 year is not None and serial is not None and text(year) and text(serial)):
             if mappe_id is not None:
@@ -143,24 +151,23 @@ class Noark5(ExportFormat):
             raise Bad("mappeID", "the folder has no mappeID (its case number)")
         for name, column in (("saksstatus", "status"), ("administrativEnhet", "enhet"),
                              ("saksansvarlig", "handlaggare"), ("utvalg", "namnd")):
-            found = _first(elem, name)
+            found = first(idx, name)
             if found is not None:
                 fields[column] = text(found)
                 consumed.add(found)
-        title, public = _first(elem, "tittel"), _first(elem, "offentligTittel")
-        secret = _screening(elem, set())
+        title, public = first(idx, "tittel"), first(idx, "offentligTittel")
+        secret = _screening(first(idx, "skjerming"), set())
         if public is not None and text(public):
             fields["arendemening"] = text(public)
             consumed.add(public)
         elif title is not None and not secret:
             fields["arendemening"] = text(title)
             consumed.add(title)
-        _check_dates(elem, elem)
-        for child in kids(elem):
-            if local(child) in ("registrering", "mappe"):
-                consumed.add(child)
+        _check_dates(idx, elem)
+        idx.pop("registrering", None)
+        idx.pop("mappe", None)
         extra = {"mappetype": folder_type}
-        flatten(elem, consumed, "mappe", extra)
+        flatten(elem, consumed, "mappe", extra, idx)
         return CaseData(identifier, fields, extra)
 
     def record(self, elem: Any) -> DocData:
@@ -169,14 +176,15 @@ class Noark5(ExportFormat):
         consumed.add((elem, "{http://www.w3.org/2001/XMLSchema-instance}type"))
         fields = {"lopnummer": "", "datum": "", "riktning": "", "handlingstyp": "",
                   "rubrik": "", "part": "", "sekretess": ""}
-        number = _first(elem, "journalpostnummer")
+        idx = index(elem)
+        number = first(idx, "journalpostnummer")
         if number is not None:
             fields["lopnummer"] = _positive(text(number), "journalpostnummer")
             consumed.add(number)
-        reg_id = _first(elem, "registreringsID")
+        reg_id = first(idx, "registreringsID")
         identifier = text(reg_id) if reg_id is not None else ""
 
-        title, public = _first(elem, "tittel"), _first(elem, "offentligTittel")
+        title, public = first(idx, "tittel"), first(idx, "offentligTittel")
         if public is not None and text(public):
             fields["rubrik"] = text(public)
             consumed.add(public)
@@ -184,7 +192,7 @@ class Noark5(ExportFormat):
             fields["rubrik"] = text(title)
             consumed.add(title)
 
-        dates = _check_dates(elem, elem)
+        dates = _check_dates(idx, elem)
         kind = ""
         for name, swedish in DATE_ORDER:
             if name in dates:
@@ -196,7 +204,7 @@ class Noark5(ExportFormat):
             raise Bad("journaldato", "the registration has no date (journaldato, "
                                      "dokumentetsDato, mottattDato, sendtDato, opprettetDato)")
 
-        kind_elem = _first(elem, "journalposttype")
+        kind_elem = first(idx, "journalposttype")
         if kind_elem is not None and text(kind_elem):
             found = JOURNALPOSTTYPE.get(text(kind_elem).casefold())
             if found is None:
@@ -210,16 +218,15 @@ class Noark5(ExportFormat):
             fields["riktning"] = Riktning.UPPRATTAD.value
 
         parties = []
-        for child in kids(elem):
-            if local(child) == "korrespondansepart":
-                name = _first(child, "korrespondansepartNavn")
-                if name is not None:
-                    parties.append(text(name))
-                    consumed.add(name)
+        for child in idx.get("korrespondansepart", ()):
+            name = _first(child, "korrespondansepartNavn")
+            if name is not None:
+                parties.append(text(name))
+                consumed.add(name)
         fields["part"] = join_parties(parties)
 
-        secret = _screening(elem, consumed)
-        descriptions = [c for c in kids(elem) if local(c) == "dokumentbeskrivelse"]
+        secret = _screening(first(idx, "skjerming"), consumed)
+        descriptions = list(idx.get("dokumentbeskrivelse", ()))
         # The main document first, then the attachments in their order.
         descriptions.sort(key=lambda d: text(_first(d, "tilknyttetRegistreringSom"))
                           .casefold() != "hoveddokument")
@@ -230,7 +237,7 @@ class Noark5(ExportFormat):
                 if doc_type is not None:
                     fields["handlingstyp"] = text(doc_type)
                     consumed.add(doc_type)
-            secret = secret or _screening(description, consumed)
+            secret = secret or _screening(_first(description, "skjerming"), consumed)
             chosen = _archival_object(description)
             if chosen is None:
                 continue
@@ -243,7 +250,7 @@ class Noark5(ExportFormat):
             consumed.update(e for e in (ref, checksum, algorithm) if e is not None)
         fields["sekretess"] = secret
         extra = {"datumtyp": kind, "registreringstype": record_type}
-        flatten(elem, consumed, "registrering", extra)
+        flatten(elem, consumed, "registrering", extra, idx)
         return DocData(fields, extra, files, identifier)
 
 
