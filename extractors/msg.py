@@ -250,9 +250,9 @@ def _attachment(ole: Any, prefix: str, codepage: str | None, depth: int,
     name = (props.text(ATTACH_LONG_FILENAME) or props.text(ATTACH_FILENAME)
             or props.text(DISPLAY_NAME))
     embedded = f"{prefix}__substg1.0_{ATTACH_DATA:04X}{PT_OBJECT:04X}"
-    if ole.exists(embedded) and ole.get_type(embedded) == 1:  # a storage: a message
-        if depth + 1 > MAX_DEPTH:
-            return None
+    if ole.exists(embedded) and ole.get_type(embedded) == 1:  # a storage
+        if depth + 1 > MAX_DEPTH or not ole.exists(embedded + "/__properties_version1.0"):
+            return None  # too deep, or an embedded OLE object (a picture), not a message
         inner = _read_message(ole, embedded + "/", depth + 1)
         title = inner.meta.get("subject") or name or f"bilaga-{number}"
         return Attachment(name=_safe_name(title) + ".eml", data=_as_eml(inner),
