@@ -27,8 +27,8 @@ ERMS_DATE = {"incoming": "received", "outgoing": "expedited",
              "internal_memo_for_follow-up": "originated"}
 SWEDISH_DATE_KIND = {"received": "inkommen", "expedited": "expedierad",
                      "originated": "upprättad"}
-ERMS_STATUS = {"avslutat": "closed", "öppet": "opened", "pågående": "ongoing",
-               "makulerat": "cancelled"}
+ERMS_STATUS = {"avslutat": "closed", "öppet": "open", "pågående": "in_progress",
+               "makulerat": "obliterated"}
 FGS_STATUS = {"incoming": ("Inkommen", "Inkommen"), "outgoing": ("Expedierad", "Expedierad"),
               "internal_memo_for_follow-up": ("Upprättad", "Upprattad")}
 NOARK_TYPE = {"incoming": ("I", "mottattDato"), "outgoing": ("U", "sendtDato"),

@@ -40,8 +40,14 @@ _OTHER_INTERNAL = frozenset({"internal", "intern", "internt", "upprättad", "mem
 DATE_ORDER = (("originated", "upprättad"), ("received", "inkommen"),
               ("expedited", "expedierad"), ("created", "skapad"))
 _DATE_KIND_DIRECTION = {"inkommen": Riktning.INKOMMANDE, "expedierad": Riktning.UTGAENDE}
-STATUS = {"closed": "avslutat", "open": "öppet", "opened": "öppet", "ongoing": "pågående",
-          "cancelled": "makulerat", "canceled": "makulerat"}
+# status/@value of a case (the schema's list, and spellings seen beside it).
+STATUS = {"closed": "avslutat", "ad_acta": "avslutat", "open": "öppet", "opened": "öppet",
+          "initiated": "öppet", "in_progress": "pågående", "on_hold": "pågående",
+          "ongoing": "pågående", "obliterated": "makulerat", "cancelled": "makulerat",
+          "canceled": "makulerat"}
+# A record's status that says its direction, when it has no direction element.
+_STATUS_DIRECTION = {"received": Riktning.INKOMMANDE, "expedited": Riktning.UTGAENDE,
+                     "prepared": Riktning.UPPRATTAD}
 PARTY_AGENTS = ("sender", "receiver", "counterpart", "recipient")
 
 
@@ -216,7 +222,11 @@ class Erms(ExportFormat):
                                                  direction)
             consumed.add((direction, "directionDefinition"))
         else:
-            fields["riktning"] = _DATE_KIND_DIRECTION.get(kind, Riktning.UPPRATTAD).value
+            status = first(idx, "status")
+            by_status = _STATUS_DIRECTION.get(status.get("value", "")) if status is not None \
+                else None
+            fields["riktning"] = (by_status or _DATE_KIND_DIRECTION.get(
+                kind, Riktning.UPPRATTAD)).value
 
         parties: list[str] = []
         for agent in _agents(idx):
