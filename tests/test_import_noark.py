@@ -152,7 +152,7 @@ def test_noark5_mapping(tmp_path: Path, settings: Settings) -> None:
         assert (first["diarienummer"], first["dnr_key"], first["arendemening"],
                 first["status"], first["enhet"], first["handlaggare"],
                 first["klassificering"]) == (
-            "2019/123", "|2019|123", "Søknad fra ***** om dispensasjon", "Avsluttet",
+            "2019/123", "|2019|123", "Søknad fra ***** om dispensasjon", "avslutat",
             "Byggesak", "Kari Nordmann", "614")
         case_extra = json.loads(first["case_extra"])
         assert case_extra["mappe/tittel"] == "Søknad fra Ola Nordmann om dispensasjon"

@@ -50,6 +50,9 @@ JOURNALPOSTTYPE = {
     "x": Riktning.UPPRATTAD, "organinternt dokument uten oppfølging": Riktning.UPPRATTAD,
     "s": Riktning.UPPRATTAD, "saksframlegg": Riktning.UPPRATTAD,
 }
+# saksstatus (Noark 5's code list) as the Swedish statuses of the store; others as written.
+SAKSSTATUS = {"opprettet": "öppet", "reservert": "öppet", "under behandling": "pågående",
+              "avsluttet": "avslutat", "avskrevet": "avslutat", "utgår": "makulerat"}
 DATE_ORDER = (("dokumentetsDato", "upprättad"), ("mottattDato", "inkommen"),
               ("sendtDato", "expedierad"), ("journaldato", "journalförd"),
               ("moetedato", "mötesdatum"), ("opprettetDato", "skapad"))
@@ -155,6 +158,7 @@ class Noark5(ExportFormat):
             if found is not None:
                 fields[column] = text(found)
                 consumed.add(found)
+        fields["status"] = SAKSSTATUS.get(fields["status"].casefold(), fields["status"])
         title, public = first(idx, "tittel"), first(idx, "offentligTittel")
         secret = _screening(first(idx, "skjerming"), set())
         if public is not None and text(public):
