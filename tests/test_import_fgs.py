@@ -175,3 +175,16 @@ def test_fgs_handlings_outside_cases(tmp_path: Path, settings: Settings) -> None
         row = store.conn.execute("SELECT c.diarienummer, c.dnr_key, d.lopnummer FROM documents"
                                  " d JOIN cases c ON c.id = d.case_id").fetchone()
         assert tuple(row) == ("KS 2019/0001", "KS|2019|1", 9)
+
+
+def test_files_folder_given_with_files_overrides_the_xml_folder(tmp_path: Path) -> None:
+    files = tmp_path / "handlingar"
+    rows = xml_exports.register(files)
+    (tmp_path / "xml").mkdir()
+    xml = xml_exports.write_fgs(tmp_path / "xml" / "export.xml", rows, checksums=files)
+    data = tmp_path / "data"
+    code, out = xml_exports.cli(data, "import", str(xml))
+    assert code == 0 and "3 filer kunde inte lagras" in out, out  # not beside the XML
+    code, out = xml_exports.cli(data, "import", str(xml), "--files", str(files))
+    assert code == 0 and "3 ändrade" in out and "3 nya filer" in out, out
+    assert "kunde inte lagras" not in out
