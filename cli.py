@@ -910,9 +910,13 @@ def alerts() -> None:
               default=None, help="Search engine (default: search.engine in diarium.toml).")
 @click.option("--send/--no-send", default=True, show_default=True,
               help="Deliver the queued mail after queuing the digests.")
+@click.option("--percolate", is_flag=True,
+              help="On Elasticsearch/OpenSearch, match with percolator queries when the "
+                   "cluster has the module (default: one restricted search per alert, "
+                   "as on the embedded engine).")
 @pass_app
 @handle_errors
-def alerts_run(app: AppContext, engine: str | None, send: bool) -> None:
+def alerts_run(app: AppContext, engine: str | None, send: bool, percolate: bool) -> None:
     """Queue a digest for every confirmed alert that is due (direkt, dagligen, veckovis)
     and has new matching records, then deliver the outbox. Safe to run beside
     `diarium index` (only what the index has absorbed counts), resumable, and no record
@@ -934,9 +938,17 @@ def alerts_run(app: AppContext, engine: str | None, send: bool) -> None:
                           "opendata.base_url) in diarium.toml, for the links in the mails")
     with app.store() as store:
         backend = open_backend(app.settings, engine)
+        matcher = None
         try:
-            report = run_alerts(store, app.settings, backend, base_url)
+            if percolate and backend.name in ("elasticsearch", "opensearch"):
+                from diarium.indexer.elastic.percolate import Percolator
+
+                candidate = Percolator(backend)  # type: ignore[arg-type]
+                matcher = candidate if candidate.available() else None
+            report = run_alerts(store, app.settings, backend, base_url, matcher=matcher)
         finally:
+            if matcher is not None:
+                matcher.close()
             backend.close()
         click.echo(
             f"Bevakningar: {_grouped(report.checked)} kontrollerade, "

@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from email.message import EmailMessage
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from diarium import mail, ratelimit
 from diarium.config import Settings
@@ -330,12 +330,24 @@ def due(alert: Alert, now: float) -> bool:
     return period == 0 or alert.last_run_at + period - SLACK_SECONDS <= now
 
 
+class Matcher(Protocol):
+    """Matches records against many alerts at once (indexer/elastic/percolate.py)."""
+
+    def register(self, specs: Mapping[int, AlertSpec]) -> None: ...
+
+    def match(self, records: Sequence[PublicRecord]) -> dict[int, list[str]]: ...
+
+
 def run(store: Store, settings: Settings, backend: SearchBackend, base_url: str,
         now: float | None = None, today: date | None = None,
-        on_alert: Callable[[int], None] | None = None) -> RunReport:
+        on_alert: Callable[[int], None] | None = None,
+        matcher: Matcher | None = None) -> RunReport:
     """Queue a digest for every confirmed alert that is due and has new matching records
     (see the module doc); returns a RunReport. `now` (unix time) decides what is due,
     `today` the public projection's day. Safe beside `diarium index` and resumable.
+    `matcher` (the percolator on Elasticsearch/OpenSearch): the changed records, as the
+    projection shows them now, are matched against every due alert in a few requests
+    instead of one restricted search per alert.
 
     Raises MailError when mail is not configured, EngineUnavailable when the engine is
     down (alerts done so far keep their progress)."""
@@ -354,6 +366,18 @@ def run(store: Store, settings: Settings, backend: SearchBackend, base_url: str,
     errors: list[str] = []
     candidates: dict[int, tuple[str, ...]] = {}
     projected: dict[str, PublicRecord | None] = {}
+    percolated: dict[int, list[str]] = {}
+
+    def project(doc_ids: Sequence[str]) -> None:
+        """One projection per record and run, shared by every alert that matched it."""
+        unseen = [i for i in doc_ids if i not in projected]
+        if unseen:
+            projected.update(dict.fromkeys(unseen))
+            projected.update((r.doc_id, r) for r in public_records(store, settings, unseen,
+                                                                    today=today))
+
+    if matcher is not None and alerts:
+        matcher.register({a.id: a.spec for a in alerts})
     for alert in alerts:
         changed = candidates.get(alert.last_seq)
         if changed is None:
@@ -361,21 +385,25 @@ def run(store: Store, settings: Settings, backend: SearchBackend, base_url: str,
                 "SELECT DISTINCT document_id FROM changes WHERE seq > ? AND seq <= ? "
                 "ORDER BY document_id", (alert.last_seq, head)))
             candidates = {alert.last_seq: changed}    # alerts come sorted by last_seq
+            if matcher is not None:
+                project(changed)
+                current = sorted((r for i in changed if (r := projected[i]) is not None),
+                                 key=lambda r: (r.datum, int(r.doc_id)), reverse=True)
+                percolated = matcher.match(current)
         checked += 1
         try:
-            total, ids = _matches(backend, alert.spec, changed)
+            if matcher is not None:
+                matched = percolated.get(alert.id, [])
+                total, ids = len(matched), matched[:DIGEST_SIZE]
+            else:
+                total, ids = _matches(backend, alert.spec, changed)
         except QueryError as exc:
             failed += 1
             errors.append(f"alert {alert.id}: {exc}")
             continue
         sent = _already_sent(store, alert.id, ids)
         wanted = [i for i in ids if i not in sent]
-        # One projection per record and run, shared by every alert that matched it.
-        unseen = [i for i in wanted if i not in projected]
-        if unseen:
-            projected.update(dict.fromkeys(unseen))
-            projected.update((r.doc_id, r) for r in public_records(store, settings, unseen,
-                                                                    today=today))
+        project(wanted)
         records = [r for i in wanted if (r := projected[i]) is not None and not r.secret]
         withheld += len(wanted) - len(records)
         with store.transaction() as conn:

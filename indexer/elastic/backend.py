@@ -172,14 +172,15 @@ class ElasticBackend(IndexAdmin):
         query_plan = plan(request.query, self.orgs)
         filters = self._filters(request)
         main = self.compiler.exact(query_plan)
+        markable = query_plan.markable and request.with_snippets
         result = self._run(self.compiler.ranked(main, query_plan, request.sort), filters,
-                           request, query_plan.markable)
+                           request, markable)
         partial = False
         if result["hits"]["total"]["value"] == 0:
             relaxed = self.compiler.relaxed(query_plan)
             if relaxed is not None:
                 result = self._run(self.compiler.ranked(relaxed, query_plan, request.sort),
-                                   filters, request, query_plan.markable)
+                                   filters, request, markable)
                 partial = result["hits"]["total"]["value"] > 0
         hits = tuple(self._hit(h, request.sort == "relevance") for h in result["hits"]["hits"])
         facets = self._facets(result.get("aggregations", {}), filters) \
@@ -204,6 +205,9 @@ class ElasticBackend(IndexAdmin):
             _check_date(request.date_from)
             _check_date(request.date_to)
             out["datum"] = date_range(request.date_from, request.date_to)
+        if request.doc_ids is not None:
+            # Only these records (diarium alerts run); an empty list matches nothing.
+            out["doc_id"] = {"terms": {"doc_id": list(request.doc_ids)}}
         return out
 
     def _sort(self, sort: str) -> list[Any]:
