@@ -943,7 +943,7 @@ def alerts_run(app: AppContext, engine: str | None, send: bool, percolate: bool)
             if percolate and backend.name in ("elasticsearch", "opensearch"):
                 from diarium.indexer.elastic.percolate import Percolator
 
-                candidate = Percolator(backend)  # type: ignore[arg-type]
+                candidate = Percolator(backend)
                 matcher = candidate if candidate.available() else None
             report = run_alerts(store, app.settings, backend, base_url, matcher=matcher)
         finally:

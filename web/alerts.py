@@ -128,7 +128,7 @@ def current_path() -> str:
 
 
 def services_settings(app: Flask) -> Settings:
-    return app.extensions["diarium"].settings  # type: ignore[no-any-return]
+    return app.extensions["diarium"].settings
 
 
 # -- the pages --------------------------------------------------------------------------
