@@ -98,6 +98,8 @@ class PdfPage:
     images: int = 0
     garbage: bool = False
     letters: int = -1             # letters in text; -1: not counted yet
+    # No letter on any page read: text may be drawn as outlines, which OCR can read.
+    letterless_file: bool = False
 
     def letter_count(self) -> int:
         return self.letters if self.letters >= 0 else _letters(self.text)
@@ -187,7 +189,8 @@ def needs_ocr(page: PdfPage) -> bool:
     """True when OCR could give this page text: a scan or a garbage text layer."""
     if page.reader == "tesseract":
         return False
-    return page.garbage or (page.letter_count() < MIN_LETTERS_PER_PAGE and page.images > 0)
+    return page.garbage or (page.letter_count() < MIN_LETTERS_PER_PAGE
+                            and (page.images > 0 or page.letterless_file))
 
 
 def _letters(text: str) -> int:
@@ -372,6 +375,8 @@ def _pdfium_metadata(pdf: Any) -> dict[str, Any]:
 
 def _ocr(path: Path, pages: list[PdfPage], options: ExtractOptions) -> list[PdfPage]:
     """Pages needing OCR replaced by Tesseract's reading, when OCR is on and it found text."""
+    if pages and not any(p.letter_count() for p in pages):
+        pages = [replace(p, letterless_file=True) for p in pages]
     wanted = [p.number - 1 for p in pages if needs_ocr(p)][: options.ocr_max_pages]
     if not options.ocr or not wanted:
         return pages

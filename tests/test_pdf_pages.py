@@ -175,3 +175,15 @@ def test_pdfium_text_kept_when_pdfminer_loses_the_page() -> None:
     assert _better(pdfium_page, garbled) is pdfium_page
     good = PdfPage(1, fx.SWEDISH * 3, "pdfminer")
     assert _better(pdfium_page, good) is good
+
+
+def test_pdf_without_any_letter_needs_ocr(tmp_path: Path) -> None:
+    """No text layer and no image: the text may be drawn as outlines, so OCR may help."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(20, 20, 100, 40)
+    pdf.output(str(tmp_path / "ritning.pdf"))
+    result = extract_file(tmp_path / "ritning.pdf")
+    assert result.ocr_pages == (1,) and result.needs_ocr
