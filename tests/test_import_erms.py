@@ -415,7 +415,7 @@ def test_sigkill_midway_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
             break
     # the export is large enough to be parsed by a reader process beside the writer
     readers = psutil.Process(child.pid).children()
-    assert len(readers) == 1
+    assert len(readers) == (1 if (os.cpu_count() or 1) >= 2 else 0)
     os.kill(child.pid, signal.SIGKILL)
     child.wait()
     assert child.returncode == -signal.SIGKILL
