@@ -191,3 +191,24 @@ def test_basket_edges_never_500_nor_redirect_away(diary: Path, path: str,
     if answer.status_code in (301, 302, 303):
         assert answer.headers["Location"].startswith("/")
     assert client.get("/begaran?d=abc&d=99999999999999999999").status_code == 200
+
+
+def test_rate_limit_per_ip_behind_a_proxy(diary: Path, smtp_server: SmtpServer  # noqa: F811
+                                          ) -> None:
+    """With `[web] trusted_proxies = 1` the limit counts the address nginx forwarded, so
+    one visitor's requests do not use up everyone's."""
+    toml = diary / "diarium.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + "\n[web]\ntrusted_proxies = 1\n",
+                    encoding="utf-8")
+    client = _client(diary)
+    doc = ids(diary)["Avtal om snöröjning"]
+    add(client, doc)
+    token = _csrf(client.get("/begaran").data)
+
+    def send(ip: str) -> int:
+        add(client, doc)
+        return client.post("/begaran", data={"csrf": token, "form": "e-post"},
+                           headers={"X-Forwarded-For": f"10.0.0.9, {ip}"}).status_code
+
+    assert [send("203.0.113.5") for _ in range(6)] == [200] * 5 + [429]
+    assert send("203.0.113.6") == 200

@@ -96,6 +96,19 @@ def base_url() -> str:
 
 
 def client_ip() -> str:
+    """The visitor's IP address for the rate limits. Behind a reverse proxy every request
+    comes from the proxy: `[web] trusted_proxies = N` takes the address the N-th proxy
+    from the right of X-Forwarded-For saw (the one nginx sets), as werkzeug's ProxyFix
+    does."""
+    try:
+        hops = int(services().settings.section("web").get("trusted_proxies", 0))
+    except (TypeError, ValueError):
+        hops = 0
+    if hops > 0:
+        forwarded = [p.strip() for p in request.headers.get("X-Forwarded-For", "").split(",")
+                     if p.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops][:64]
     return request.remote_addr or ""
 
 
