@@ -357,3 +357,63 @@ def test_case_page_offers_an_alert_on_its_diarienummer(diary: Path,
     with Store(load_settings(diary).store_path) as store:
         row = store.conn.execute("SELECT query, frequency FROM alerts").fetchone()
     assert (row[0], row[1]) == ('dnr:"KS 2026/10"', "veckovis")
+
+
+def test_unconfirmed_alert_expires_after_48_hours(diary: Path) -> None:
+    from diarium import alerts
+
+    settings = load_settings(diary)
+    with Store(settings.store_path) as store:
+        alerts.subscribe(store, settings, ADDRESS, "direkt",
+                         alerts.AlertSpec(label="x", query="x"), "http://diarium.test",
+                         now=time.time() - 49 * 3600)
+        raw = bytes(store.conn.execute("SELECT message FROM outbox").fetchone()[0])
+        token = re.search(rb"/bevakning/bekrafta/([\w=\r\n-]+)", raw)
+        assert token is not None
+        value = token.group(1).replace(b"=\r\n", b"").decode()
+        assert alerts.confirm(store, value, 0) is None
+        # The next subscription (or run) deletes it, and the address with it.
+        alerts.expire_unconfirmed(store)
+        assert store.conn.execute("SELECT COUNT(*) FROM alert_addresses").fetchone()[0] == 0
+
+
+def test_a_run_that_stops_halfway_resumes_without_mailing_twice(
+        diary: Path, smtp_server: SmtpServer) -> None:  # noqa: F811
+    from diarium.indexer import open_backend
+
+    from diarium import alerts
+    from diarium.pipeline.indexing import last_seq
+
+    settings = load_settings(diary)
+    backend = open_backend(settings)
+    with Store(settings.store_path) as store:
+        seq = last_seq(store, backend.state_name) or 0
+        for i in range(3):
+            alerts.subscribe(store, settings, f"r{i}@exempel.se", "direkt",
+                             alerts.AlertSpec(label="bygglov", query="bygglov"),
+                             "http://diarium.test")
+        store.conn.execute("UPDATE alerts SET confirm_hash = NULL, confirmed_at = 1, "
+                           "last_seq = ?", (seq,))
+    backend.close()
+    import_rows(diary, NEW[1:2], "new.csv")
+    cli(diary, "index")
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first(done: int) -> None:
+        raise Stop
+
+    backend = open_backend(settings)
+    with Store(settings.store_path) as store:
+        with pytest.raises(Stop):
+            alerts.run(store, settings, backend, "http://diarium.test",
+                       on_alert=stop_after_first)
+        assert store.conn.execute(
+            "SELECT COUNT(*) FROM outbox WHERE kind = 'digest'").fetchone()[0] == 1
+        report = alerts.run(store, settings, backend, "http://diarium.test")
+        assert (report.checked, report.mailed) == (2, 2)
+        recipients = [r[0] for r in store.conn.execute(
+            "SELECT recipients FROM outbox WHERE kind = 'digest' ORDER BY id")]
+    backend.close()
+    assert sorted(recipients) == [f'["r{i}@exempel.se"]' for i in range(3)]
