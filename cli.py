@@ -941,8 +941,10 @@ def alerts_run(app: AppContext, engine: str | None, send: bool, percolate: bool)
         matcher = None
         try:
             if percolate and backend.name in ("elasticsearch", "opensearch"):
+                from diarium.indexer.elastic import ElasticBackend
                 from diarium.indexer.elastic.percolate import Percolator
 
+                assert isinstance(backend, ElasticBackend)
                 candidate = Percolator(backend)
                 matcher = candidate if candidate.available() else None
             report = run_alerts(store, app.settings, backend, base_url, matcher=matcher)

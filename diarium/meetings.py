@@ -610,7 +610,8 @@ def list_meetings(store: Store, settings: Settings, organisation: str | None = N
                   ) -> list[MeetingSummary]:
     """Meetings, newest first, optionally of one organisation, committee (as written,
     case-insensitive) and year; `minutes_only` keeps those with minutes."""
-    where, params = ["1 = 1"], []  # type: ignore[var-annotated]
+    where: list[str] = ["1 = 1"]
+    params: list[object] = []
     if organisation:
         where.append("o.slug = ?")
         params.append(organisation)
@@ -770,7 +771,8 @@ def months(meetings: Sequence[MeetingSummary]) -> list[tuple[str, list[MeetingSu
 def meeting_years(store: Store, organisation: str | None = None,
                   namnd: str | None = None) -> list[int]:
     """The years that have meetings (newest first), optionally of one committee."""
-    where, params = ["1 = 1"], []  # type: ignore[var-annotated]
+    where: list[str] = ["1 = 1"]
+    params: list[object] = []
     if organisation:
         where.append("o.slug = ?")
         params.append(organisation)

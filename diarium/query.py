@@ -316,7 +316,7 @@ def parse(text: str, orgs: Iterable[OrgSettings] = ()) -> Node:
         return _parse(text, tuple(orgs))
     except Exception:  # noqa: BLE001 - a bug here must not become an error page
         words = [_plain_word(w) for w in str(text)[:MAX_LENGTH].split()]
-        return _and([w for w in words if w is not None])
+        return _finish(_and([w for w in words if w is not None]))
 
 
 def _parse(text: str, orgs: tuple[OrgSettings, ...]) -> Node:

@@ -291,7 +291,7 @@ def read_pages(path: Path, options: ExtractOptions, start: int = 0,
             meta["page_range"] = [start + 1, stop]
         else:
             meta["page_count"] = total
-        pages: list[PdfPage] = []
+        pages = []
         again: list[int] = []
         for index in range(start, stop):
             page = _pdfium_page(pdf, index)

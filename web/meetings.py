@@ -258,7 +258,7 @@ def openapi_paths() -> dict[str, Any]:
            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     string, integer = {"type": "string"}, {"type": "integer"}
     date_ = {"type": "string", "description": "ISO-datum, eller tom sträng"}
-    summary_schema = {
+    summary_schema: dict[str, Any] = {
         "type": "object",
         "properties": {
             "meeting_id": integer, "organisation": string, "organisation_name": string,

@@ -115,7 +115,7 @@ def config_from_settings(settings: Settings, **overrides: Any) -> ExtractConfig:
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(f"extraction.{key} must be a {kind.__name__}, not {value!r}")
-        if kind in (int, float) and value <= 0:
+        if kind in (int, float) and isinstance(value, int | float) and value <= 0:
             raise ConfigError(f"extraction.{key} must be positive, not {value!r}")
         values[key] = value
     return ExtractConfig(**values)
@@ -418,17 +418,17 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
 
     # Checks that need no worker: the file is missing or too large.
     runnable: deque[Job] = deque()
-    for job in jobs:
+    for pending in jobs:
         try:
-            size = os.stat(job.path).st_size
+            size = os.stat(pending.path).st_size
         except FileNotFoundError:
-            fail(job, "missing", f"the stored file is missing: {job.path}")
+            fail(pending, "missing", f"the stored file is missing: {pending.path}")
             continue
         if size > config.max_file_mb * MB:
-            fail(job, "too_large", f"file is {size / MB:.0f} MB, above the limit of "
-                                   f"{config.max_file_mb} MB (extraction.max_file_mb)")
+            fail(pending, "too_large", f"file is {size / MB:.0f} MB, above the limit of "
+                                       f"{config.max_file_mb} MB (extraction.max_file_mb)")
             continue
-        runnable.append(job)
+        runnable.append(pending)
     if not runnable:
         tick()
         return report
@@ -445,11 +445,11 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
         while runnable or any(w.job is not None for w in workers):
             for worker in workers:
                 if worker.ready and worker.job is None and runnable:
-                    job = runnable.popleft()
+                    queued = runnable.popleft()
                     try:
-                        worker.send(job)
+                        worker.send(queued)
                     except (BrokenPipeError, OSError):
-                        runnable.appendleft(job)
+                        runnable.appendleft(queued)
                         worker.job = None
             watched = [w for w in workers if w.job is not None or not w.ready]
             now = time.monotonic()

@@ -204,7 +204,7 @@ def import_meetings(
     originals: dict[int, tuple[str, ...]] = {}
     meetings: dict[MeetingKey, list[_ItemRow]] = {}
 
-    def reject(line: int, reason: str, original: tuple[str, ...]) -> None:
+    def reject(line: int | str, reason: str, original: tuple[str, ...]) -> None:
         report.rejected += 1
         report.rejections.append((line, reason))
         rejected_rows.add(line, reason, original)

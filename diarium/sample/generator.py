@@ -399,9 +399,9 @@ def _plan_documents(rng: random.Random, case: SampleCase, applicant: Person,
             datum=day,
             riktning=str(kind["riktning"]),
             handlingstyp=str(kind["handlingstyp"]),
-            rubrik=fill(rng.choice(kind["rubrik"]), slots),  # type: ignore[arg-type]
+            rubrik=fill(rng.choice(kind["rubrik"]), slots),
             part=slots[part_slot] if part_slot else "",
-            format=_weighted(rng, kind["formats"]),  # type: ignore[arg-type]
+            format=_weighted(rng, kind["formats"]),
         )
         if secret is not None and step in secret[1]:
             doc.sekretess = secret[0]

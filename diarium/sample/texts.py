@@ -12,6 +12,8 @@ Only characters of Latin-1 are used, so that the PDF core fonts can draw every o
 
 from __future__ import annotations
 
+from typing import Any
+
 KOMMUN = "Exempelby kommun"
 KOMMUN_ORT = "Exempelby"
 KOMMUN_ADRESS = "Stadshuset, Storgatan 1, 234 51 Exempelby"
@@ -129,7 +131,8 @@ MONTHS = (
 # --- organisations (committees) --------------------------------------------------------
 # Each one keeps its own diary series and writes its diarienummer its own way.
 
-ORGANISATIONS = (
+# Heterogeneous rows of sample data (names, weights, patterns): read as Any.
+ORGANISATIONS: tuple[dict[str, Any], ...] = (
     {
         "slug": "ks",
         "name": "Exempelby kommun, kommunstyrelsen",
@@ -210,7 +213,7 @@ ORGANISATIONS = (
 # `part`: who the sender/recipient is (a slot name, or "" for a document drawn up
 # internally); `formats`: file formats with weights ("none" = register entry only).
 
-DOC_KINDS: dict[str, dict[str, object]] = {
+DOC_KINDS: dict[str, dict[str, Any]] = {
     "ansokan": {
         "handlingstyp": "Ansökan",
         "riktning": "Inkommande",
@@ -541,7 +544,7 @@ GENERIC = {
 # (in the middle) when a case gets more; `secret`: (provision, steps it applies to) or
 # None; `facts`: sentences about the matter, shared by all documents of such a case.
 
-CASE_KINDS: dict[str, tuple[dict[str, object], ...]] = {
+CASE_KINDS: dict[str, tuple[dict[str, Any], ...]] = {
     "sbn": (
         {
             "key": "bygglov_nybyggnad",
