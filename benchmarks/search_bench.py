@@ -8,10 +8,10 @@ Measured side by side in one run, on the same documents and the same machine:
   analyzers: the ratio is diarium's own overhead);
 - queries: p50/p95 and CPU seconds of 22 query shapes (word, phrase, boolean, prefix,
   diarienummer; each plain, with two facet filters, with filters + date range + newest
-  first, and on page 500 of 20; plus the empty query and a pure filter), all with all
-  eight facets counted, side by side with the raw tantivy query (the same compiled query
+  first, and on page 500 of 20; plus the empty query and a pure filter), all with every
+  facet counted, side by side with the raw tantivy query (the same compiled query
   AND filters, top 20 at the same offset, documents fetched) plus one aggregation request
-  of the same eight facets. `EmbeddedBackend.search()` is timed with its facet cache
+  of the same facets. `EmbeddedBackend.search()` is timed with its facet cache
   emptied before every call (the figure the ratio uses) and warm (a user paging on);
 - peak memory (max RSS) and index size.
 
@@ -239,7 +239,7 @@ def queries(args: argparse.Namespace, work: Path, dnr: str) -> None:
     backend.setup()
     searcher = backend.index_obj.searcher()
     aggs = {f.name: {"terms": {"field": f.field, "size": FACET_SIZE}} for f in FACETS}
-    print("\n== queries, all eight facets counted (ms; cpu = CPU ms per call; "
+    print(f"\n== queries, all {len(FACETS)} facets counted (ms; cpu = CPU ms per call; "
           "ratio = diarium / raw+aggs)")
     print(f"{'shape':38} {'hits':>7} {'raw p50':>8} {'+aggs p50':>9} {'p95':>6} "
           f"{'cpu':>6} {'ours p50':>8} {'p95':>6} {'cpu':>6} {'p95 ratio':>9} "

@@ -87,3 +87,17 @@ def test_cluster_soak_without_a_cluster_says_how_to_start_one(tmp_path: Path) ->
                            "--urls", "http://127.0.0.1:9", "--homes", str(tmp_path)],
                           capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode != 0 and "scripts/engines.sh cluster" in done.stderr
+
+
+@pytest.mark.skipif(os.environ.get("DIARIUM_CLUSTER") != "1",
+                    reason="needs scripts/engines.sh cluster (set DIARIUM_CLUSTER=1)")
+def test_layout_bench_runs_tiny_on_the_cluster() -> None:
+    done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "layout_bench.py"),
+                           "--docs", "200", "--bodies", "20", "--groups", "2", "--repeat",
+                           "1", "--empty-indices", "1"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    rows = [line.split()[0] for line in done.stdout.splitlines()
+            if line.split() and line.split()[0] in ("single", "routed", "groups")]
+    assert rows == ["single"] * 3 + ["routed"] * 3 + ["groups"] * 3
+    assert "per empty shard copy" in done.stdout
