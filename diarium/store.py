@@ -269,8 +269,15 @@ CREATE TABLE IF NOT EXISTS document_passages (
 CREATE INDEX IF NOT EXISTS document_passages_hash ON document_passages(model, text_hash);
 """
 
+# A meeting of a register export (Noark 5 moetemappe) is held in a register case, not a
+# "SAMMANTRÄDE|..." folder case: the public projection finds the meeting of a notice or of
+# minutes by its case (diarium.public._meetings_of), for any case, so by index.
+MEETINGS_CASE_V = """
+CREATE INDEX IF NOT EXISTS meetings_case ON meetings(case_id);
+"""
+
 MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, MEETINGS_V, PRIVACY_V, CASES_EXTRA_V,
-                               MAIL_ALERTS_V, EMBEDDINGS_V)
+                               MAIL_ALERTS_V, EMBEDDINGS_V, MEETINGS_CASE_V)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
