@@ -69,8 +69,8 @@ class SemanticSettings:
     enabled: bool = True
     max_passages: int = 4
     passage_chars: int = 1200
-    threshold: float = 0.80
-    min_z: float = 3.0
+    threshold: float = 0.83
+    min_z: float = 2.8
     threads: int = 0
 
     def related(self, score: float, z: float, rows: int) -> bool:

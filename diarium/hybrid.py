@@ -5,7 +5,9 @@ words embedded, nearest documents by their best passage), both under the same fi
 date range, required parts and exclusions, and hands the two ranked lists to `fuse`:
 
 - reciprocal rank fusion (RRF, k=60): a document's score is the sum of 1/(k + rank) over
-  the lists it is in, so one found by both rises and either list alone still counts;
+  the lists it is in, so one found by both rises and either list alone still counts; a
+  graceful-AND keyword result (`partial`: no record held every word) counts only after
+  the documents found by meaning;
 - an exact query (a diarienummer, a quoted phrase, an identifier such as `AFS 2023:1`, a
   field filter on a text field) keeps the keyword order: its keyword hits stay on top
   and vector-only documents come after them;
@@ -75,11 +77,16 @@ def is_exact(plan: QueryPlan, identifiers: Sequence[str] = ()) -> bool:
 
 
 def fuse(keyword: Sequence[str], vector: Sequence[VectorHit], exact: bool,
-         accept: Callable[[VectorHit], bool]) -> list[Fused]:
-    """The fused ranking of keyword doc ids (best first) and vector hits (module doc)."""
+         accept: Callable[[VectorHit], bool], partial: bool = False) -> list[Fused]:
+    """The fused ranking of keyword doc ids (best first) and vector hits (module doc).
+    `partial`: the keyword hits are graceful AND's (no record held every word); their
+    rank then counts for nothing and they follow the documents found by meaning, in
+    their keyword order (measured on the real corpus: a partial match on one stray word,
+    "for" in an English query, otherwise outranks the document the query is about)."""
+    weight = 0.0 if partial else 1.0
     scores: dict[str, float] = {}
     for rank, doc in enumerate(keyword):
-        scores[doc] = scores.get(doc, 0.0) + 1.0 / (RRF_K + rank + 1)
+        scores[doc] = scores.get(doc, 0.0) + weight / (RRF_K + rank + 1)
     in_keyword = set(keyword)
     positions: dict[str, int] = {}
     for rank, hit in enumerate(vector):
@@ -87,11 +94,11 @@ def fuse(keyword: Sequence[str], vector: Sequence[VectorHit], exact: bool,
             continue
         positions[hit.doc_id] = hit.position
         scores[hit.doc_id] = scores.get(hit.doc_id, 0.0) + 1.0 / (RRF_K + rank + 1)
-    if exact:
+    if exact and not partial:
         order = list(keyword) + sorted((d for d in scores if d not in in_keyword),
                                        key=lambda d: -scores[d])
     else:
-        order = sorted(scores, key=lambda d: -scores[d])
+        order = sorted(scores, key=lambda d: -scores[d])    # stable: ties in keyword order
     return [Fused(d, scores[d], d not in in_keyword, positions.get(d)) for d in order]
 
 
@@ -106,10 +113,11 @@ class SemanticSearch:
         self.index = index
         self._cache: dict[str, np.ndarray] = {}
 
-    def accepts(self, hit: VectorHit) -> bool:
-        """Whether a vector hit may be shown as a related result (SemanticSettings)."""
+    def acceptor(self) -> Callable[[VectorHit], bool]:
+        """Whether a vector hit may be shown as a related result (SemanticSettings), for
+        the vector index as it is now."""
         rows = self.index.rows if self.index is not None else 0
-        return self.settings.related(hit.score, hit.z, rows)
+        return lambda hit: self.settings.related(hit.score, hit.z, rows)
 
     def query_vector(self, text: str) -> np.ndarray:
         vector = self._cache.get(text)
@@ -170,8 +178,9 @@ def related_documents(semantic: SemanticSearch | None, backend: SearchBackend,
     found = semantic.index.search(vector, limit, semantic.settings.threshold,
                                   exclude=[doc_id])
     hits = []
+    accepts = semantic.acceptor()
     for hit in found:
-        if not semantic.accepts(hit):
+        if not accepts(hit):
             continue
         record = backend.get(hit.doc_id)
         if record is not None and not record.secret:

@@ -127,14 +127,26 @@ class VectorIndex:
         self._matrix: np.ndarray | None = None
         self._docs: np.ndarray | None = None
         self._rows_of: dict[int, tuple[int, int]] = {}
+        self._stamp: object = None
         self.model_id = ""
 
     def _load(self) -> bool:
+        # current.json is replaced (never rewritten in place) by each build: its stat says
+        # whether to read it again, so a search costs one stat, not a JSON parse.
+        try:
+            stamp: object = (self.folder / CURRENT).stat()
+            stamp = (stamp.st_mtime_ns, stamp.st_ino, stamp.st_size)  # type: ignore[attr-defined]
+        except OSError:
+            self._matrix, self._stamp = None, None
+            return False
+        if stamp == self._stamp and self._matrix is not None:
+            return True
         meta = _current(self.folder)
         if not meta:
             self._matrix = None
             return False
         if meta.get("generation") == self._generation and self._matrix is not None:
+            self._stamp = stamp
             return True
         with self._lock:
             try:
@@ -149,6 +161,7 @@ class VectorIndex:
                 rows_of[doc] = (first, row + 1)
             self._matrix, self._docs, self._rows_of = matrix, ids, rows_of
             self._generation = meta.get("generation")
+            self._stamp = stamp
             self.model_id = str(meta.get("model", ""))
         return True
 
@@ -171,29 +184,27 @@ class VectorIndex:
         mean, spread = 0.0, 0.0
         if len(scores) >= MIN_ROWS_FOR_SPREAD:
             mean, spread = float(scores.mean()), float(scores.std())
-        skip = {int(d) for d in exclude}
+        skip = [int(d) for d in exclude]
         # Best passage per document: take the top rows, enough to fill `limit` documents
         # in almost every case, and widen when passages of a few documents crowd them.
-        take = min(len(scores), max(limit * 8, 64))
+        take = min(len(scores), max(limit * 4, 64))
         while True:
             top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else (
                 np.arange(len(scores)))
             top = top[np.argsort(-scores[top], kind="stable")]
-            found: dict[int, VectorHit] = {}
-            for row in top.tolist():
-                score = float(scores[row])
-                if score < threshold:
-                    break
-                doc = int(self._docs[row, 0])
-                if doc in skip or doc in found:
-                    continue
-                z = (score - mean) / spread if spread > 0 else 0.0
-                found[doc] = VectorHit(str(doc), score, int(self._docs[row, 1]), z)
-                if len(found) >= limit:
-                    break
-            if len(found) >= limit or take >= len(scores) or (
-                    top.size and scores[top[-1]] < threshold):
-                return list(found.values())
+            top = top[scores[top] >= threshold]
+            docs = self._docs[top, 0]
+            # the first (best) row of each document, in score order
+            _, first = np.unique(docs, return_index=True)
+            best = top[np.sort(first)]
+            if skip:
+                best = best[~np.isin(self._docs[best, 0], skip)]
+            best = best[:limit]
+            if len(best) >= limit or take >= len(scores) or len(top) < take:
+                return [VectorHit(str(int(self._docs[row, 0])), float(scores[row]),
+                                  int(self._docs[row, 1]),
+                                  (float(scores[row]) - mean) / spread if spread > 0 else 0.0)
+                        for row in best.tolist()]
             take = min(len(scores), take * 4)
 
     def document_vector(self, doc_id: str) -> np.ndarray | None:

@@ -236,24 +236,30 @@ class EmbeddedBackend:
                 found = _run(searcher, compiler.ranked(combined, order), limit, start, order)
                 partial = _total(found) > 0
         total = int(_total(found))
-        # (score, address, semantic, best passage) of the page's hits
-        page: list[tuple[float, tantivy.DocAddress, bool, int | None]] = [
-            (float(score) if order is None else 0.0, address, False, None)
+        # (score, address, semantic, best passage, doc_id when read) of the page's hits
+        page: list[tuple[float, tantivy.DocAddress, bool, int | None, str | None]] = [
+            (float(score) if order is None else 0.0, address, False, None, None)
             for score, address in found.hits]
+        loaded: dict[str, tantivy.Document] = {}     # documents read for fusion, by doc_id
         related: list[str] = []
         if fusing:
             assert self.semantic is not None
             side = vector_side(searcher, self.semantic, planned, compiler,
                                list(filter_queries.values()))
             if side is not None:
-                addresses = {str(searcher.doc(a).get_first("doc_id")): a
-                             for _, a in found.hits}
+                addresses: dict[str, tantivy.DocAddress] = {}
+                for _, address in found.hits:
+                    doc = searcher.doc(address)
+                    addresses[str(doc.get_first("doc_id"))] = address
+                    loaded[str(doc.get_first("doc_id"))] = doc
+                loaded.update(side.docs)
                 exact = hybrid.is_exact(planned, self.swedish.query_identifiers(planned.text))
-                fused = hybrid.fuse(list(addresses), side.hits, exact, self.semantic.accepts)
+                fused = hybrid.fuse(list(addresses), side.hits, exact, self.semantic.acceptor(),
+                                    partial)
                 related = [f.doc_id for f in fused if f.semantic]
                 total += len(related)
                 page = [(f.score, addresses.get(f.doc_id) or side.addresses[f.doc_id],
-                         f.semantic, f.position) for f in fused]
+                         f.semantic, f.position, f.doc_id) for f in fused]
             page = page[offset:offset + request.per_page]
         # The empty query and pure filters have nothing to mark: no snippet generation
         # (tantivy would spend its term lookups on every hit to produce nothing).
@@ -261,8 +267,9 @@ class EmbeddedBackend:
                             stemmed_first=planned.has_words) if (
             page and planned.markable and request.with_snippets) else None
         hits = []
-        for score, address, semantic, position in page:
-            record = self._record(searcher, address)
+        for score, address, semantic, position, doc_id in page:
+            record = (record_from_json(loaded[doc_id].get_first("record"))  # type: ignore[arg-type]
+                      if doc_id in loaded else self._record(searcher, address))
             shown: tuple[Snippet, ...] = ()
             if semantic and self.semantic is not None:
                 shown = passage_snippet(record, position, self.semantic)

@@ -24,7 +24,8 @@ from diarium.query_plan import QueryPlan
 from diarium.search import SNIPPET_CHARS, Snippet
 from diarium.vectors import VectorHit
 
-KEYWORD_WINDOW = 40     # keyword hits fused at least (more when a deeper page is asked)
+KEYWORD_WINDOW = 30     # keyword hits fused at least (more when a deeper page is asked)
+VECTOR_CANDIDATES = 50  # nearest documents taken before the filters
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class VectorSide:
 
     hits: tuple[VectorHit, ...]
     addresses: dict[str, tantivy.DocAddress]
+    docs: dict[str, tantivy.Document]
 
 
 def doc_ids_query(doc_ids: Sequence[str]) -> tantivy.Query:
@@ -52,9 +54,9 @@ def vector_side(searcher: tantivy.Searcher, semantic: hybrid.SemanticSearch,
         return None
     if index.model_id != semantic.model.id:
         return None     # vectors of another model: not comparable (run `diarium index`)
-    found = index.search(semantic.query_vector(text), hybrid.WINDOW)
+    found = index.search(semantic.query_vector(text), VECTOR_CANDIDATES)
     if not found:
-        return VectorSide((), {})
+        return VectorSide((), {}, {})
     restriction = must([
         doc_ids_query([h.doc_id for h in found]),
         *filter_queries,
@@ -65,11 +67,14 @@ def vector_side(searcher: tantivy.Searcher, semantic: hybrid.SemanticSearch,
             [(Occur.Must, restriction)]
             + [(Occur.MustNot, compiler.compile(part)) for part in planned.excluded])
     allowed: dict[str, tantivy.DocAddress] = {}
+    docs: dict[str, tantivy.Document] = {}
     for _, address in searcher.search(restriction, len(found), count=False).hits:
-        doc_id = searcher.doc(address).get_first("doc_id")
+        doc = searcher.doc(address)
+        doc_id = doc.get_first("doc_id")
         if isinstance(doc_id, str):
             allowed[doc_id] = address
-    return VectorSide(tuple(h for h in found if h.doc_id in allowed), allowed)
+            docs[doc_id] = doc
+    return VectorSide(tuple(h for h in found if h.doc_id in allowed), allowed, docs)
 
 
 def passage_snippet(record: PublicRecord, position: int | None,
