@@ -13,6 +13,15 @@ In one run, OCR off throughout:
    on all cores with and without splitting it into page ranges;
 4. per document, how close each path's text comes to poppler's `pdftotext` (a third,
    neutral reader; Debian poppler-utils): word-multiset and word-pair Jaccard.
+
+    .venv/bin/python benchmarks/extract_bench.py --end-to-end --es-url http://127.0.0.1:9250
+
+--end-to-end instead measures files to searchable Elasticsearch documents, as FSCrawler
+was measured in issue 19: each run a fresh process and data folder (init, import of the
+corpus files with a generated register manifest, extract with OCR off, index into a new
+index on the node, deleted afterwards), runs alternating between the --e2e-workers
+counts, medians per stage: CPU of the process and its children, wall seconds, the node's
+own CPU, and the ratio to FSCrawler's figures.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import json
 import os
 import re
 import resource
@@ -29,8 +39,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+import uuid
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -169,7 +182,7 @@ def poppler_text(path: Path) -> str | None:
     return normalize(done.stdout.decode("utf-8", "replace")) if done.returncode == 0 else None
 
 
-def _jaccard(a: list, b: list) -> float:  # type: ignore[type-arg]
+def _jaccard(a: list[Any], b: list[Any]) -> float:
     ca, cb = Counter(a), Counter(b)
     union = sum((ca | cb).values())
     return 1.0 if union == 0 else sum((ca & cb).values()) / union
@@ -200,18 +213,238 @@ def quality(pdfs: list[Path], texts: dict[str, dict[str, str]], rows: int) -> No
     print(f"\n4. quality against poppler's pdftotext, {len(table)} PDFs "
           "(Jaccard of words / of word pairs; 1.000 = the same)")
     for label, index in (("words", 0), ("word pairs", 1)):
-        old = [r[1][index] for r in table]
-        new = [r[2][index] for r in table]
-        better = sum(1 for o, n in zip(old, new, strict=True) if n >= o - 0.005)
-        print(f"  {label:10s} old median {statistics.median(old):.3f} mean "
-              f"{statistics.mean(old):.3f} | new median {statistics.median(new):.3f} mean "
-              f"{statistics.mean(new):.3f} | new as close or closer (±0.005): "
+        olds = [r[1][index] for r in table]
+        news = [r[2][index] for r in table]
+        better = sum(1 for o, n in zip(olds, news, strict=True) if n >= o - 0.005)
+        print(f"  {label:10s} old median {statistics.median(olds):.3f} mean "
+              f"{statistics.mean(olds):.3f} | new median {statistics.median(news):.3f} mean "
+              f"{statistics.mean(news):.3f} | new as close or closer (±0.005): "
               f"{better}/{len(table)}")
     print(f"  per document, the {rows} where the paths differ most (all: --quality-rows 0):")
     print(f"  {'document':64s} words old  new   pairs old  new")
     ordered = sorted(table, key=lambda r: -abs(r[2][1] - r[1][1]))
     for name, old, new in ordered if rows == 0 else ordered[:rows]:
         print(f"  {name[:64]:64s} {old[0]:9.3f} {new[0]:5.3f} {old[1]:11.3f} {new[1]:5.3f}")
+
+
+# --------------------------------------------------------------------------- end to end
+
+# FSCrawler (dadoonet/fscrawler 3.0-SNAPSHOT built from source: Apache Tika, PDFBox), the
+# 197 corpus files to searchable documents on the same Elasticsearch 9.2.0 node, OCR off:
+# medians of five alternating runs, as stated in issue 19 (not measured by this script).
+FSCRAWLER_CPU_S = 26.9
+FSCRAWLER_WALL_S = 19.6
+FSCRAWLER_SOURCE = "issue 19: FSCrawler, 197 corpus files, OCR off, ES 9.2.0, median of 5"
+STAGES = ("start", "init", "import", "extract", "index", "other")
+
+
+def self_and_children_cpu() -> float:
+    """CPU seconds (user + system) of this process and its waited-for children."""
+    total = 0.0
+    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
+        usage = resource.getrusage(who)
+        total += usage.ru_utime + usage.ru_stime
+    return total
+
+
+class NodeCpu:
+    """The Elasticsearch node's own CPU seconds: /proc/<pid>/stat when the node runs on
+    this machine and is readable (pid from _nodes/_local/process), otherwise
+    process.cpu.total_in_millis of _nodes/_local/stats/process. The node is shared, so
+    other clients' requests in the same seconds count too."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url.rstrip("/")
+        self.stat: Path | None = None
+        self.source = "_nodes/stats process.cpu.total_in_millis"
+        with contextlib.suppress(OSError, ValueError, KeyError, StopIteration):
+            nodes = self._get("/_nodes/_local/process?filter_path=nodes.*.process.id")
+            pid = int(next(iter(nodes["nodes"].values()))["process"]["id"])
+            stat = Path(f"/proc/{pid}/stat")
+            stat.read_text()
+            self.stat = stat
+            self.source = f"/proc/{pid}/stat utime+stime"
+
+    def _get(self, path: str) -> Any:
+        with urllib.request.urlopen(self.url + path, timeout=30) as answer:
+            return json.loads(answer.read())
+
+    def seconds(self) -> float:
+        if self.stat is not None:
+            try:
+                # Fields after the parenthesised command: utime and stime are 14 and 15.
+                fields = self.stat.read_text().rsplit(")", 1)[1].split()
+                return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            except (OSError, IndexError, ValueError):
+                self.stat = None
+                self.source = "_nodes/stats process.cpu.total_in_millis"
+        stats = self._get("/_nodes/_local/stats/process?filter_path=nodes.*.process.cpu")
+        return float(next(iter(stats["nodes"].values()))["process"]["cpu"]["total_in_millis"]
+                     ) / 1000
+
+
+def write_register(path: Path, names: list[str]) -> Path:
+    """A register manifest with one published, non-secret document per corpus file (the
+    corpus's own MANIFEST.csv lists files, not register entries); returns its path."""
+    import manifests
+
+    rows = manifests.rows(len(names))
+    for row, name in zip(rows, names, strict=True):
+        row.update(fil=name, publicerad="ja", sekretess="")
+    return manifests.write_csv(path, rows)
+
+
+def end_to_end_run(corpus: Path, limit: int | None, workers: int, es_url: str,
+                   engine: str, started_cpu: float) -> dict[str, Any]:
+    """One run in this (fresh) process; returns per-stage figures and counts."""
+    from diarium.config import write_default_config
+    from diarium.pipeline.importing import import_manifest
+    from diarium.pipeline.indexing import index as run_index
+    from diarium.search import SearchRequest
+
+    paths, _ = corpus_files(corpus, limit)
+    node = NodeCpu(es_url) if engine == "elasticsearch" else None
+    stages: dict[str, dict[str, float]] = {}
+    stages["start"] = {"cpu": started_cpu, "wall": float("nan"), "node": float("nan")}
+    out: dict[str, Any] = {"workers": workers, "files": len(paths), "stages": stages,
+                           "node_source": node.source if node else ""}
+
+    class Stage:
+        def __init__(self, name: str) -> None:
+            self.name = name
+
+        def __enter__(self) -> None:
+            self.node = node.seconds() if node else float("nan")
+            self.cpu = self_and_children_cpu()
+            self.wall = time.perf_counter()
+
+        def __exit__(self, *exc: object) -> None:
+            wall = time.perf_counter() - self.wall
+            cpu = self_and_children_cpu() - self.cpu
+            used = node.seconds() - self.node if node else float("nan")
+            stages[self.name] = {"cpu": cpu, "wall": wall, "node": used}
+
+    with tempfile.TemporaryDirectory(prefix="diarium-e2e-") as tmp:
+        data = Path(tmp) / "data"
+        register = write_register(Path(tmp) / "register.csv", [p.name for p in paths])
+        backend = None
+        try:
+            with Stage("init"):   # diarium init: data folder, diarium.toml, empty store
+                config = write_default_config(data)
+                # Embeddings are not part of FSCrawler's job (nor of this comparison).
+                with config.open("a", encoding="utf-8") as fh:
+                    fh.write("\n[semantic]\nenabled = false\n")
+                settings = load_settings(data)
+                store = Store(settings.store_path)
+            with store:
+                with Stage("import"):   # diarium import register.csv --files CORPUS
+                    imported = import_manifest(store, settings, register, corpus)
+                with Stage("extract"):   # diarium extract (OCR off)
+                    report = extract(store, settings, ExtractConfig(
+                        workers=workers, timeout=1800, ocr=False))
+                with Stage("index"):   # diarium index: searchable when it returns
+                    if engine == "elasticsearch":
+                        from diarium.indexer.elastic import open_elastic
+
+                        backend = open_elastic(settings, engine, {
+                            "url": es_url, "index": f"bench-e2e-{uuid.uuid4().hex[:12]}"})
+                    else:
+                        from diarium.indexer import open_backend
+
+                        backend = open_backend(settings, engine)
+                    indexed = run_index(store, settings, backend)
+            # Not timed: the documents are searchable (their text too).
+            hits = backend.search(SearchRequest(query="och", semantic=False,
+                                                with_facets=False, per_page=1)).total
+            out.update(inserted=imported.inserted, rejected=imported.rejected,
+                       extracted=report.extracted, needs_ocr=report.needs_ocr,
+                       failed=report.failed, pages=report.pages,
+                       indexed=indexed.indexed, in_index=backend.count(), hits_och=hits)
+        finally:
+            if backend is not None:
+                if engine == "elasticsearch":
+                    for name in backend.versioned_indices():
+                        backend.delete_index(name)
+                backend.close()
+    return out
+
+
+def end_to_end(args: argparse.Namespace) -> None:
+    """Runs each worker count `args.runs` times, alternating, each in a fresh process;
+    prints the per-run rows and the medians."""
+    counts = [int(w) for w in args.e2e_workers.split(",") if w.strip()]
+    es_url = args.es_url or os.environ.get("DIARIUM_TEST_ES_URL", "")
+    if args.engine == "elasticsearch" and not es_url:
+        sys.exit("--end-to-end needs --es-url or DIARIUM_TEST_ES_URL "
+                 "(source var/engines/env.sh)")
+    paths, _ = corpus_files(args.corpus, args.limit)
+    print(f"end to end: {len(paths)} files -> searchable documents ({args.engine}"
+          f"{' ' + es_url if args.engine == 'elasticsearch' else ''}), OCR off, "
+          f"semantic off; {args.runs} runs of {counts} workers alternating, "
+          f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    runs: dict[int, list[dict[str, Any]]] = {w: [] for w in counts}
+    for round_ in range(args.runs):
+        for workers in counts:
+            command = [sys.executable, str(Path(__file__).resolve()), "--e2e-child",
+                       str(workers), "--corpus", str(args.corpus), "--engine", args.engine,
+                       "--es-url", es_url]
+            if args.limit:
+                command += ["--limit", str(args.limit)]
+            cpu0, wall0 = children_cpu(), time.perf_counter()
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            wall, cpu = time.perf_counter() - wall0, children_cpu() - cpu0
+            if done.returncode != 0:
+                sys.exit(f"run failed ({workers} workers):\n{done.stderr}")
+            result = json.loads(done.stdout.strip().splitlines()[-1])
+            # The whole process as the parent saw it: interpreter start to exit.
+            timed = [s for n, s in result["stages"].items() if n != "start"]
+            result["total"] = {"cpu": cpu, "wall": wall,
+                               "node": sum(s["node"] for s in timed)}
+            # What no stage holds: the searchability check, clean-up, interpreter exit
+            # (wall: also the interpreter's start).
+            result["stages"]["other"] = {
+                "cpu": cpu - sum(s["cpu"] for s in result["stages"].values()),
+                "wall": wall - sum(s["wall"] for s in timed), "node": float("nan")}
+            runs[workers].append(result)
+            s = result["stages"]
+            print(f"  run {round_ + 1}, {workers} worker(s): total {cpu:5.1f} CPU-s "
+                  f"{wall:5.1f} s wall | " + "  ".join(
+                      f"{n} {s[n]['cpu']:.1f}/{s[n]['wall']:.1f}" for n in STAGES[1:-1])
+                  + f" | load {os.getloadavg()[0]:.1f}")
+    first = next(iter(runs.values()))[0]
+    print(f"  each run: {first['inserted']} documents imported ({first['rejected']} "
+          f"rejected), {first['extracted']} extracted, {first['needs_ocr']} needs_ocr, "
+          f"{first['failed']} failed, {first['pages']} pages; {first['in_index']} in the "
+          f"index, {first['hits_och']} match 'och'")
+    if first.get("node_source"):
+        print(f"  node CPU from {first['node_source']} (a shared node: others' requests "
+              "count too)")
+    for workers, results in runs.items():
+        print(f"\n  medians of {len(results)} runs, {workers} worker(s)   "
+              "CPU-s (this process + children)   wall s   node CPU-s")
+        for name in (*STAGES, "total"):
+            def med(key: str, name: str = name, results: list[dict[str, Any]] = results
+                    ) -> float:
+                return statistics.median(
+                    (r["total"] if name == "total" else r["stages"][name])[key]
+                    for r in results)
+
+            def cell(value: float, width: int) -> str:
+                return f"{'-':>{width}s}" if value != value else f"{value:{width}.1f}"
+
+            label = {"start": "start (python, imports)",
+                     "other": "other (check, clean-up, exit)"}.get(name, name)
+            print(f"    {label:30s} {cell(med('cpu'), 10)} {cell(med('wall'), 18)} "
+                  f"{cell(med('node'), 10)}")
+        if args.limit or args.corpus.resolve() != CORPUS.resolve():
+            print("    (FSCrawler's figures are for the whole corpus: no ratio for this run)")
+            continue
+        cpu, wall = med("cpu", "total"), med("wall", "total")
+        print(f"    FSCrawler ({FSCRAWLER_SOURCE}): {FSCRAWLER_CPU_S} CPU-s, "
+              f"{FSCRAWLER_WALL_S} s wall")
+        print(f"    ratio FSCrawler / diarium: CPU {FSCRAWLER_CPU_S / cpu:.2f}x, wall "
+              f"{FSCRAWLER_WALL_S / wall:.2f}x (goal at least 3x: at most "
+              f"{FSCRAWLER_CPU_S / 3:.1f} CPU-s and {FSCRAWLER_WALL_S / 3:.1f} s wall)")
 
 
 # --------------------------------------------------------------------------- main
@@ -228,9 +461,30 @@ def main() -> None:
     parser.add_argument("--quality-rows", type=int, default=15)
     parser.add_argument("--no-parallel", action="store_true",
                         help="skip the all-cores and page-range runs (section 3)")
+    parser.add_argument("--end-to-end", action="store_true",
+                        help="only files to searchable documents, against FSCrawler")
+    parser.add_argument("--e2e-workers", default="1,2",
+                        help="worker counts of --end-to-end, comma-separated (default 1,2)")
+    parser.add_argument("--runs", type=int, default=3,
+                        help="runs of each worker count with --end-to-end (default 3)")
+    parser.add_argument("--engine", choices=("elasticsearch", "embedded"),
+                        default="elasticsearch", help="engine of --end-to-end")
+    parser.add_argument("--es-url", default="",
+                        help="Elasticsearch node (default: env DIARIUM_TEST_ES_URL)")
+    parser.add_argument("--e2e-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.limit is not None and args.limit < 1:
         parser.error("--limit must be at least 1")
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.e2e_child is not None:
+        print(json.dumps(end_to_end_run(args.corpus, args.limit, args.e2e_child,
+                                        args.es_url, args.engine,
+                                        self_and_children_cpu())))
+        return
+    if args.end_to_end:
+        end_to_end(args)
+        return
     paths, formats = corpus_files(args.corpus, args.limit)
     pdfs = [p for p in paths if formats.get(p.name) == "pdf"]
     messages = sorted(args.formats.glob("*.msg")) if args.formats.is_dir() else []

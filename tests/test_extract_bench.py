@@ -30,3 +30,20 @@ def test_extract_bench_rejects_nonsense_limit() -> None:
     )
     assert result.returncode == 2
     assert "--limit must be at least 1" in result.stderr
+
+
+def test_extract_bench_end_to_end_reports_every_stage(es_url: str) -> None:
+    # Three corpus files into a fresh index on the test node (deleted by the benchmark).
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "extract_bench.py"), "--end-to-end",
+         "--limit", "3", "--runs", "1", "--e2e-workers", "1", "--es-url", es_url],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "end to end: 3 files" in out
+    assert "3 documents imported (0 rejected)" in out and "3 in the index" in out
+    for stage in ("start (python, imports)", "init", "import", "extract", "index",
+                  "other (check, clean-up, exit)", "total"):
+        assert f"\n    {stage} " in out, stage
+    assert "no ratio for this run" in out   # a sample is not compared with FSCrawler
