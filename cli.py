@@ -510,6 +510,9 @@ def import_(app: AppContext, manifest: Path, files_dir: Path | None,
         f"{n(report.rejected)} avvisade; {n(report.files_stored)} nya filer lagrade "
         f"({seconds} s, {n(round(report.rows_per_second))} {what}/s)."
     )
+    if report.meetings:
+        click.echo(f"Sammanträden: {n(report.meetings)}, {n(report.meeting_changes)} nya "
+                   "eller ändrade paragrafer.")
     if report.file_problem_count:
         for where, problem in report.file_problems[:10]:
             click.echo(f"  {where}: {problem}", err=True)

@@ -3,7 +3,9 @@ handle, with the appeal deadline that follows from the posted minutes.
 
 A meeting has a notice (kallelse) and minutes (protokoll), stored as documents of the
 meeting's folder case (handlingstyp "Kallelse" and "Protokoll"), so they are extracted,
-indexed, searched and shown through the public projection like any document. Its agenda
+indexed, searched and shown through the public projection like any document (a meeting
+of a register export, a Noark 5 moetemappe, is held in the export's own folder case
+instead, its notice and minutes being register entries of it). Its agenda
 items (paragrafer) each have a number, a title, a decision text, a type (beslut,
 information, anmälan), an optional secrecy provision and the diarienummer of the cases they
 handle. Items name their cases by canonical key, so meetings and register may be imported
@@ -212,6 +214,14 @@ class Meeting:
     protokoll: Path | None = None
     protokoll_publicerad: bool | None = None
     items: tuple[AgendaItem, ...] = ()
+    # A meeting of a register export (a Noark 5 moetemappe) lives in a case the register
+    # import wrote: `folder_case_id` is that case, and `kallelse_lopnummer` /
+    # `protokoll_lopnummer` are its documents that are the notice and the minutes (their
+    # files, secrecy and publication are the register entries'; kallelse, protokoll and
+    # protokoll_publicerad are then not used).
+    folder_case_id: int | None = None
+    kallelse_lopnummer: int | None = None
+    protokoll_lopnummer: int | None = None
 
 
 @dataclass
@@ -272,17 +282,22 @@ def store_meeting(store: Store, settings: Settings, meeting: Meeting) -> StoredM
     conn = store.conn
     with store.transaction():
         org_id = store.organisation_id(meeting.organisation, org_settings.display_name)
-        case_id = _folder_case(store, org_id, meeting)
-        any_secret = any(item.secret for item in meeting.items)
-        published = meeting.protokoll_publicerad
-        if published is None:
-            published = not any_secret
-        kallelse_id = _folder_document(
-            store, case_id, KALLELSE_LOPNUMMER, KALLELSE, meeting, meeting.datum,
-            files.get("kallelse"), True)
-        protokoll_id = _folder_document(
-            store, case_id, PROTOKOLL_LOPNUMMER, PROTOKOLL, meeting,
-            meeting.justerat or meeting.datum, files.get("protokoll"), published)
+        if meeting.folder_case_id is not None:
+            case_id = meeting.folder_case_id
+            kallelse_id = _register_document(store, case_id, meeting.kallelse_lopnummer)
+            protokoll_id = _register_document(store, case_id, meeting.protokoll_lopnummer)
+        else:
+            case_id = _folder_case(store, org_id, meeting)
+            any_secret = any(item.secret for item in meeting.items)
+            published = meeting.protokoll_publicerad
+            if published is None:
+                published = not any_secret
+            kallelse_id = _folder_document(
+                store, case_id, KALLELSE_LOPNUMMER, KALLELSE, meeting, meeting.datum,
+                files.get("kallelse"), True)
+            protokoll_id = _folder_document(
+                store, case_id, PROTOKOLL_LOPNUMMER, PROTOKOLL, meeting,
+                meeting.justerat or meeting.datum, files.get("protokoll"), published)
         values = (
             meeting.plats, _iso(meeting.justerat), _iso(meeting.anslagsdatum), case_id,
             kallelse_id, protokoll_id,
@@ -350,6 +365,17 @@ def _folder_case(store: Store, org_id: int, meeting: Meeting) -> int:
             "INSERT INTO changes (document_id, kind) "
             "SELECT id, 'upsert' FROM documents WHERE case_id = ? ORDER BY id", (case_id,))
     return case_id
+
+
+def _register_document(store: Store, case_id: int, lopnummer: int | None) -> int | None:
+    """The id of a register entry of the meeting's folder case (None when not given or not
+    in the store)."""
+    if lopnummer is None:
+        return None
+    found = store.conn.execute(
+        "SELECT id FROM documents WHERE case_id = ? AND lopnummer = ?", (case_id, lopnummer)
+    ).fetchone()
+    return int(found["id"]) if found is not None else None
 
 
 def _folder_document(store: Store, case_id: int, lopnummer: int, handlingstyp: str,

@@ -61,6 +61,11 @@ KIND_WORDS: dict[str, PartyKind] = {
                     PartyKind.PLACEHOLDER),
 }
 
+# A party whose kind the export does not say, in a `part_typ` of several parties
+# ("organisation; okänd"): the heuristic decides it (the XML mappers write "okänd").
+UNKNOWN = "okänd"
+UNKNOWN_WORDS = frozenset({"okänd", "okand", "unknown", "?"})
+
 # What registers write instead of a private person's name (casefolded, whole string).
 PLACEHOLDERS = frozenset({
     "personuppgift", "personuppgifter", "privatperson", "privatpersoner", "enskild",
@@ -190,11 +195,15 @@ def parse_kind(text: str) -> PartyKind | None:
 
 def parse_kinds(text: str) -> list[PartyKind | None]:
     """The kinds of a `part_typ` cell, one per party (split like the party field, and
-    also on commas, since no kind word holds one). Raises ValueError naming a value that
-    is not a kind word."""
+    also on commas, since no kind word holds one); an UNKNOWN_WORDS value ("okänd") is
+    None, so the heuristic decides that party while the others keep their place. Raises
+    ValueError naming a value that is not a kind word."""
     pieces = [p.strip() for p in re.split(r"[;,\n|]", text or "") if p.strip()]
     kinds: list[PartyKind | None] = []
     for piece in pieces:
+        if piece.casefold() in UNKNOWN_WORDS:
+            kinds.append(None)
+            continue
         kind = parse_kind(piece)
         if kind is None:
             raise ValueError(

@@ -38,8 +38,8 @@ from diarium.privacy.policy import PRIVATE_PERSON, PrivacyPolicy
 from diarium.store import Store
 
 BATCH_SIZE = 500        # documents per SQL round trip (and bound parameters per IN list)
-# How the key of a meeting's folder case begins (diarium.meetings.folder_key): only its
-# documents, the notice and the minutes, can belong to a meeting.
+# How the key of a meeting's own folder case begins (diarium.meetings.folder_key). A meeting
+# of a register export (Noark 5 moetemappe) is held in a register case instead.
 MEETING_KEY_PREFIX = "SAMMANTRÄDE|"
 
 
@@ -375,10 +375,11 @@ def _project(
 
 def _meetings_of(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> dict[int, str]:
     """The meeting (sammantrade) of each notice and minutes among these documents, by
-    document id: one query for the batch, none when no document is a meeting's."""
-    case_ids = sorted({int(r["case_id"]) for r in rows
-                       if r["dnr_key"].startswith(MEETING_KEY_PREFIX)})
-    if not case_ids:
+    document id: one query for the batch (by the index on meetings.case_id; a meeting of
+    a register export, a Noark 5 moetemappe, is held in a register case, so any case may
+    be a meeting's), none when the store has no meetings."""
+    case_ids = sorted({int(r["case_id"]) for r in rows})
+    if not case_ids or conn.execute("SELECT 1 FROM meetings LIMIT 1").fetchone() is None:
         return {}
     marks = ",".join("?" * len(case_ids))
     found: dict[int, str] = {}

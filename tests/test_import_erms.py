@@ -445,3 +445,23 @@ def test_parsing_beside_the_writer_gives_the_same_rows_and_rejects(
             results.append((report.inserted, report.rejections, dump(store.conn)))
     assert results[0] == results[1]
     assert results[0][0] == 1 and len(results[0][1]) == 3
+
+
+def test_agent_data_decides_whose_name_is_hidden(tmp_path: Path, settings: Settings) -> None:
+    """Issue 13: an agent's idNumber (personnummer) makes it a person, an agent with an
+    organisation a body's contact, whatever the name looks like to the heuristic."""
+    xml = xml_exports.write_erms(tmp_path / "erms.xml", xml_exports.party_rows())
+    text = xml.read_text(encoding="utf-8")
+    person, contact = (f"<name>{xml_exports.PERSON_NAME}</name>",
+                       f"<name>{xml_exports.CONTACT_NAME}</name>")
+    text = text.replace(person, person + '<idNumber idNumberType="personnummer">'
+                                         "19121212-1212</idNumber>")
+    text = text.replace(contact, contact + "<organisation>Ek Konsult AB</organisation>")
+    xml.write_text(text, encoding="utf-8")
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml, organisation="ks")
+        assert (report.inserted, report.rejected) == (2, 0)
+        # under the default policy (private_names = "hide")
+        assert xml_exports.public_parties(store, settings) == {
+            "Ansökan från en privatperson": "Privatperson",
+            "Yttrande från en firma": xml_exports.CONTACT_NAME}

@@ -188,3 +188,22 @@ def test_files_folder_given_with_files_overrides_the_xml_folder(tmp_path: Path) 
     code, out = xml_exports.cli(data, "import", str(xml), "--files", str(files))
     assert code == 0 and "3 ändrade" in out and "3 nya filer" in out, out
     assert "kunde inte lagras" not in out
+
+
+def test_party_data_decides_whose_name_is_hidden(tmp_path: Path, settings: Settings) -> None:
+    """Issue 13: a party's Personnummer makes it a person, its Organisation a body (the
+    contact person's Namn beside it included), whatever the heuristic would say."""
+    xml = xml_exports.write_fgs(tmp_path / "fgs.xml", xml_exports.party_rows())
+    text = xml.read_text(encoding="utf-8")
+    person, contact = (f"<Namn>{xml_exports.PERSON_NAME}</Namn>",
+                       f"<Namn>{xml_exports.CONTACT_NAME}</Namn>")
+    text = text.replace(person, person + "<Personnummer>19121212-1212</Personnummer>")
+    text = text.replace(contact, contact + "<Organisation>Ek Konsult AB</Organisation>")
+    xml.write_text(text, encoding="utf-8")
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml, organisation="ks")
+        assert (report.inserted, report.rejected) == (2, 0)
+        # under the default policy (private_names = "hide")
+        assert xml_exports.public_parties(store, settings) == {
+            "Ansökan från en privatperson": "Privatperson",
+            "Yttrande från en firma": f"{xml_exports.CONTACT_NAME}, Ek Konsult AB"}

@@ -217,3 +217,187 @@ def test_meeting_folders_are_cases_with_a_hook(tmp_path: Path, settings: Setting
                                  ).fetchone()
         assert tuple(doc)[:3] == ("2024-05-02", "Upprättad", "Økonomiplan")
         assert json.loads(doc["extra"])["registreringstype"] == "moeteregistrering"
+
+
+# ---------------------------------------------------------------------------------------
+# Meeting folders into the meetings model (issue 16)
+
+MEETING = {
+    "mappeID": "SBN-møte 2026-05", "tittel": "Samhällsbyggnadsnämndens møte",
+    "utvalg": "Samhällsbyggnadsnämnden", "moetedato": "2026-05-12T18:00:00",
+    "moetested": "Rådhuset", "sak": "Saksframlegg budsjett",
+    "items": [
+        {"form": "moetesaksregistrering", "tittel": "Bygglov Storgatan 4",
+         "moetesaksnummer": "45/26", "moetesakstype": "Politisk sak", "saksaar": "2026",
+         "sakssekvensnummer": "17", "vedtak": "Bygglov beviljas."},
+        {"tittel": "Information om budgetläget", "moetesaksnummer": "§ 46",
+         "moetesakstype": "Orienteringssak"},
+        {"tittel": "Delegationsbeslut bygglov", "moetesaksnummer": "47",
+         "moetesakstype": "Referatsak", "saksaar": "2026", "sakssekvensnummer": "18"},
+    ],
+    "dokumenter": [
+        {"type": "Møteinnkalling", "tittel": "Kallelse 12 maj", "fil": "moete/kallelse.txt"},
+        {"form": "moeteregistrering", "type": "Møteprotokoll", "tittel": "Protokoll 12 maj",
+         "fil": "moete/protokoll.txt"},
+    ],
+}
+
+
+def _meeting_export(folder: Path, meetings: list[dict[str, object]]) -> Path:
+    (folder / "moete").mkdir(parents=True, exist_ok=True)
+    (folder / "moete" / "kallelse.txt").write_text("Kallelse till sammanträde.\n",
+                                                   encoding="utf-8")
+    (folder / "moete" / "protokoll.txt").write_text("Protokoll: bygglov Storgatan 4.\n",
+                                                    encoding="utf-8")
+    base = {"organisation": "ks", "arendemening": "Bygglov Storgatan 4", "status": "pågående",
+            "namnd": "", "enhet": "Bygg", "handlaggare": "Karin Berg", "klassificering": "2.1",
+            "datum": "2026-03-01", "riktning": "Inkommande", "handlingstyp": "Ansökan",
+            "part": "Bygg och Betong AB", "sekretess": "", "publicerad": "ja", "fil": ""}
+    rows = [{**base, "diarienummer": "2026/17", "lopnummer": "1", "rubrik": "Ansökan"},
+            {**base, "diarienummer": "2026/18", "lopnummer": "1", "arendemening":
+             "Bygglov Lillgatan 2", "rubrik": "Ansökan Lillgatan"}]
+    return xml_exports.write_noark5(folder / "arkivstruktur.xml", rows, meetings=meetings)
+
+
+def test_meeting_folder_is_stored_as_a_meeting(tmp_path: Path, settings: Settings) -> None:
+    from diarium.meetings import case_decisions, public_meeting
+    from diarium.public import public_records
+
+    xml = _meeting_export(tmp_path / "uttrekk", [MEETING])
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml, organisation="ks")
+        assert (report.rejected, report.meetings, report.meeting_changes) == (0, 1, 3)
+        # Every registration is kept as a register entry, as before: 2 cases + 6.
+        assert report.inserted == 8
+        (meeting_id, case_id, kallelse, protokoll) = store.conn.execute(
+            "SELECT id, case_id, kallelse_document_id, protokoll_document_id FROM meetings"
+        ).fetchone()
+        folder = store.conn.execute("SELECT diarienummer, extra FROM cases WHERE id = ?",
+                                    (case_id,)).fetchone()
+        assert folder["diarienummer"] == "SBN-møte 2026-05"  # the moetemappe itself
+        assert Noark5.is_meeting(json.loads(folder["extra"]))
+        titles = dict(store.conn.execute("SELECT id, rubrik FROM documents"))
+        assert (titles[kallelse], titles[protokoll]) == ("Kallelse 12 maj", "Protokoll 12 maj")
+
+        found = public_meeting(store, settings, meeting_id)
+        assert (found.namnd, found.datum, found.tid, found.plats) == (
+            "Samhällsbyggnadsnämnden", "2026-05-12", "18:00", "Rådhuset")
+        assert found.protokoll is not None and found.protokoll.rubrik == "Protokoll 12 maj"
+        items = [(i.paragraf, i.rubrik, i.beslut, i.typ, [c.diarienummer for c in i.cases])
+                 for i in found.items]
+        assert items == [
+            (45, "Bygglov Storgatan 4", "Bygglov beviljas.", "beslut", ["2026/17"]),
+            (46, "Information om budgetläget", "", "information", []),
+            (47, "Delegationsbeslut bygglov", "", "anmälan", ["2026/18"])]
+        # The items are linked to the register's cases.
+        storgatan = store.conn.execute(
+            "SELECT id FROM cases WHERE diarienummer = '2026/17'").fetchone()[0]
+        assert found.items[0].cases[0].case_id == storgatan
+        (decision,) = case_decisions(store, settings, storgatan)
+        assert (decision.namnd, decision.datum, decision.paragraf) == (
+            "Samhällsbyggnadsnämnden", "2026-05-12", 45)
+        # The notice and the minutes are the meeting's in the public projection.
+        tagged = {r.rubrik: r.sammantrade for r in public_records(store, settings)}
+        assert tagged["Protokoll 12 maj"] == "Samhällsbyggnadsnämnden 2026-05-12 18:00"
+        assert tagged["Saksframlegg budsjett"] == "" and tagged["Ansökan"] == ""
+
+        again = import_manifest(store, settings, xml, organisation="ks")
+        assert (again.changes, again.meetings, again.rejected) == (0, 1, 0)
+        assert store.conn.execute("SELECT count(*) FROM meetings").fetchone()[0] == 1
+
+
+def test_meeting_page_shows_a_noark_meeting(tmp_path: Path, settings: Settings) -> None:
+    from bs4 import BeautifulSoup
+    from diarium.indexer.embedded import EmbeddedBackend
+    from diarium.web.app import create_app
+
+    xml = _meeting_export(tmp_path / "uttrekk", [MEETING])
+    with Store(settings.store_path) as store:
+        import_manifest(store, settings, xml, organisation="ks")
+        meeting_id = store.conn.execute("SELECT id FROM meetings").fetchone()[0]
+        storgatan = store.conn.execute(
+            "SELECT id FROM cases WHERE diarienummer = '2026/17'").fetchone()[0]
+    app = create_app(settings, backend=EmbeddedBackend(settings.index_dir / "embedded"))
+    app.config["TESTING"] = True
+    with app.test_client() as client:
+        response = client.get(f"/sammantraden/{meeting_id}")
+        assert response.status_code == 200
+        page = BeautifulSoup(response.get_data(as_text=True), "html.parser")
+        assert page.h1.get_text(" ", strip=True) == "Samhällsbyggnadsnämnden 2026-05-12"
+        text = page.get_text(" ", strip=True)
+        assert "Rådhuset" in text and "kl. 18:00" in text
+        assert [h.get_text(" ", strip=True) for h in page.select(".agenda h3")] == [
+            "§ 45 Bygglov Storgatan 4", "§ 46 Information om budgetläget",
+            "§ 47 Delegationsbeslut bygglov"]
+        assert page.select_one("#p45 a")["href"] == f"/arende/{storgatan}"
+        assert "Protokoll 12 maj" in text and "Kallelse 12 maj" in text
+        case_page = client.get(f"/arende/{storgatan}").get_data(as_text=True)
+        assert "Behandlad i Samhällsbyggnadsnämnden 2026-05-12 § 45" in " ".join(
+            BeautifulSoup(case_page, "html.parser").get_text(" ", strip=True).split())
+
+
+def test_bad_meeting_values_are_rejected_by_path(tmp_path: Path, settings: Settings) -> None:
+    no_committee = {**MEETING, "mappeID": "Møte uten utvalg", "utvalg": "",
+                    "items": [], "dokumenter": []}
+    bad_items = {**MEETING, "mappeID": "Møte 2", "moetedato": "2026-06-02", "sak": "",
+                 "dokumenter": [], "items": [
+                     {"tittel": "Ett", "moetesaksnummer": "femtio", "moetesakstype": "PS"},
+                     {"tittel": "Två", "moetesaksnummer": "7", "moetesakstype": "PS"},
+                     {"tittel": "Tre", "moetesaksnummer": "7/26", "moetesakstype": "PS"},
+                     {"tittel": "Fyra", "moetesaksnummer": "8", "moetesakstype": "PS",
+                      "saksaar": "26", "sakssekvensnummer": "17"}]}
+    xml = _meeting_export(tmp_path / "uttrekk", [no_committee, bad_items])
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml, organisation="ks")
+        # Nothing lost: every registration is a register entry (2 cases, 1 + 4).
+        assert report.inserted == 7
+        assert report.meetings == 1
+        with report.rejects_path.open(encoding="utf-8", newline="") as fh:  # type: ignore[union-attr]
+            rejected = {r["path"]: r["reason"] for r in csv.DictReader(fh)}
+        root = "/arkiv/arkivdel[1]/klassifikasjonssystem[1]"
+        assert set(rejected) == {
+            f"{root}/mappe[1]/utvalg", f"{root}/mappe[2]/registrering[1]/moetesaksnummer",
+            f"{root}/mappe[2]/registrering[3]", f"{root}/mappe[2]/registrering[4]/saksaar"}
+        assert rejected[f"{root}/mappe[1]/utvalg"].startswith(
+            "the meeting folder (moetemappe) names no committee (utvalg)")
+        assert "'femtio' is no agenda item number" in rejected[
+            f"{root}/mappe[2]/registrering[1]/moetesaksnummer"]
+        assert rejected[f"{root}/mappe[2]/registrering[3]"].startswith(
+            "agenda item number 7 appears twice in the meeting (first at "
+            f"{root}/mappe[2]/registrering[2])")
+        numbers = [r[0] for r in store.conn.execute(
+            "SELECT paragraf FROM meeting_items ORDER BY paragraf")]
+        assert numbers == [7]
+
+
+# ---------------------------------------------------------------------------------------
+# Party kinds (issue 13): the export's korrespondansepart data decides, not the heuristic
+
+
+def test_korrespondansepart_kinds_decide_whose_name_is_hidden(
+        tmp_path: Path, settings: Settings) -> None:
+    xml = xml_exports.write_noark5(tmp_path / "arkivstruktur.xml", xml_exports.party_rows())
+    person = (f"<korrespondansepartNavn>{xml_exports.PERSON_NAME}</korrespondansepartNavn>")
+    contact = (f"<korrespondansepartNavn>{xml_exports.CONTACT_NAME}</korrespondansepartNavn>")
+    text = xml.read_text(encoding="utf-8")
+    text = text.replace(person, person + "<personID>12345678901</personID>")
+    # Noark 5.5 writes the kind as its own element; an internal party (IA) is the body's own.
+    text = text.replace(f"<korrespondansepart><korrespondanseparttype>Avsender"
+                        f"</korrespondanseparttype>{contact}</korrespondansepart>",
+                        f"<korrespondansepartEnhet><navn>{xml_exports.CONTACT_NAME}</navn>"
+                        "</korrespondansepartEnhet><korrespondansepart><korrespondanseparttype>"
+                        "<kode>IA</kode><beskrivelse>Intern avsender</beskrivelse>"
+                        "</korrespondanseparttype><korrespondansepartNavn>Per Holm"
+                        "</korrespondansepartNavn></korrespondansepart>")
+    xml.write_text(text, encoding="utf-8")
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml, organisation="ks")
+        assert (report.inserted, report.rejected) == (2, 0)
+        kinds = [json.loads(e[0]).get("part_typ") for e in store.conn.execute(
+            "SELECT extra FROM documents ORDER BY lopnummer")]
+        assert kinds == ["person", "organisation; organisation"]
+        # under the default policy (private_names = "hide")
+        assert xml_exports.public_parties(store, settings) == {
+            "Ansökan från en privatperson": "Privatperson",
+            "Yttrande från en firma": f"{xml_exports.CONTACT_NAME}; Per Holm"}
+        assert import_manifest(store, settings, xml, organisation="ks").changes == 0

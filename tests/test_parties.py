@@ -191,6 +191,14 @@ def test_parse_kinds_one_per_party_and_bad_value() -> None:
         parse_kinds("person;kanske")
 
 
+def test_an_unknown_kind_keeps_its_place_for_the_heuristic() -> None:
+    # The XML mappers write "okänd" for a party their export says nothing about.
+    assert parse_kinds("okänd; organisation") == [None, PartyKind.ORGANISATION]
+    found = classify_field("Sven Svensson; Lisa Ek", parse_kinds("okänd; organisation"))
+    assert [(p.kind, p.source) for p in found] == [
+        (PartyKind.PERSON, "heuristic"), (PartyKind.ORGANISATION, "export")]
+
+
 def test_split_keeps_surname_comma_first_name() -> None:
     assert split("Svensson, Anna; Trafikverket\nNCC AB") == [
         "Svensson, Anna", "Trafikverket", "NCC AB"]

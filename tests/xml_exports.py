@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from xml.sax.saxutils import escape, quoteattr
 
 ERMS_NS = "https://DILCIS.eu/XML/ERMS"
@@ -171,10 +171,11 @@ def write_fgs(path: Path, rows: Iterable[dict[str, str]], creator: str = "Exempe
 
 
 def write_noark5(path: Path, rows: Iterable[dict[str, str]], creator: str = "Eksempel kommune",
-                 meetings: Iterable[dict[str, str]] = ()) -> Path:
+                 meetings: Iterable[dict[str, Any]] = ()) -> Path:
     """A Noark 5 arkivstruktur.xml of manifest rows: one klasse per classification, a
     saksmappe per case (its own fields after its registrations, as the schema orders them),
-    and a moetemappe for each of `meetings` ({mappeID, tittel, utvalg, moetedato, sak})."""
+    and a moetemappe for each of `meetings` ({mappeID, tittel, utvalg, moetedato, sak,
+    moetested, items, dokumenter}: see _noark_meeting)."""
     with path.open("w", encoding="utf-8") as out:
         out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<arkiv xmlns="{NOARK_NS}" '
                   f'xmlns:xsi="{XSI}"><systemID>arkiv-1</systemID><tittel>Arkiv</tittel>'
@@ -193,18 +194,65 @@ def write_noark5(path: Path, rows: Iterable[dict[str, str]], creator: str = "Eks
                 _noark_case(out, dnr, group)
             out.write('</klasse>\n')
         for index, meeting in enumerate(meetings, start=1):
-            out.write(f'<mappe xsi:type="moetemappe"><systemID>m-{index}</systemID>'
-                      f'<mappeID>{_e(meeting["mappeID"])}</mappeID>'
-                      f'<tittel>{_e(meeting["tittel"])}</tittel>'
-                      '<registrering xsi:type="moeteregistrering"><systemID>mr-1</systemID>'
-                      f'<opprettetDato>{meeting["moetedato"]}</opprettetDato>'
-                      f'<tittel>{_e(meeting["sak"])}</tittel>'
-                      '<moeteregistreringstype>Saksframlegg</moeteregistreringstype>'
-                      '</registrering>'
-                      f'<moetenummer>{index}</moetenummer><utvalg>{_e(meeting["utvalg"])}</utvalg>'
-                      f'<moetedato>{meeting["moetedato"]}</moetedato></mappe>\n')
+            _noark_meeting(out, index, meeting)
         out.write('</klassifikasjonssystem></arkivdel></arkiv>\n')
     return path
+
+
+def _noark_meeting(out: IO[str], index: int, meeting: dict[str, Any]) -> None:
+    """A moetemappe: `sak`, a saksframlegg registration (no agenda item); `items`, agenda
+    items ({nummer, tittel, moetesakstype, saksaar, sakssekvensnummer, vedtak, form}: form
+    "moetesaksregistrering" writes that xsi:type, else a moeteregistrering with a
+    moetesakstype); `dokumenter` ({type, tittel, fil}: a moetedokumentregistrering with its
+    moetedokumenttype, or with "form": "moeteregistrering" a moeteregistreringstype).
+    Without `utvalg` the folder names no committee; `moetested` is the place."""
+    day = str(meeting["moetedato"])[:10]
+    out.write(f'<mappe xsi:type="moetemappe"><systemID>m-{index}</systemID>'
+              f'<mappeID>{_e(meeting["mappeID"])}</mappeID>'
+              f'<tittel>{_e(meeting["tittel"])}</tittel>')
+    number = 0
+
+    def registration(kind: str, title: str, inner: str, fil: str = "") -> None:
+        nonlocal number
+        number += 1
+        out.write(f'<registrering xsi:type="{kind}"><systemID>m-{index}-r{number}</systemID>'
+                  f'<opprettetDato>{day}</opprettetDato>')
+        if fil:
+            out.write('<dokumentbeskrivelse><systemID>d</systemID><dokumenttype>Møtedokument'
+                      '</dokumenttype><tilknyttetRegistreringSom>Hoveddokument'
+                      '</tilknyttetRegistreringSom><dokumentobjekt><versjonsnummer>1'
+                      '</versjonsnummer><variantformat>Arkivformat</variantformat>'
+                      f'<referanseDokumentfil>{_e(fil)}</referanseDokumentfil>'
+                      '</dokumentobjekt></dokumentbeskrivelse>')
+        out.write(f'<tittel>{_e(title)}</tittel>{inner}</registrering>\n')
+
+    if meeting.get("sak"):
+        registration("moeteregistrering", meeting["sak"],
+                     '<moeteregistreringstype>Saksframlegg</moeteregistreringstype>')
+    for item in meeting.get("items", ()):
+        inner = "".join(f'<{name}>{_e(item[name])}</{name}>' for name in (
+            "moetesaksnummer", "moetesakstype", "saksaar", "sakssekvensnummer", "vedtak")
+            if item.get(name))
+        if item.get("form") == "moetesaksregistrering":
+            registration("moetesaksregistrering", item["tittel"], inner)
+        else:
+            registration("moeteregistrering", item["tittel"],
+                         '<moeteregistreringstype>Saksframlegg</moeteregistreringstype>'
+                         + inner)
+    for doc in meeting.get("dokumenter", ()):
+        if doc.get("form") == "moeteregistrering":
+            registration("moeteregistrering", doc["tittel"], '<moeteregistreringstype>'
+                         f'{_e(doc["type"])}</moeteregistreringstype>', doc.get("fil", ""))
+        else:
+            registration("moetedokumentregistrering", doc["tittel"], '<moetedokumenttype>'
+                         f'{_e(doc["type"])}</moetedokumenttype>', doc.get("fil", ""))
+    out.write(f'<moetenummer>{index}</moetenummer>')
+    if meeting.get("utvalg"):
+        out.write(f'<utvalg>{_e(meeting["utvalg"])}</utvalg>')
+    out.write(f'<moetedato>{meeting["moetedato"]}</moetedato>')
+    if meeting.get("moetested"):
+        out.write(f'<moetested>{_e(meeting["moetested"])}</moetested>')
+    out.write('</mappe>\n')
 
 
 def _noark_case(out: IO[str], dnr: str, group: list[dict[str, str]]) -> None:
@@ -306,3 +354,33 @@ def register(files_dir: Path) -> list[dict[str, str]]:
             "Beslut om bygglov Åkern 1:12", fil="beslut.txt", handlingstyp="Beslut",
             status="avslutat"),
     ]
+
+
+# ---------------------------------------------------------------------------------------
+# Party kinds from the export (issue 13)
+
+# Names the heuristic gets wrong (diarium.parties.classify): a person whose name reads as
+# a firm, and a firm's contact person whose name reads as a person's. Only the export's
+# own party data tells them apart.
+PERSON_NAME = "Svensson Bygg"
+CONTACT_NAME = "Lisa Ek"
+
+
+def party_rows() -> list[dict[str, str]]:
+    """One case, two incoming documents: the first from PERSON_NAME, the second from
+    CONTACT_NAME (a writer's caller adds what says which is which)."""
+    base = {"organisation": "ks", "diarienummer": "2026/31", "arendemening": "Bygglov",
+            "status": "pågående", "namnd": "", "enhet": "Bygg", "handlaggare": "Karin Berg",
+            "klassificering": "2.1", "datum": "2026-02-03", "riktning": "Inkommande",
+            "handlingstyp": "Skrivelse", "sekretess": "", "publicerad": "ja", "fil": ""}
+    return [{**base, "lopnummer": "1", "rubrik": "Ansökan från en privatperson",
+             "part": PERSON_NAME},
+            {**base, "lopnummer": "2", "rubrik": "Yttrande från en firma",
+             "part": CONTACT_NAME}]
+
+
+def public_parties(store: object, settings: object) -> dict[str, str]:
+    """rubrik -> the party field as the public projection shows it."""
+    from diarium.public import public_records
+
+    return {r.rubrik: r.part for r in public_records(store, settings)}  # type: ignore[arg-type]

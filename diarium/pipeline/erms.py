@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from diarium.models import Riktning
+from diarium.parties import PartyKind
 from diarium.pipeline.xml_export import (
     SEKRETESS_UNSPECIFIED,
     Bad,
@@ -21,9 +22,9 @@ from diarium.pipeline.xml_export import (
     flatten,
     index,
     iso_date,
-    join_parties,
     local,
     text,
+    typed_parties,
 )
 
 NAMESPACE = "https://DILCIS.eu/XML/ERMS"
@@ -49,6 +50,15 @@ STATUS = {"closed": "avslutat", "ad_acta": "avslutat", "open": "öppet", "opened
 _STATUS_DIRECTION = {"received": Riktning.INKOMMANDE, "expedited": Riktning.UTGAENDE,
                      "prepared": Riktning.UPPRATTAD}
 PARTY_AGENTS = ("sender", "receiver", "counterpart", "recipient")
+# idNumber/@idNumberType values (casefolded; "_" and "-" read as spaces) that tell a
+# person from an organisation; the schema leaves the list open, these are the ones seen.
+ID_NUMBER_KINDS: dict[str, PartyKind] = {
+    **dict.fromkeys(("personnummer", "samordningsnummer", "personal identity number",
+                     "personal id", "personid", "person", "ssn", "pnr"), PartyKind.PERSON),
+    **dict.fromkeys(("organisationsnummer", "orgnr", "org nr", "organisation number",
+                     "organization number", "organisation", "organization", "orgno",
+                     "organisation id", "vat", "vat number"), PartyKind.ORGANISATION),
+}
 
 
 def _public_title(idx: dict[str, list[Any]], consumed: set[Any]) -> tuple[str, Any, Any]:
@@ -88,6 +98,23 @@ def _agents(idx: dict[str, list[Any]]) -> list[Any]:
 
 def _agent_parts(agent: Any) -> dict[str, list[Any]]:
     return index(agent)
+
+
+def _agent_kind(parts: dict[str, list[Any]]) -> PartyKind | None:
+    """Person or organisation, where an agent says so; None when it does not (agentType
+    is a role: sender, receiver, counterpart). An agent with an `organisation` or a
+    `unitName` acts for a body (a contact person's name included: no private person);
+    an `idNumber` says which by its idNumberType (organisationsnummer; personnummer)."""
+    for name in ("organisation", "unitName"):
+        found = first(parts, name)
+        if found is not None and text(found):
+            return PartyKind.ORGANISATION
+    for number in parts.get("idNumber", ()):
+        kind = " ".join(str(number.get("idNumberType", "")).casefold().replace("_", " ")
+                        .replace("-", " ").split())
+        if kind in ID_NUMBER_KINDS and text(number):
+            return ID_NUMBER_KINDS[kind]
+    return None
 
 
 def _protected(parts: dict[str, list[Any]]) -> bool:
@@ -228,15 +255,15 @@ class Erms(ExportFormat):
             fields["riktning"] = (by_status or _DATE_KIND_DIRECTION.get(
                 kind, Riktning.UPPRATTAD)).value
 
-        parties: list[str] = []
+        parties: list[tuple[str, PartyKind | None]] = []
         for agent in _agents(idx):
             if agent.get("agentType") in PARTY_AGENTS:
                 parts = _agent_parts(agent)
                 name = first(parts, "name")
                 if name is not None and not _protected(parts):
-                    parties.append(text(name))
+                    parties.append((text(name), _agent_kind(parts)))
                     consumed.update((name, (agent, "agentType")))
-        fields["part"] = join_parties(parties)
+        fields["part"], part_typ = typed_parties(parties)
 
         files: list[FileRef] = []
         if "additionalInformation" in idx:
@@ -246,6 +273,8 @@ class Erms(ExportFormat):
                     files.append(FileRef(path))
                     consumed.add((appendix, "path"))
         extra: dict[str, str] = {"datumtyp": kind}
+        if part_typ:
+            extra["part_typ"] = part_typ
         flatten(elem, consumed, "record", extra, idx)
         return DocData(fields, extra, files, identifier)
 

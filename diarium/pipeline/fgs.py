@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from diarium.models import Riktning
+from diarium.parties import PartyKind
 from diarium.pipeline.xml_export import (
     SEKRETESS_UNSPECIFIED,
     Bad,
@@ -21,10 +22,10 @@ from diarium.pipeline.xml_export import (
     child_path,
     flatten,
     iso_date,
-    join_parties,
     kids,
     local,
     text,
+    typed_parties,
 )
 
 NAMESPACE = "http://xml.ra.se/e-arkiv/FGS-ERMS"
@@ -42,6 +43,11 @@ STATUS_DIRECTION = {
     "upprättad": Riktning.UPPRATTAD, "upprattad": Riktning.UPPRATTAD,
     "intern": Riktning.UPPRATTAD, "internt": Riktning.UPPRATTAD,
     "fastställd": Riktning.UPPRATTAD, "beslutad": Riktning.UPPRATTAD,
+}
+# Children of a party (Avsandare, Mottagare, Motpart) that say what it is.
+PARTY_KIND_ELEMENTS = {
+    "Organisation": PartyKind.ORGANISATION, "Organisationsnamn": PartyKind.ORGANISATION,
+    "Organisationsnummer": PartyKind.ORGANISATION, "Personnummer": PartyKind.PERSON,
 }
 _DATE_KIND_DIRECTION = {"inkommen": Riktning.INKOMMANDE, "expedierad": Riktning.UTGAENDE}
 _OFFICER_ROLES = frozenset({"handläggare", "handlaggare", "ansvarig handläggare",
@@ -63,6 +69,18 @@ def _restriction(elem: Any, consumed: set[Any] | None) -> str:
                     consumed.add(lagrum)
             return text(lagrum) if lagrum is not None else SEKRETESS_UNSPECIFIED
     return ""
+
+
+def _party_kind(elem: Any) -> PartyKind | None:
+    """Person or organisation, where an Avsandare/Mottagare/Motpart says so: an
+    Organisation (a contact person's Namn beside it acts for the body) or an
+    Organisationsnummer makes it an organisation, a Personnummer a person; a Namn alone
+    says nothing (None: the heuristic decides)."""
+    for child in kids(elem):
+        found = PARTY_KIND_ELEMENTS.get(local(child))
+        if found is not None and text(child):
+            return found
+    return None
 
 
 def _person(elem: Any, consumed: set[Any]) -> str:
@@ -156,7 +174,7 @@ class Fgs(ExportFormat):
                   "rubrik": "", "part": "", "sekretess": ""}
         identifier = ""
         status = ""
-        parties: list[str] = []
+        parties: list[tuple[str, PartyKind | None]] = []
         files: list[FileRef] = []
         for child in kids(elem):
             name = local(child)
@@ -177,7 +195,7 @@ class Fgs(ExportFormat):
             elif name == "StatusHandling":
                 status = text(child)
             elif name in ("Avsandare", "Mottagare", "Motpart"):
-                parties.append(_person(child, consumed))
+                parties.append((_person(child, consumed), _party_kind(child)))
             elif name == "Bilaga":
                 link = child.get("Lank", "")
                 if link:
@@ -185,7 +203,7 @@ class Fgs(ExportFormat):
                                          child.get("ChecksummaMetod", "")))
                     for attr in ("Lank", "Checksumma", "ChecksummaMetod"):
                         consumed.add((child, attr))
-        fields["part"] = join_parties(parties)
+        fields["part"], part_typ = typed_parties(parties)
         fields["sekretess"] = _restriction(elem, consumed)
 
         dates = _check_dates(elem)
@@ -205,5 +223,7 @@ class Fgs(ExportFormat):
             direction = _DATE_KIND_DIRECTION.get(kind, Riktning.UPPRATTAD)
         fields["riktning"] = direction.value
         extra: dict[str, str] = {"datumtyp": kind}
+        if part_typ:
+            extra["part_typ"] = part_typ
         flatten(elem, consumed, "ArkivobjektHandling", extra)
         return DocData(fields, extra, files, identifier)

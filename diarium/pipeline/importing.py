@@ -58,6 +58,7 @@ from diarium.config import OrgSettings, Settings
 from diarium.errors import InvalidDiarienummer, InvalidRow, ManifestError
 from diarium.files import hash_file
 from diarium.models import Riktning
+from diarium.pipeline.export_meetings import ExportMeetings
 from diarium.store import Store
 
 COLUMNS: tuple[str, ...] = (
@@ -132,10 +133,14 @@ class ImportReport:
     format: str = ""
     file_problems: list[tuple[str, str]] = field(default_factory=list)
     file_problem_count: int = 0
+    # XML exports with meeting folders (Noark 5 moetemappe): the meetings stored (new,
+    # changed or unchanged) and their agenda items inserted or changed.
+    meetings: int = 0
+    meeting_changes: int = 0
 
     @property
     def changes(self) -> int:
-        return self.inserted + self.updated
+        return self.inserted + self.updated + self.meeting_changes
 
     @property
     def rows_per_second(self) -> float:
@@ -987,8 +992,19 @@ def _import_rows(store: Store, settings: Settings, manifest: Path, kind: str,
     writer = _Writer(store, settings, report)
     rejected_rows = RejectsFile(rejects, source.header, source.location)
     batch: list[_Row] = []
+
+    def reject(where: str, reason: str, values: dict[str, str]) -> None:
+        report.rejected += 1
+        report.rejections.append((where, reason))
+        rejected_rows.add(where, reason, tuple(values.get(c, "") for c in COLUMNS))
+
+    # Meeting folders of an XML export: stored once their register entries are written.
+    meetings = ExportMeetings(store, settings, validator._case_key, reject) if xml else None
     try:
         for line, values, original in source.rows:
+            if meetings is not None and "\0meeting" in values:
+                meetings.add(str(line), values)
+                continue
             report.rows_read += 1
             # JSON Lines rows each carry their own keys; a CSV has one header for all.
             row_has_publicerad = "publicerad" in values if kind == "jsonl" else has_publicerad
@@ -1013,18 +1029,31 @@ def _import_rows(store: Store, settings: Settings, manifest: Path, kind: str,
             if len(batch) >= batch_size:
                 writer.write(batch)
                 batch = []
+                if meetings is not None:
+                    meetings.flush()
                 if progress is not None:
                     progress(ImportProgress(report.rows_read, report.rejected,
                                             time.perf_counter() - started))
+        if meetings is not None:
+            # The meetings need their folders' rows in the store: write the last batch
+            # here, while the rejects file is still open for the meetings' rejects.
+            if batch:
+                writer.write(batch)
+                batch = []
+            meetings.flush()
     except ManifestError:
         # The rest of the manifest cannot be read: keep the good rows read so far, so the
         # message "the rows before it were imported" is true.
         if batch:
             writer.write(batch)
             batch = []
+        if meetings is not None:
+            meetings.flush()
         raise
     finally:
         source.handle.close()
+        if meetings is not None:
+            report.meetings, report.meeting_changes = meetings.stored, meetings.changes
         report.rejects_path = rejected_rows.close()
     if batch:
         writer.write(batch)

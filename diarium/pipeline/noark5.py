@@ -4,20 +4,26 @@ klassifikasjonssystem/klasse/mappe[@xsi:type="saksmappe"]` with
 `registrering[@xsi:type="journalpost"]` children (mapper may also sit directly in the
 arkivdel). Mapping: README, "Noark 5".
 
-Meetings: a `moetemappe` and its `moeteregistrering` (also written moetesaksregistrering)
-are imported as a case and its documents until meetings have a model of their own. The
-hook for that model: `MEETING_FOLDERS` / `MEETING_RECORDS` name them, and every row from
-one carries "mappetype" = "moetemappe" in its case metadata and "registreringstype" =
-"moeteregistrering" in its document metadata, so a meetings importer can pick them out
-(or `Noark5.is_meeting()` can route them) without another pass over the XML.
+Meetings: a `moetemappe` and its registrations (`moeteregistrering`; the names
+`moetesaksregistrering` and `moetedokumentregistrering` are read too) are imported as a
+case and its documents, as before (case metadata "mappetype" = "moetemappe", document
+metadata "registreringstype"), and the folder is also a meeting of the meetings model
+(diarium.meetings): committee `utvalg`, date and time `moetedato`, place `moetested`; the
+registrations whose moetedokumenttype / moeteregistreringstype is a notice (innkalling,
+saksliste) or minutes (møteprotokoll, møtebok) are its kallelse and protokoll; those with a
+moetesakstype are its agenda items (number from moetesaksnummer and the like, the case
+from saksaar/sakssekvensnummer). The mapper hands the meeting on with the folder's rows
+(CaseData.meeting, DocData.meeting); the importer stores it with store_meeting.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
-from diarium import diarienummer
+from diarium import diarienummer, parties
 from diarium.models import Riktning
+from diarium.parties import PartyKind
 from diarium.pipeline.xml_export import (
     SEKRETESS_UNSPECIFIED,
     Bad,
@@ -30,17 +36,40 @@ from diarium.pipeline.xml_export import (
     flatten,
     index,
     iso_date,
-    join_parties,
     kids,
     local,
     text,
+    typed_parties,
     xsi_type,
 )
 
 NAMESPACE = "http://www.arkivverket.no/standarder/noark5/arkivstruktur"
 CASE_FOLDERS = frozenset({"saksmappe", "moetemappe"})
 MEETING_FOLDERS = frozenset({"moetemappe"})
-MEETING_RECORDS = frozenset({"moeteregistrering", "moetesaksregistrering"})
+MEETING_RECORDS = frozenset({"moeteregistrering", "moetesaksregistrering",
+                             "moetedokumentregistrering"})
+# moetedokumenttype / moeteregistreringstype values (casefolded; Noark 5's code list and
+# eInnsyn's) that make a registration the meeting's notice or minutes.
+MEETING_DOCUMENT_ROLES = {
+    **dict.fromkeys(("innkalling", "møteinnkalling", "moeteinnkalling", "mi", "saksliste",
+                     "sl", "kallelse"), "kallelse"),
+    **dict.fromkeys(("møteprotokoll", "moeteprotokoll", "protokoll", "mp", "møtebok",
+                     "moetebok", "mb"), "protokoll"),
+}
+# moetesakstype (casefolded) as the meetings model's item types; any other is a beslut.
+ITEM_TYPES = {
+    **dict.fromkeys(("orienteringssak", "orientering", "os", "informasjon",
+                     "informasjonssak", "information"), "information"),
+    **dict.fromkeys(("referatsak", "referat", "rs", "delegert", "delegert sak",
+                     "delegertsak", "delegasjonssak", "ds", "melding", "meldingssak",
+                     "anmälan"), "anmälan"),
+}
+# Where an agenda item's number is written (the first found counts): "45", "§ 45", "45/24"
+# (item 45 of 2024), "PS 45/24".
+PARAGRAPH_ELEMENTS = ("moetesaksnummer", "moeteregistreringsnummer", "moetesakssekvensnummer",
+                      "paragraf")
+_ITEM_NUMBER = re.compile(r"(?:[A-Za-zÆØÅæøå]{1,4}\s*)?§?\s*0*(\d{1,6})\s*§?(?:\s*/\s*\d{2,4})?")
+_CLOCK = re.compile(r"T(\d{2}):(\d{2})")
 JOURNALPOSTTYPE = {
     "i": Riktning.INKOMMANDE, "inngående dokument": Riktning.INKOMMANDE,
     "inngaaende dokument": Riktning.INKOMMANDE,
@@ -59,6 +88,23 @@ DATE_ORDER = (("dokumentetsDato", "upprättad"), ("mottattDato", "inkommen"),
 DATE_ELEMENTS = frozenset({name for name, _ in DATE_ORDER} | {
     "arkivertDato", "avsluttetDato", "saksdato", "offentlighetsvurdertDato",
     "forfallsdato", "utlaantDato", "avskrivningsdato"})
+
+
+# The correspondence parties of a registration: Noark 5.0-5.4 write korrespondansepart
+# (its korrespondanseparttype is a role: Avsender, Mottaker, Intern avsender, ...),
+# Noark 5.5 one of three kinds.
+CORRESPONDENCE_PARTS = ("korrespondansepart", "korrespondansepartPerson",
+                        "korrespondansepartEnhet", "korrespondansepartIntern")
+PART_ELEMENT_KINDS = {"korrespondansepartPerson": PartyKind.PERSON,
+                      "korrespondansepartEnhet": PartyKind.ORGANISATION,
+                      "korrespondansepartIntern": PartyKind.ORGANISATION}
+PART_ID_KINDS = {"personID": PartyKind.PERSON, "foedselsnummer": PartyKind.PERSON,
+                 "DNummer": PartyKind.PERSON, "personidentifikator": PartyKind.PERSON,
+                 "organisasjonsID": PartyKind.ORGANISATION,
+                 "organisasjonsnummer": PartyKind.ORGANISATION,
+                 "enhetsidentifikator": PartyKind.ORGANISATION}
+INTERNAL_PART_TYPES = frozenset({"ia", "im", "ik", "intern avsender", "intern mottaker",
+                                 "intern kopimottaker"})
 
 
 def _first(elem: Any, name: str) -> Any:
@@ -92,6 +138,30 @@ def _check_dates(idx: dict[str, list[Any]], root: Any) -> dict[str, tuple[str, A
             except Bad as bad:  # the path only when needed: it costs a walk up the tree
                 raise Bad(child_path(child, root), bad.reason) from None
     return found
+
+
+def _party_kind(part: Any) -> PartyKind | None:
+    """Person or organisation, where a korrespondansepart says so: its Noark 5.5 type
+    (korrespondansepartPerson; korrespondansepartEnhet or -Intern, the body's own unit),
+    an identity number (personID/foedselsnummer; organisasjonsID/organisasjonsnummer), an
+    internal korrespondanseparttype (IA, IM, IK: the body's own officer or unit), or a
+    korrespondanseparttype that names a kind (older exports: "Privatperson",
+    "Virksomhet"); None otherwise (Avsender, Mottaker, ... say the role only)."""
+    for name in (local(part), xsi_type(part)):
+        if name in PART_ELEMENT_KINDS:
+            return PART_ELEMENT_KINDS[name]
+    for child in kids(part):
+        found = PART_ID_KINDS.get(local(child))
+        if found is not None and text(child):
+            return found
+    role = _first(part, "korrespondanseparttype")
+    if role is not None and text(role):
+        # A code list value may come as <kode>IA</kode><beskrivelse>..</beskrivelse>.
+        written = next((text(c) for c in kids(role) if local(c) == "kode"), text(role))
+        if written.casefold() in INTERNAL_PART_TYPES:
+            return PartyKind.ORGANISATION
+        return parties.parse_kind(written)
+    return None
 
 
 def _positive(value: str, where: str) -> str:
@@ -153,7 +223,8 @@ class Noark5(ExportFormat):
         if not identifier:
             raise Bad("mappeID", "the folder has no mappeID (its case number)")
         for name, column in (("saksstatus", "status"), ("administrativEnhet", "enhet"),
-                             ("saksansvarlig", "handlaggare"), ("utvalg", "namnd")):
+                             ("saksansvarlig", "handlaggare"), ("utvalg", "namnd"),
+                             ("moeteutvalg", "namnd")):
             found = first(idx, name)
             if found is not None:
                 fields[column] = text(found)
@@ -171,8 +242,9 @@ class Noark5(ExportFormat):
         idx.pop("registrering", None)
         idx.pop("mappe", None)
         extra = {"mappetype": folder_type}
+        meeting = _meeting_folder(idx, fields) if folder_type in MEETING_FOLDERS else None
         flatten(elem, consumed, "mappe", extra, idx)
-        return CaseData(identifier, fields, extra)
+        return CaseData(identifier, fields, extra, meeting)
 
     def record(self, elem: Any) -> DocData:
         consumed: set[Any] = set()
@@ -221,13 +293,18 @@ class Noark5(ExportFormat):
         else:
             fields["riktning"] = Riktning.UPPRATTAD.value
 
-        parties = []
-        for child in idx.get("korrespondansepart", ()):
+        parties: list[tuple[str, PartyKind | None]] = []
+        written = [c for group in CORRESPONDENCE_PARTS for c in idx.get(group, ())]
+        if len(written) > 1:
+            written.sort(key=elem.index)  # in the order written, whatever their kinds
+        for child in written:
             name = _first(child, "korrespondansepartNavn")
+            if name is None:
+                name = _first(child, "navn")  # Noark 5.5 korrespondansepartPerson/Enhet
             if name is not None:
-                parties.append(text(name))
+                parties.append((text(name), _party_kind(child)))
                 consumed.add(name)
-        fields["part"] = join_parties(parties)
+        fields["part"], part_typ = typed_parties(parties)
 
         secret = _screening(first(idx, "skjerming"), consumed)
         descriptions = list(idx.get("dokumentbeskrivelse", ()))
@@ -254,8 +331,78 @@ class Noark5(ExportFormat):
             consumed.update(e for e in (ref, checksum, algorithm) if e is not None)
         fields["sekretess"] = secret
         extra = {"datumtyp": kind, "registreringstype": record_type}
+        if part_typ:
+            extra["part_typ"] = part_typ
+        meeting = (_meeting_record(idx, record_type, fields)
+                   if record_type in MEETING_RECORDS else None)
         flatten(elem, consumed, "registrering", extra, idx)
-        return DocData(fields, extra, files, identifier)
+        return DocData(fields, extra, files, identifier, meeting)
+
+
+def _code(elem: Any) -> str:
+    """A code list value as written: the text, or its <kode> when it has one."""
+    if elem is None:
+        return ""
+    return next((text(c) for c in kids(elem) if local(c) == "kode"), text(elem))
+
+
+def _meeting_folder(idx: dict[str, list[Any]], fields: dict[str, str]) -> dict[str, str] | Bad:
+    """The meeting of a moetemappe: committee (utvalg), date and start time (moetedato),
+    place (moetested); a Bad when the committee or the date is missing."""
+    if not fields["namnd"]:
+        return Bad("utvalg", "the meeting folder (moetemappe) names no committee (utvalg); "
+                             "its registrations were imported, the meeting was not")
+    when = first(idx, "moetedato")
+    if when is None or not text(when):
+        return Bad("moetedato", "the meeting folder (moetemappe) has no moetedato; its "
+                                "registrations were imported, the meeting was not")
+    written = text(when)
+    datum = iso_date(written, "moetedato")  # _check_dates read it already
+    clock = _CLOCK.search(written)
+    tid = f"{clock.group(1)}:{clock.group(2)}" if clock else ""
+    place = first(idx, "moetested")
+    return {"namnd": fields["namnd"], "datum": datum, "tid": "" if tid == "00:00" else tid,
+            "plats": text(place) if place is not None else ""}
+
+
+def _meeting_record(idx: dict[str, list[Any]], record_type: str,
+                    fields: dict[str, str]) -> dict[str, Any] | Bad | None:
+    """What a registration of a meeting folder is to the meeting: its notice or minutes
+    (moetedokumenttype / moeteregistreringstype), an agenda item (a moetesaksregistrering,
+    or a registration with a moetesakstype), or nothing (a saksframlegg, ...)."""
+    kind = _code(first(idx, "moetedokumenttype")) or _code(first(idx, "moeteregistreringstype"))
+    role = MEETING_DOCUMENT_ROLES.get(kind.casefold())
+    if role is not None:
+        return {"role": role}
+    item_kind = first(idx, "moetesakstype")
+    if record_type != "moetesaksregistrering" and item_kind is None:
+        return None
+    paragraf = 0
+    for name in PARAGRAPH_ELEMENTS:
+        found = first(idx, name)
+        if found is not None and text(found):
+            match = _ITEM_NUMBER.fullmatch(text(found))
+            if match is None or int(match.group(1)) < 1:
+                return Bad(name, f"{text(found)!r} is no agenda item number (such as 45, "
+                                 "§ 45 or 45/24); the registration was imported, the item "
+                                 "was not")
+            paragraf = int(match.group(1))
+            break
+    cases: list[str] = []
+    year, serial = first(idx, "saksaar"), first(idx, "sakssekvensnummer")
+    if year is not None or serial is not None:
+        y, n = text(year), text(serial)
+        if not (y.isdigit() and len(y) == 4 and n.isdigit() and int(n) > 0):
+            where = "saksaar" if not (y.isdigit() and len(y) == 4) else "sakssekvensnummer"
+            return Bad(where, f"saksaar {y!r} / sakssekvensnummer {n!r} name no case (a "
+                              "four-digit year and a positive number); the registration "
+                              "was imported, the item was not")
+        cases.append(f"{y}/{int(n)}")
+    decision = next((text(first(idx, name)) for name in ("vedtakstekst", "vedtak")
+                     if first(idx, name) is not None), "")
+    typ = ITEM_TYPES.get(_code(item_kind).casefold(), "beslut")
+    return {"item": {"paragraf": paragraf, "rubrik": fields["rubrik"], "beslut": decision,
+                     "typ": typ, "sekretess": fields["sekretess"], "diarienummer": cases}}
 
 
 def _archival_object(description: Any) -> Any:

@@ -41,6 +41,7 @@ from typing import Any, ClassVar
 from diarium import diarienummer
 from diarium.config import Settings
 from diarium.errors import DiariumError, ManifestError
+from diarium.parties import UNKNOWN, PartyKind
 from diarium.pipeline import xml_safety
 
 XSI_TYPE = "{http://www.w3.org/2001/XMLSchema-instance}type"
@@ -76,6 +77,9 @@ class CaseData:
     identifier: str
     fields: dict[str, str]
     extra: dict[str, str] = field(default_factory=dict)
+    # A meeting folder (Noark 5 moetemappe): the meeting's own fields (namnd, datum, tid,
+    # plats), or a Bad when they cannot be read; None for every other case.
+    meeting: dict[str, str] | Bad | None = None
 
 
 @dataclass
@@ -84,6 +88,10 @@ class DocData:
     extra: dict[str, str] = field(default_factory=dict)
     files: list[FileRef] = field(default_factory=list)
     identifier: str = ""          # the document's own id (objectId, ArkivobjektID, ...)
+    # A registration of a meeting folder: {"role": "kallelse"|"protokoll"} for the notice
+    # or the minutes, {"item": {...}} for an agenda item (paragraf, rubrik, beslut, typ,
+    # sekretess, diarienummer), or a Bad for an item that cannot be read.
+    meeting: dict[str, Any] | Bad | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,6 +233,20 @@ def doc_part(identifier: str) -> tuple[str, int] | None:
 
 def join_parties(names: list[str]) -> str:
     return "; ".join(dict.fromkeys(n for n in names if n))
+
+
+def typed_parties(found: list[tuple[str, PartyKind | None]]) -> tuple[str, str]:
+    """The party field and its `part_typ` (one kind per party, "okänd" where the export
+    does not say; "" when it says for none, so the heuristic decides them all) of the
+    (name, kind) pairs an export gives, duplicates dropped as join_parties does."""
+    kinds: dict[str, PartyKind | None] = {}
+    for name, kind in found:
+        if name and kinds.get(name) is None:
+            kinds[name] = kind
+    part = "; ".join(kinds)
+    if all(kind is None for kind in kinds.values()):
+        return part, ""
+    return part, "; ".join(k.value if k is not None else UNKNOWN for k in kinds.values())
 
 
 # ---------------------------------------------------------------------------------------
@@ -473,7 +495,11 @@ class XmlExport:
         if not docs:
             values = {**base, "\0case_only": "1"}
             yield path, values, ()
+            if case.meeting is not None:
+                yield from self._meeting(path, base, case.meeting, {}, [])
             return
+        roles: dict[str, int] = {}
+        items: list[tuple[str, dict[str, Any] | Bad]] = []
         for position, (doc_path, doc) in enumerate(docs, start=1):
             if isinstance(doc, Bad):
                 values = {**base, "\0bad": doc.reason}
@@ -490,6 +516,35 @@ class XmlExport:
             if doc.files:
                 values["\0files"] = json.dumps([vars(f) for f in doc.files], ensure_ascii=False)
             yield doc_path, values, ()
+            if isinstance(doc.meeting, Bad):
+                items.append((doc_path, doc.meeting))
+            elif doc.meeting is not None:
+                if "role" in doc.meeting:
+                    roles.setdefault(doc.meeting["role"], int(values["lopnummer"]))
+                if "item" in doc.meeting:
+                    items.append((doc_path, doc.meeting["item"]))
+        if case.meeting is not None:
+            yield from self._meeting(path, base, case.meeting, roles, items)
+
+    @staticmethod
+    def _meeting(path: str, base: dict[str, str], meeting: dict[str, str] | Bad,
+                 roles: dict[str, int], items: list[tuple[str, dict[str, Any] | Bad]]
+                 ) -> Iterator[tuple[str, dict[str, str], tuple[str, ...]]]:
+        """After a meeting folder's rows: a rejected row per value that cannot be read,
+        then the meeting itself as one row ("\\0meeting", JSON) for the importer, which
+        stores it once the folder's register entries are written."""
+        if isinstance(meeting, Bad):
+            yield f"{path}/{meeting.where}", {**base, "\0bad": meeting.reason}, ()
+            return
+        good: list[dict[str, Any]] = []
+        for doc_path, item in items:
+            if isinstance(item, Bad):
+                yield f"{doc_path}/{item.where}", {**base, "\0bad": item.reason}, ()
+            else:
+                good.append({**item, "path": doc_path})
+        payload = {**meeting, "items": good, "kallelse": roles.get("kallelse"),
+                   "protokoll": roles.get("protokoll")}
+        yield path, {**base, "\0meeting": json.dumps(payload, ensure_ascii=False)}, ()
 
     def _standalone(self, path: str, doc: DocData | Bad) -> Iterator[
             tuple[str, dict[str, str], tuple[str, ...]]]:
