@@ -59,6 +59,8 @@ def test_credentials_leave_every_url_in_messages() -> None:
         "url": "https://u:secret@a:9200,https://u:secret@b:9200"})
     assert config.safe_url == "https://a:9200,https://b:9200"
     assert "secret" not in config.safe_url
+    assert "secret" not in repr(config) and "https://a:9200,https://b:9200" in repr(config)
+    assert "api_key" not in repr(load_config(None, "opensearch", {"api_key": "k"}))
 
 
 @pytest.mark.parametrize("engine", ["elasticsearch", "opensearch"])

@@ -43,6 +43,12 @@ class ElasticConfig:
     replicas: int = 0
     timeout: float = 30.0
 
+    def __repr__(self) -> str:
+        # A URL may carry user:password (https://u:p@host): repr shows it without them.
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                          if f.repr and f.name not in ("engine", "url"))
+        return f"ElasticConfig(engine={self.engine!r}, url={self.safe_url!r}, {shown})"
+
     @property
     def urls(self) -> tuple[str, ...]:
         """Every node URL: `url` may name several nodes of one cluster, comma-separated
