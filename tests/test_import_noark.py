@@ -401,3 +401,20 @@ def test_korrespondansepart_kinds_decide_whose_name_is_hidden(
             "Ansökan från en privatperson": "Privatperson",
             "Yttrande från en firma": f"{xml_exports.CONTACT_NAME}; Per Holm"}
         assert import_manifest(store, settings, xml, organisation="ks").changes == 0
+
+
+def test_a_meeting_whose_registrations_are_all_rejected_is_rejected_too(
+        tmp_path: Path, settings: Settings) -> None:
+    only = {**MEETING, "sak": "", "dokumenter": [], "items": MEETING["items"][:1]}
+    xml = _meeting_export(tmp_path / "uttrekk", [only])
+    # The one registration's date is no date: the entry is rejected, so is its folder.
+    xml.write_text(xml.read_text(encoding="utf-8").replace(
+        "<opprettetDato>2026-05-12</opprettetDato>", "<opprettetDato>2026-05-32"
+        "</opprettetDato>"), encoding="utf-8")
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml, organisation="ks")
+        assert (report.inserted, report.meetings) == (2, 0)
+        reasons = [reason for _where, reason in report.rejections]
+        assert len(reasons) == 2 and "is not a date" in reasons[0]
+        assert reasons[1].startswith("the meeting folder's case was not imported")
+        assert store.conn.execute("SELECT count(*) FROM meetings").fetchone()[0] == 0
