@@ -31,6 +31,7 @@ from diarium.embeddings import stored_vectors
 from diarium.store import Store
 
 CURRENT = "current.json"
+FORMAT = 2            # 2: float32 rows (1 was float16); another format is rebuilt
 
 
 # Below this many passages the spread of a query's similarities says nothing: `z` is 0.
@@ -78,7 +79,8 @@ def write(folder: Path, model_id: str, docs: Sequence[int], positions: Sequence[
     vectors_name, docs_name = f"vectors-{generation}.npy", f"docs-{generation}.npy"
     _save(folder / vectors_name, np.ascontiguousarray(matrix, dtype=np.float32))
     _save(folder / docs_name, ids)
-    meta = {"generation": generation, "model": model_id, "dim": int(matrix.shape[1]),
+    meta = {"format": FORMAT, "generation": generation, "model": model_id,
+            "dim": int(matrix.shape[1]),
             "rows": len(docs), "documents": len(set(docs)), "vectors": vectors_name,
             "docs": docs_name}
     tmp = folder / f"{CURRENT}.tmp"
@@ -112,7 +114,8 @@ def is_current(store: Store, model_id: str, folder: Path) -> bool:
     from diarium.embeddings import passage_count
 
     meta = _current(folder)
-    return (meta.get("model") == model_id and meta.get("rows") == passage_count(store, model_id)
+    return (meta.get("format") == FORMAT and meta.get("model") == model_id
+            and meta.get("rows") == passage_count(store, model_id)
             and (folder / str(meta.get("vectors", ""))).exists())
 
 

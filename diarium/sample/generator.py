@@ -546,6 +546,11 @@ def config_toml() -> str:
         "[search]",
         'engine = "embedded"',
         "",
+        "# Semantic search (README \"Semantic search\"): the demo embeds each document's title",
+        "# only, so `diarium demo` stays quick; a register would embed text passages too.",
+        "[semantic]",
+        "max_passages = 0",
+        "",
     ]
     for org in texts.ORGANISATIONS:
         prefixes = f'["{org["prefix"]}"]' if org["prefix"] else "[]"
