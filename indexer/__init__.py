@@ -40,5 +40,9 @@ def open_backend(settings: Settings, engine: str | None = None) -> SearchBackend
     if chosen in ("elasticsearch", "opensearch"):
         from diarium.indexer.elastic import open_elastic
 
-        return open_elastic(settings, chosen)
+        from diarium.hybrid import semantic_search
+
+        elastic = open_elastic(settings, chosen)
+        elastic.semantic = semantic_search(settings)   # hybrid: indexer/elastic/vectors.py
+        return elastic
     raise ConfigError(f"unknown search engine {chosen!r}: use one of {', '.join(ENGINES)}")

@@ -410,3 +410,35 @@ def test_a_killed_run_keeps_its_batches(tmp_path: Path, model: embeddings.E5Mode
         assert kept == 4                       # the first batch: 2 documents, 2 passages each
         again = embeddings.update(store, settings, model)
     assert (again.embedded, again.reused) == (4, 4)
+
+
+@pytest.mark.parametrize("engine", ["elasticsearch", "opensearch"])
+def test_hybrid_on_elasticsearch_and_opensearch(tmp_path: Path, model: embeddings.E5Model,
+                                                make_elastic, engine: str) -> None:
+    """The same fusion on the engines: vectors from the vector file, candidates run
+    through the engine's filters (no k-NN plugin needed)."""
+    from diarium.hybrid import semantic_search
+
+    fillers = [(f"KS 2023/{i + 1}", title, text, "", "ja")
+               for i, (title, text) in enumerate(FILLER)]
+    settings = _register(tmp_path, DOCS + fillers)
+    backend = make_elastic(engine)
+    with Store(settings.store_path) as store:
+        index(store, settings, backend)
+    backend.semantic = semantic_search(settings)
+
+    def run(query: str, **kwargs: object):
+        return backend.search(SearchRequest(query=query, **kwargs))  # type: ignore[arg-type]
+
+    assert run("skolbuss", semantic=False).total == 0
+    found = run("skolbuss")
+    assert found.hits and found.hits[0].record.rubrik.startswith("Skolskjuts")
+    assert found.hits[0].semantic and found.total == len(found.hits)
+    assert not run("skolbuss", filters={"handlingstyp": ("Beslut",)}).hits
+    assert not run("skolbuss", date_from="2024-05-01").hits
+    assert not run("skolbuss -läsår").hits
+    exact = run("KS 2024/3")
+    assert exact.hits[0].record.diarienummer == "KS 2024/3" and not exact.hits[0].semantic
+    assert not [h for h in run("recept på kanelbullar").hits if h.semantic]
+    assert not [h for h in run(SECRET_TEXT).hits if h.record.secret or (
+        h.semantic and "misshandel" in h.record.text)]

@@ -15,6 +15,7 @@ from typing import Any
 
 from diarium.indexer.base import Capabilities
 from diarium.indexer.derived import SwedishExtras
+from diarium.indexer.elastic import vectors
 from diarium.indexer.elastic.admin import IndexAdmin
 from diarium.indexer.elastic.bulk import BulkIndexer
 from diarium.indexer.elastic.compiler import MATCH_ALL, Compiler, date_range, must
@@ -25,6 +26,7 @@ from diarium.indexer.elastic.snippets import highlight_request, snippet
 
 from diarium.config import DEFAULT_SYNONYMS, OrgSettings, Settings
 from diarium.errors import EngineUnavailable, QueryError
+from diarium.hybrid import SemanticSearch
 from diarium.public import PublicRecord
 from diarium.query_plan import plan
 from diarium.search import (
@@ -60,6 +62,8 @@ class ElasticBackend(IndexAdmin):
         self.compiler = Compiler(swedish)
         # Pages ending beyond this go through search_after (the index's from+size limit).
         self.window = WINDOW
+        # Hybrid search (indexer/elastic/vectors.py); set by diarium.indexer.open_backend.
+        self.semantic: SemanticSearch | None = None
 
     @property
     def state_name(self) -> str:
@@ -176,12 +180,19 @@ class ElasticBackend(IndexAdmin):
         result = self._run(self.compiler.ranked(main, query_plan, request.sort), filters,
                            request, markable)
         partial = False
+        used = main
         if result["hits"]["total"]["value"] == 0:
             relaxed = self.compiler.relaxed(query_plan)
             if relaxed is not None:
                 result = self._run(self.compiler.ranked(relaxed, query_plan, request.sort),
                                    filters, request, markable)
                 partial = result["hits"]["total"]["value"] > 0
+                used = relaxed
+        if self.semantic is not None and vectors.fusing(self.semantic, request):
+            fused = vectors.fused(self, self.semantic, request, query_plan, filters, used,
+                                  partial, markable)
+            if fused is not None:
+                return fused
         hits = tuple(self._hit(h, request.sort == "relevance") for h in result["hits"]["hits"])
         facets = self._facets(result.get("aggregations", {}), filters) \
             if request.with_facets else {}
