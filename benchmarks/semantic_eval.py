@@ -174,7 +174,7 @@ SCALE_QUERIES = (
 )
 
 
-def latency_at_scale(docs: int, repeats: int, rows_per_doc: int = 2) -> None:
+def latency_at_scale(docs: int, repeats: int, rows_per_doc: int = 2, texts: int = 400) -> None:
     """Keyword-only against hybrid at `docs` generated records (diarium.synthetic), in
     one run. Their vectors: 400 record texts embedded with the model, each given to many
     records with a little noise (embedding every record would take hours; the search
@@ -197,10 +197,10 @@ def latency_at_scale(docs: int, repeats: int, rows_per_doc: int = 2) -> None:
     backend.index(generate_records(docs, seed=1, pages_per_doc=1))
     print(f"\nat scale: indexed {docs:,} generated records in "
           f"{time.perf_counter() - started:.0f} s", flush=True)
-    texts = [f"{r.rubrik}. {r.text[:400]}" for r in generate_records(400, seed=7,
-                                                                       pages_per_doc=1)]
+    sample = [f"{r.rubrik}. {r.text[:400]}" for r in generate_records(texts, seed=7,
+                                                                        pages_per_doc=1)]
     cpu = time.process_time()
-    base = model.passages(texts)
+    base = model.passages(sample)
     cpu = time.process_time() - cpu
     rng = np.random.default_rng(1)
     ids = [int(r.doc_id) for r in generate_records(docs, seed=1, pages_per_doc=1)]
@@ -230,8 +230,9 @@ def latency_at_scale(docs: int, repeats: int, rows_per_doc: int = 2) -> None:
             times[hybrid].append(best)
     kw, hy = times[False], times[True]
     print(f"  vectors: {count:,} rows ({rows_per_doc} per record), "
-          f"{index.size_bytes() / 1e6:.0f} MB float32, memory-mapped; 400 texts embedded "
-          f"in {cpu:.1f} CPU-s ({len(texts) / cpu:.1f} short passages per CPU-second)")
+          f"{index.size_bytes() / 1e6:.0f} MB float32, memory-mapped; {len(sample)} texts "
+          f"embedded in {cpu:.1f} CPU-s ({len(sample) / cpu:.1f} short passages per "
+          "CPU-second)")
     print(f"  latency, fastest of {repeats}, {len(kw)} queries: keyword-only p50 "
           f"{statistics.median(kw) * 1e3:.1f} ms p95 {_p95(kw) * 1e3:.1f} ms; hybrid (query "
           f"vector cached) p50 {statistics.median(hy) * 1e3:.1f} ms p95 {_p95(hy) * 1e3:.1f}"

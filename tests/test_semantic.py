@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -78,11 +79,26 @@ FILLER = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def semantic_on() -> Iterator[None]:
+    """Semantic search on for this module only (conftest turns it off for the others)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DIARIUM_SEMANTIC", "1")
+        yield
+
+
 @pytest.fixture(scope="session")
 def model() -> embeddings.E5Model:
-    """The real model, once per session (semantic search on for this module)."""
+    """The real model, loaded once per session."""
+    previous = os.environ.get("DIARIUM_SEMANTIC")
     os.environ["DIARIUM_SEMANTIC"] = "1"
-    loaded = embeddings.load_model()
+    try:
+        loaded = embeddings.load_model()
+    finally:
+        if previous is None:
+            del os.environ["DIARIUM_SEMANTIC"]
+        else:
+            os.environ["DIARIUM_SEMANTIC"] = previous
     assert loaded is not None
     return loaded
 
@@ -442,3 +458,42 @@ def test_hybrid_on_elasticsearch_and_opensearch(tmp_path: Path, model: embedding
     assert not [h for h in run("recept på kanelbullar").hits if h.semantic]
     assert not [h for h in run(SECRET_TEXT).hits if h.record.secret or (
         h.semantic and "misshandel" in h.record.text)]
+
+
+def test_embed_and_search_commands(site: Settings) -> None:
+    from click.testing import CliRunner
+
+    from diarium.cli import main
+
+    runner = CliRunner()
+    embed = runner.invoke(main, ["--data", str(site.data_dir), "embed", "-q"])
+    assert embed.exit_code == 0, embed.output
+    assert "0 textavsnitt beräknade" in embed.output
+    found = runner.invoke(main, ["--data", str(site.data_dir), "search", "skolbuss"])
+    assert found.exit_code == 0 and "Liknande träff" in found.output
+    assert "Skolskjuts" in found.output
+    words = runner.invoke(main, ["--data", str(site.data_dir), "search", "skolbuss",
+                                 "--no-semantic"])
+    assert words.exit_code == 0 and words.output.startswith("0 träffar")
+    data = json.loads(runner.invoke(main, ["--data", str(site.data_dir), "search",
+                                           "skolbuss", "--json"]).output)
+    assert data["hits"][0]["semantic"] is True
+
+
+def test_semantic_eval_smoke(capsys: pytest.CaptureFixture[str],
+                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """benchmarks/semantic_eval.py's latency run end to end, tiny."""
+    import importlib.util
+    import sys
+
+    monkeypatch.setenv("DIARIUM_SEMANTIC", "1")
+    bench = Path(__file__).resolve().parent.parent / "benchmarks" / "semantic_eval.py"
+    monkeypatch.syspath_prepend(str(bench.parent))
+    spec = importlib.util.spec_from_file_location("semantic_eval", bench)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, "semantic_eval", module)
+    spec.loader.exec_module(module)
+    module.latency_at_scale(300, 1, texts=12)
+    out = capsys.readouterr().out
+    assert "keyword-only p50" in out and "hybrid (query vector cached)" in out
