@@ -32,6 +32,7 @@ import re
 from collections.abc import Sequence
 from functools import cache, lru_cache
 
+from diarium.swedish import wordlist
 from diarium.swedish.lemmas import lemma
 from diarium.swedish.stopwords import STOPWORDS
 from diarium.swedish.wordlist import zipf
@@ -120,6 +121,21 @@ def _modifier_base(surface: str, following: str) -> tuple[str, float]:
     return best, best_z
 
 
+@lru_cache(maxsize=400_000)
+def _modifier_memo(surface: str, following: str) -> tuple[str, float]:
+    """`_modifier_base`, memoised, and quick to say no: every reading it weighs is one
+    of the strings below, and a reading must be a listed word. Exact for Latin letters,
+    whose lowercase strings are their own lookup form (`zipf` may normalize others)."""
+    if max(surface) < "\u0250":
+        words = wordlist.table()
+        stem = surface[:-1]
+        if (surface not in words and stem not in words and surface + "a" not in words
+                and surface + "e" not in words and stem + "a" not in words
+                and stem + "e" not in words and surface + surface[-1] not in words):
+            return "", 0.0
+    return _modifier_base(surface, following)
+
+
 def _best(surface: str, candidates: Sequence[str], minimum: float) -> tuple[str, float]:
     best, best_z = "", 0.0
     for base in candidates:
@@ -132,6 +148,10 @@ def _best(surface: str, candidates: Sequence[str], minimum: float) -> tuple[str,
 def _segment(word: str) -> tuple[tuple[str, ...], float] | None:
     """The best split of `word` into two or more parts: (base forms, summed Zipf)."""
     n = len(word)
+    # A modifier is weighed once per process, not once per word and budget of parts
+    # (kommun in every kommun* word), except under a swapped `zipf` (benchmarks try
+    # another word list): memoised values would outlive the swap.
+    modifier_base = _modifier_memo if zipf is wordlist.zipf else _modifier_base
 
     @cache
     def tail(i: int, budget: int) -> tuple[int, float, tuple[str, ...]] | None:
@@ -145,7 +165,7 @@ def _segment(word: str) -> tuple[tuple[str, ...], float] | None:
             best = (1, value, (head,))
         if budget > 1:
             for j in range(i + MIN_PART, n - MIN_PART + 1):
-                base, value = _modifier_base(word[i:j], word[j])
+                base, value = modifier_base(word[i:j], word[j])
                 if not value:
                     continue
                 rest = tail(j, budget - 1)
@@ -158,7 +178,7 @@ def _segment(word: str) -> tuple[tuple[str, ...], float] | None:
 
     best: tuple[int, float, tuple[str, ...]] | None = None
     for j in range(MIN_PART, n - MIN_PART + 1):
-        base, value = _modifier_base(word[:j], word[j])
+        base, value = modifier_base(word[:j], word[j])
         if not value:
             continue
         rest = tail(j, MAX_PARTS - 1)

@@ -18,31 +18,44 @@ import math
 import threading
 import unicodedata
 
+from diarium.swedish import wordcache
+
 _LOCK = threading.Lock()
-_FREQ: dict[str, float] | None = None
+_ZIPF: dict[str, float] | None = None
 
 
-def _frequencies() -> dict[str, float]:
-    global _FREQ
-    if _FREQ is None:
+def _build() -> dict[str, float]:
+    # Imported here: wordfreq's list costs about 0.2 CPU-s to decode and 60 MB, paid only
+    # by processes that index or split words (and once: see wordcache).
+    import wordfreq
+
+    # Only keys a lookup can reach (lowercase, NFC: all of them in wordfreq 3.1) and only
+    # listed frequencies: the table gives exactly what log10(frequency) + 9 gave.
+    return {word: math.log10(freq) + 9.0
+            for word, freq in wordfreq.get_frequency_dict("sv", wordlist="large").items()
+            if freq and unicodedata.normalize("NFC", word.lower()) == word}
+
+
+def table() -> dict[str, float]:
+    """The word list as {word: Zipf value}, every key lowercase NFC. Read-only."""
+    global _ZIPF
+    if _ZIPF is None:
         with _LOCK:
-            if _FREQ is None:
-                # Imported here: loading the list costs about half a second and 60 MB,
-                # paid only by processes that index or split words.
-                import wordfreq
-
-                _FREQ = wordfreq.get_frequency_dict("sv", wordlist="large")
-    return _FREQ
+            if _ZIPF is None:
+                _ZIPF = wordcache.cached("sv-zipf", ("wordfreq",), _build)
+    return _ZIPF
 
 
 def zipf(word: str) -> float:
     """Return the Zipf frequency of `word` (lowercase, NFC), or 0.0 when it is not listed."""
-    freq = _frequencies().get(unicodedata.normalize("NFC", word.lower()))
-    if not freq:
-        return 0.0
-    return math.log10(freq) + 9.0
+    words = _ZIPF if _ZIPF is not None else table()
+    value = words.get(word)
+    if value is not None:
+        return value        # every key is lowercase NFC: `word` is its own lookup form
+    key = unicodedata.normalize("NFC", word.lower())
+    return words.get(key, 0.0) if key != word else 0.0
 
 
 def load() -> None:
     """Load the word list now (for example before timing, or in a worker at start)."""
-    _frequencies()
+    table()
