@@ -12,7 +12,11 @@ In one run, OCR off throughout:
 3. the pipeline with all cores (parallel efficiency), and the corpus's longest PDF alone
    on all cores with and without splitting it into page ranges;
 4. per document, how close each path's text comes to poppler's `pdftotext` (a third,
-   neutral reader; Debian poppler-utils): word-multiset and word-pair Jaccard.
+   neutral reader; Debian poppler-utils): word-multiset and word-pair Jaccard;
+5. the two documents whose pages the per-page check flags (a plan drawing, a table
+   annex): pdfium with pdfminer.six for the flagged pages (the fallback before) against
+   pdfium with the geometric reader (extractors/pdf_layout.py), CPU and closeness to
+   poppler side by side (`--flagged`: only this section).
 
     .venv/bin/python benchmarks/extract_bench.py --end-to-end --es-url http://127.0.0.1:9250
 
@@ -225,6 +229,67 @@ def quality(pdfs: list[Path], texts: dict[str, dict[str, str]], rows: int) -> No
     ordered = sorted(table, key=lambda r: -abs(r[2][1] - r[1][1]))
     for name, old, new in ordered if rows == 0 else ordered[:rows]:
         print(f"  {name[:64]:64s} {old[0]:9.3f} {new[0]:5.3f} {old[1]:11.3f} {new[1]:5.3f}")
+
+
+# --------------------------------------------------------------------------- 5. flagged
+
+FLAGGED = ("livsmedelsverket__LIVSFS-2006_22bil1.pdf", "marks-kommun__melltorp_plankarta.pdf")
+
+
+def pdfminer_fallback_path(path: Path) -> tuple[str, int]:
+    """(text, flagged pages) as before the geometric reader: pdfium's text per page and
+    pdfminer.six for every page the check flags."""
+    import pypdfium2 as pdfium
+    from diarium.extractors.pdf import _GLUED_NUMBER, PdfExtractor, _better, suspect_reason
+
+    pdf = pdfium.PdfDocument(str(path))
+    texts: list[str] = []
+    flagged: list[int] = []
+    try:
+        for index in range(len(pdf)):
+            page = pdf[index]
+            textpage = page.get_textpage()
+            text = _GLUED_NUMBER.sub(r"\1\2 ", textpage.get_text_range().replace("\r\n", "\n"))
+            textpage.close()
+            page.close()
+            texts.append(text)
+            if suspect_reason(text):
+                flagged.append(index)
+    finally:
+        pdf.close()
+    from diarium.extractors.pdf import PdfPage
+
+    mined = {p.number - 1: p for p in read_pdfminer(path, flagged)[0]} if flagged else {}
+    pages = [_better(PdfPage(i + 1, t, "pdfium"), mined.get(i)).text
+             for i, t in enumerate(texts)]
+    result = PdfExtractor().result([t.replace("\ufffe", "-\n") for t in pages], {},
+                                   "application/pdf")
+    return result.text, len(flagged)
+
+
+def flagged_documents(corpus: Path) -> None:
+    """The two documents whose pages the check flags: CPU and closeness to poppler of the
+    pdfminer fallback (before) and of the geometric reader (now), side by side."""
+    print("\n5. the flagged documents: pdfium + pdfminer.six fallback (before) vs pdfium + "
+          "geometric reader (now), one process, CPU s; closeness to pdftotext")
+    print(f"  {'document':42s} flagged  before s  now s  ratio | words before now | "
+          "pairs before now")
+    for name in FLAGGED:
+        path = corpus / name
+        if not path.is_file():
+            continue
+        cpu = time.process_time()
+        before, flagged = pdfminer_fallback_path(path)
+        before_cpu = time.process_time() - cpu
+        cpu = time.process_time()
+        now = extract_file(path, OPTIONS).text
+        now_cpu = time.process_time() - cpu
+        reference = poppler_text(path)
+        b = closeness(before, reference) if reference is not None else (float("nan"),) * 2
+        n = closeness(now, reference) if reference is not None else (float("nan"),) * 2
+        print(f"  {name[:42]:42s} {flagged:7d} {before_cpu:9.2f} {now_cpu:6.2f} "
+              f"{before_cpu / max(now_cpu, 1e-9):5.1f}x | {b[0]:12.3f} {n[0]:.3f} | "
+              f"{b[1]:12.3f} {n[1]:.3f}")
 
 
 # --------------------------------------------------------------------------- end to end
@@ -471,6 +536,8 @@ def main() -> None:
                         default="elasticsearch", help="engine of --end-to-end")
     parser.add_argument("--es-url", default="",
                         help="Elasticsearch node (default: env DIARIUM_TEST_ES_URL)")
+    parser.add_argument("--flagged", action="store_true",
+                        help="only section 5: the two flagged documents, before and now")
     parser.add_argument("--e2e-child", type=int, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.limit is not None and args.limit < 1:
@@ -484,6 +551,9 @@ def main() -> None:
         return
     if args.end_to_end:
         end_to_end(args)
+        return
+    if args.flagged:
+        flagged_documents(args.corpus)
         return
     paths, formats = corpus_files(args.corpus, args.limit)
     pdfs = [p for p in paths if formats.get(p.name) == "pdf"]
@@ -524,6 +594,7 @@ def main() -> None:
             print(f"  wall split / whole: {split['wall'] / whole['wall']:.2f}")
 
     quality(pdfs, texts, args.quality_rows)
+    flagged_documents(args.corpus)
 
 
 def _page_count(path: Path) -> int:

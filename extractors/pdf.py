@@ -7,8 +7,13 @@ as well or better on every document but two (benchmarks/extract_bench.py). Those
 caught by a check of pdfium's own output per page (`suspect_reason`): a page set glyph by
 glyph (a plan drawing: most lines one or two characters long, most tokens single
 letters), or a narrow table read across the row (several mid-line "Abamek- Acefat"
-fragments, a hyphenated word cut by the next column). Such a page is read again with
-pdfminer.six, whose layout analysis keeps boxes apart.
+fragments, a hyphenated word cut by the next column). Such a page is read again from the
+same pdfium characters by the geometric reader of extractors/pdf_layout.py (runs on a
+baseline, blocks of lines, pdfminer's margins), about 4 ms a page against pdfminer.six's
+40; measured against poppler on those two documents it is as close as pdfminer.six or
+closer (benchmarks/README.md). Only when its text still fails the check is the page read
+by pdfminer.six, the last resort and the quality reference, whose layout analysis keeps
+boxes apart.
 
 pdfminer's reading order: LAParams with boxes_flow 0.5 and line_margin 1.0 groups text
 boxes hierarchically, which keeps the columns of a two-column brochure apart. The
@@ -38,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from diarium.extractors.base import Extraction, ExtractOptions, Extractor, clean_meta
+from diarium.extractors.pdf_layout import page_text as layout_text
 
 from diarium.errors import ExtractionFailed
 
@@ -94,7 +100,7 @@ class PdfPage:
 
     number: int                   # 1-based
     text: str
-    reader: str                   # "pdfium", "pdfminer" or "tesseract"
+    reader: str                   # "pdfium", "pdfium-layout", "pdfminer" or "tesseract"
     images: int = 0
     garbage: bool = False
     letters: int = -1             # letters in text; -1: not counted yet
@@ -135,9 +141,12 @@ class PdfExtractor(Extractor):
         ocr_pages = [p.number for p in pages if needs_ocr(p)]
         empty = [p.number for p in pages if not p.text.strip()]
         pdfminer_pages = [p.number for p in pages if p.reader == "pdfminer"]
+        layout_pages = [p.number for p in pages if p.reader == "pdfium-layout"]
         ocr_read = [p.number for p in pages if p.reader == "tesseract"]
         if empty:
             meta["pages_without_text"] = empty
+        if layout_pages:
+            meta["pages_read_by_layout"] = layout_pages
         if pdfminer_pages:
             meta["pages_read_by_pdfminer"] = pdfminer_pages
         if ocr_read or (options.ocr and ocr_pages):
@@ -160,7 +169,8 @@ class PdfExtractor(Extractor):
             pages.extend(part.pages)
             ocr_pages.extend(part.ocr_pages)
             for key, value in part.metadata.items():
-                if key in ("pages_without_text", "pages_read_by_pdfminer"):
+                if key in ("pages_without_text", "pages_read_by_layout",
+                           "pages_read_by_pdfminer"):
                     meta[key] = [*meta.get(key, []), *value]
                 elif key == "ocr":
                     seen = meta.get("ocr", {}).get("pages", [])
@@ -295,7 +305,9 @@ def read_pages(path: Path, options: ExtractOptions, start: int = 0,
         again: list[int] = []
         for index in range(start, stop):
             page = _pdfium_page(pdf, index)
-            if page is None or suspect_reason(page.text):
+            if page is None or (page.reader == "pdfium-layout" and suspect_reason(page.text)):
+                # pdfium cannot load the page, or even the geometric reading fails the
+                # check: pdfminer.six, the last resort.
                 again.append(index)
             pages.append(page or PdfPage(index + 1, "", "pdfium"))
     finally:
@@ -311,8 +323,9 @@ def read_pages(path: Path, options: ExtractOptions, start: int = 0,
 
 
 def _better(pdfium_page: PdfPage, pdfminer_page: PdfPage | None) -> PdfPage:
-    """pdfminer's reading of a flagged page, unless it lost most of the text (a page
-    pdfminer cannot interpret) or reads as garbage where pdfium did not."""
+    """pdfminer's reading of a page the geometric reader could not fix, unless it lost
+    most of the text (a page pdfminer cannot interpret) or reads as garbage where pdfium
+    did not."""
     if pdfminer_page is None:
         return pdfium_page
     if pdfminer_page.letter_count() < 0.5 * pdfium_page.letter_count() or (
@@ -331,11 +344,16 @@ def _pdfium_page(pdf: Any, index: int) -> PdfPage | None:
         page = pdf[index]
     except (pdfium.PdfiumError, IndexError):
         return None
+    reader = "pdfium"
     try:
         textpage = page.get_textpage()
         try:
             text = textpage.get_text_range().replace("\r\n", "\n")
             text = _GLUED_NUMBER.sub(r"\1\2 ", text)
+            if suspect_reason(text):
+                # Glyph-by-glyph labels or a narrow table: the same characters laid out
+                # by geometry (extractors/pdf_layout.py), about 4 ms a page.
+                text, reader = layout_text(textpage), "pdfium-layout"
         finally:
             textpage.close()
         images = 0
@@ -348,7 +366,7 @@ def _pdfium_page(pdf: Any, index: int) -> PdfPage | None:
         return None
     finally:
         page.close()
-    return PdfPage(index + 1, text, "pdfium", images, garbage=is_garbage(text), letters=letters)
+    return PdfPage(index + 1, text, reader, images, garbage=is_garbage(text), letters=letters)
 
 
 def _pdfium_metadata(pdf: Any) -> dict[str, Any]:

@@ -113,16 +113,16 @@ def test_known_corpus_cases(corpus_run) -> None:
 
 
 def test_pdf_path_on_the_corpus(corpus_run) -> None:
-    """pdfium first, pdfminer for the flagged pages, long PDFs split over the two workers
-    (default split_pages 100) and joined back in order."""
+    """pdfium first, the geometric reader for the flagged pages, long PDFs split over the
+    two workers (default split_pages 100) and joined back in order."""
     settings, _, _ = corpus_run
     rows = {str(r["name"]): r for r in _rows(settings)}
     assert not [name for name, r in rows.items() if "\ufffe" in str(r["text"] or "")]
     annex = rows["livsmedelsverket__LIVSFS-2006_22bil1.pdf"]
     meta = json.loads(str(annex["metadata"]))
     assert annex["extractor"] == "pdfium" and meta["page_count"] == 297
-    assert len(meta["pages_read_by_pdfminer"]) == 270  # all ranges' pages, joined
-    assert meta["pages_read_by_pdfminer"] == sorted(meta["pages_read_by_pdfminer"])
+    assert len(meta["pages_read_by_layout"]) == 270  # all ranges' pages, joined
+    assert meta["pages_read_by_layout"] == sorted(meta["pages_read_by_layout"])
     with Store(settings.store_path) as store:
         pages = json.loads(store.conn.execute(
             "SELECT e.pages FROM extractions e JOIN document_files df ON "

@@ -11,6 +11,7 @@ import pytest
 from diarium.extractors.base import ExtractOptions
 from diarium.extractors.image import ocr_available
 from diarium.extractors.pdf import PdfExtractor, is_garbage, read_pdfminer, suspect_reason
+from diarium.extractors.pdf_layout import page_text as layout_text
 from diarium.extractors.registry import extract_file
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -38,18 +39,113 @@ def test_pdfium_joined_hyphen_becomes_a_hyphen_and_line_break(tmp_path: Path) ->
     assert "förvaltningen" in text           # a word broken over two lines is joined
 
 
-def test_glyph_by_glyph_labels_go_to_pdfminer(tmp_path: Path) -> None:
-    path = fx.make_glyph_label_pdf(tmp_path / "plankarta.pdf")
+def _glyph_by_glyph_plan(path: Path) -> Path:
+    """A plan drawing as the real one is set: every glyph its own text object on a common
+    baseline (pdfium starts a line at each), some labels slanted along a street, a legend
+    in two columns."""
+    from fpdf import FPDF
+
+    pdf = FPDF(orientation="L")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=9)
+
+    def glyphs(x: float, y: float, label: str) -> None:
+        for char in label:
+            pdf.text(x, y, char)
+            x += pdf.get_string_width(char)
+
+    for row, (left, right) in enumerate((("Planområdesgräns", "Egenskapsgräns"),
+                                         ("Användningsgräns", "Sekundär egenskapsgräns"),
+                                         ("Bostäder", "Transformatorstation"))):
+        glyphs(20, 30 + 6 * row, left)
+        glyphs(120, 30 + 6 * row, right)
+    for row in range(8):
+        glyphs(20, 70 + 6 * row, f"Markens höjd över nollplanet ska vara {85 + row},5 meter")
+    with pdf.rotation(25, 150, 150):
+        glyphs(150, 150, "Melltorpsvägen")
+    pdf.output(str(path))
+    return path
+
+
+def _hyphenated_table(path: Path, pages: int = 1) -> Path:
+    """The annex's narrow columns: headers hyphenated over two lines, drawn row by row
+    across the columns (as a table writer does), on a page rotated to landscape."""
+    from fpdf import FPDF
+
+    headers = (("Abamek-", "tin"), ("Acibenso-", "lar-S-metyl"), ("Aldi-", "karb"),
+               ("Benfura-", "karb"), ("Cyro-", "mazin"), ("Dami-", "nozid"))
+    pdf = FPDF(orientation="L")
+    pdf.set_font("Helvetica", size=8)
+    for _ in range(pages):
+        pdf.add_page()
+        pdf.text(10, 30, "Grupp av livsmedel och")
+        pdf.text(10, 34, "exempel på livsmedel")
+        for line, y in ((0, 30), (1, 34)):
+            pdf.text(60, y, " ".join(f"{cells[line]:<12s}" for cells in headers))
+            for column, cells in enumerate(headers):
+                pdf.text(60 + 20 * column, y, cells[line])
+        for row, name in enumerate(("Potatis", "Spannmål", "Humle", "Korn", "Havre")):
+            pdf.text(10, 45 + 6 * row, name)
+            for column in range(len(headers)):
+                pdf.text(60 + 20 * column, 45 + 6 * row, "0,01*")
+    pdf.output(str(path))
+    return path
+
+
+def test_layout_reader_assembles_glyph_by_glyph_labels(tmp_path: Path) -> None:
+    """The geometric reader on labels set glyph by glyph: words again, the legend's columns
+    apart, top to bottom, a slanted street name whole. (pdfium's own
+    text joins these generated glyphs; on the real plan drawing it does not, see below.)"""
+    import pypdfium2 as pdfium
+
+    path = _glyph_by_glyph_plan(tmp_path / "plankarta.pdf")
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        textpage = pdf[0].get_textpage()
+        text = layout_text(textpage)
+        textpage.close()
+    finally:
+        pdf.close()
+    assert suspect_reason(text) is None
+    lines = text.splitlines()
+    # The two-column legend column by column, as pdfminer reads it.
+    assert lines[:6] == ["Planområdesgräns", "Användningsgräns", "Bostäder",
+                         "Egenskapsgräns", "Sekundär egenskapsgräns", "Transformatorstation"]
+    assert "Markens höjd över nollplanet ska vara 85,5 meter" in lines
+    assert text.index("85,5 meter") < text.index("86,5 meter") < text.index("92,5 meter")
+    assert "Melltorpsvägen" in lines
+
+
+def test_narrow_hyphenated_table_is_read_by_the_layout_reader(tmp_path: Path) -> None:
+    path = _hyphenated_table(tmp_path / "bilaga.pdf", pages=2)
+    result = extract_file(path)
+    assert result.metadata["pages_read_by_layout"] == [1, 2]
+    assert "pages_read_by_pdfminer" not in result.metadata
+    page = result.pages[0]
+    # Each header's two lines stay together, so normalization joins the broken word.
+    for word in ("Abamektin", "Acibensolar-S-metyl", "Aldikarb", "Benfurakarb",
+                 "Cyromazin", "Daminozid"):
+        assert word in page
+    assert page.index("Grupp av livsmedel och\nexempel på livsmedel") < page.index("Abamektin")
+    assert page.index("Abamektin") < page.index("Acibensolar") < page.index("Daminozid")
+    assert page.index("Potatis") < page.index("Spannmål") < page.index("Havre")
+    assert suspect_reason(page) is None
+
+
+def test_pdfminer_is_the_last_resort(tmp_path: Path) -> None:
+    """Glyphs on a staircase (each one line lower than the last) stay single glyphs for the
+    geometric reader too: the page fails the check again and pdfminer.six reads it."""
+    path = fx.make_glyph_label_pdf(tmp_path / "trappa.pdf")
     result = extract_file(path)
     assert result.metadata["pages_read_by_pdfminer"] == [1]
+    assert "pages_read_by_layout" not in result.metadata
     assert "M" in result.text and "ö" in result.text
 
 
-def test_narrow_table_read_across_the_row_goes_to_pdfminer(tmp_path: Path) -> None:
+def test_layout_reader_on_the_fixture_table_keeps_headers(tmp_path: Path) -> None:
     path = fx.make_narrow_table_pdf(tmp_path / "bilaga.pdf", pages=2)
     result = extract_file(path)
-    assert result.metadata["pages_read_by_pdfminer"] == [1, 2]
-    # pdfminer keeps each column's header together, so the broken word is joined.
+    assert result.metadata["pages_read_by_layout"] == [1, 2]
     assert "Abamektin" in result.pages[0]
     assert "Aldikarb" in result.pages[1]
 
@@ -135,14 +231,18 @@ def test_page_ranges_join_in_order(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not REAL.is_dir(), reason="the shared corpus is not here")
-def test_real_plan_drawing_and_table_annex_go_to_pdfminer() -> None:
+def test_real_plan_drawing_and_table_annex_go_to_the_layout_reader() -> None:
     plan = extract_file(REAL / "marks-kommun__melltorp_plankarta.pdf")
-    assert plan.metadata["pages_read_by_pdfminer"] == [1]
+    assert plan.metadata["pages_read_by_layout"] == [1]
+    assert "Markens höjd över nollplanet ska vara 85,7 meter." in plan.text
     annex = extract_file(REAL / "livsmedelsverket__LIVSFS-2006_22bil1.pdf")
-    assert len(annex.metadata["pages_read_by_pdfminer"]) == 270
+    assert len(annex.metadata["pages_read_by_layout"]) == 270
+    assert "pages_read_by_pdfminer" not in annex.metadata
     assert annex.metadata["page_count"] == 297
+    assert "Benfurakarb" in annex.text and "Abamektin" in annex.text
     prose = extract_file(REAL / "naturvardsverket__NFS-2015-3.pdf")
     assert "pages_read_by_pdfminer" not in prose.metadata
+    assert "pages_read_by_layout" not in prose.metadata
     assert "Naturvårdsverkets författningssamling" in prose.text  # from a Form XObject
 
 

@@ -1,0 +1,249 @@
+"""A geometric reader of one PDF page from pdfium's characters, for the pages whose plain
+pdfium text fails the per-page check (`diarium.extractors.pdf.suspect_reason`).
+
+pdfium's `get_text_range()` starts a new line wherever one text object ends, so labels
+set glyph by glyph (a plan drawing) come out one glyph per line, and it reads a table row
+across its narrow columns ("Abamek- Acefat Acibenso- Aldi-"), so a header hyphenated over
+two lines is never joined. pdfminer.six's layout analysis fixes both, at about 40 ms a
+page, most of it spent interpreting the page's content stream in Python. This reader takes
+the characters pdfium has already interpreted and lays them out the way pdfminer does, in
+a few milliseconds a page:
+
+1. characters, in content-stream order, with their loose boxes (advance width times the
+   font's ascent and descent, as pdfminer's boxes) in the frame of their writing
+   direction (0, 90, 180 or 270 degrees: a rotated table page reads along its rows);
+2. runs: a character continues the previous one's run when it sits on the same baseline
+   and starts less than CHAR_MARGIN heights after it; a gap of more than WORD_MARGIN
+   heights, or a space character, is a space. A new text object does not break a run,
+   so glyph-by-glyph labels become words again, and a wide gap does, so table columns
+   come apart;
+3. blocks: a run below another one, overlapping it horizontally and closer than
+   LINE_MARGIN heights, continues that block as its next line (a column header
+   "Abamek-" / "tin", so normalization joins the word);
+4. blocks in reading order: top to bottom in bands of about half a line, left to right
+   within a band; lines within a block top to bottom, left to right.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+# Multiples of the character height (the loose box across the writing direction), as
+# pdfminer's LAParams: char_margin 2.0, word_margin 0.1; line_margin as extractors/pdf.py.
+CHAR_MARGIN = 2.0
+WORD_MARGIN = 0.1
+LINE_MARGIN = 1.0
+# A slanted character more than this share of a height off the previous one's baseline
+# starts a new run.
+BASELINE_TOLERANCE = 0.3
+# Off an axis by more than this (radians, 3 degrees), a character is compared to the
+# previous one by its origin in its own direction; a step of more than SLANT_SPACE heights
+# from origin to origin is a space.
+OFF_AXIS = 0.05
+SLANT_SPACE = 1.0
+# Blocks whose tops are within this share of a height are in one band (a table row).
+BAND = 0.5
+
+_QUARTER = math.pi / 2
+
+
+@dataclass
+class _Run:
+    """Characters on one baseline in one writing direction: a word or a few words."""
+
+    direction: int                # 0..3: the writing direction in quarter turns
+    angle: float                  # pdfium's angle of the first character (radians)
+    u0: float
+    u1: float
+    v0: float
+    v1: float
+    height: float
+    # The last character's: the next one is compared to it.
+    last_width: float
+    last_height: float
+    last_v0: float
+    last_v1: float
+    last_ou: float
+    last_ov: float
+    chars: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chars).strip()
+
+
+@dataclass
+class _Block:
+    runs: list[_Run]
+    u0: float
+    u1: float
+    top: float
+
+    @property
+    def last(self) -> _Run:
+        return self.runs[-1]
+
+
+def page_text(textpage: Any) -> str:
+    """The text of a pypdfium2 PdfTextPage laid out by geometry (see module docstring)."""
+    runs = _runs(textpage)
+    if not runs:
+        return ""
+    by_direction: dict[int, list[_Run]] = {}
+    for run in runs:
+        by_direction.setdefault(run.direction, []).append(run)
+    # The direction with most characters first (the page's text), then the others.
+    ordered = sorted(by_direction.values(), key=lambda rs: -sum(len(r.chars) for r in rs))
+    parts = [_blocks_text(group) for group in ordered]
+    return "\n\n".join(p for p in parts if p)
+
+
+def _runs(textpage: Any) -> list[_Run]:
+    import pypdfium2.raw as pdfium_c
+
+    raw = textpage.raw
+    count = pdfium_c.FPDFText_CountChars(raw)
+    get_unicode = pdfium_c.FPDFText_GetUnicode
+    get_box = pdfium_c.FPDFText_GetLooseCharBox
+    get_angle = pdfium_c.FPDFText_GetCharAngle
+    get_matrix = pdfium_c.FPDFText_GetMatrix
+    get_size = pdfium_c.FPDFText_GetFontSize
+    rect = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    matrix_ref = ctypes.byref(matrix)
+    rect_ref = ctypes.byref(rect)
+    get_origin = pdfium_c.FPDFText_GetCharOrigin
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    origin_x_ref, origin_y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
+    runs: list[_Run] = []
+    run: _Run | None = None
+    pending_space = False
+    for index in range(count):
+        code = get_unicode(raw, index)
+        if code in (0x20, 0x09, 0xA0):
+            # A space (in the content or one pdfium generated for a gap): a space hint;
+            # the geometry decides whether a new run starts.
+            pending_space = True
+            continue
+        if code in (0x0D, 0x0A, 0, 0xFFFF):
+            continue                # pdfium's generated line breaks say nothing here
+        if not get_box(raw, index, rect_ref):
+            continue
+        left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
+        if bottom > top:
+            bottom, top = top, bottom
+        angle = max(get_angle(raw, index), 0.0)   # -1: pdfium does not know
+        direction = int(round(angle / _QUARTER)) % 4
+        if direction == 0:
+            u0, u1, v0, v1 = left, right, bottom, top
+        elif direction == 1:       # pdfium's angles are clockwise: writing downwards
+            u0, u1, v0, v1 = -top, -bottom, left, right
+        elif direction == 2:
+            u0, u1, v0, v1 = -right, -left, -top, -bottom
+        else:                      # writing upwards (a page rotated by 90 degrees)
+            u0, u1, v0, v1 = bottom, top, -right, -left
+        # pdfminer's box: from the font's descent up one font size (pdfium's loose box
+        # spans the font's whole ascent to descent, up to twice the size in some fonts).
+        get_matrix(raw, index, matrix_ref)
+        scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+        height = get_size(raw, index) * scale or (v1 - v0)
+        v1 = v0 + height
+        # pdfium marks a hyphen it took for a line-end hyphen with 2 (U+FFFE in its text).
+        char = "-" if code in (0x02, 0xFFFE) else chr(code)
+        # A label set at a slant (a street name along its street): the axis-aligned boxes
+        # of neighbouring glyphs overlap, so their origins in the exact direction decide.
+        skew = (angle - direction * _QUARTER) % (2 * math.pi)
+        off_axis = min(skew, 2 * math.pi - skew) > OFF_AXIS
+        ou = ov = 0.0
+        if off_axis:
+            get_origin(raw, index, origin_x_ref, origin_y_ref)
+            cos, sin = math.cos(angle), math.sin(angle)
+            ou = origin_x.value * cos - origin_y.value * sin
+            ov = origin_x.value * sin + origin_y.value * cos
+        if run is not None and run.direction == direction and (
+                not off_axis or abs(angle - run.angle) <= OFF_AXIS):
+            size = max(run.last_height, height, 1e-6)
+            space = pending_space
+            if off_axis:
+                step = ou - run.last_ou
+                joins = abs(ov - run.last_ov) <= BASELINE_TOLERANCE * size and (
+                    0 < step <= (1 + CHAR_MARGIN / 2) * size)
+                space = space or step > SLANT_SPACE * size
+            else:
+                gap = u0 - run.u1
+                # As pdfminer: lines overlap vertically by half a height; the column gap
+                # is in character widths, the space in the new character's width or height.
+                overlap = min(v1, run.last_v1) - max(v0, run.last_v0)
+                joins = (overlap > 0.5 * min(height, run.last_height)
+                         and -0.5 * size <= gap <= CHAR_MARGIN * max(run.last_width, u1 - u0))
+                space = space or gap > WORD_MARGIN * max(height, u1 - u0)
+            if joins:
+                if space:
+                    run.chars.append(" ")
+                run.chars.append(char)
+                run.u1 = max(run.u1, u1)
+                run.v0 = min(run.v0, v0)
+                run.v1 = max(run.v1, v1)
+                run.height = max(run.height, height)
+                run.last_width, run.last_height = u1 - u0, height
+                run.last_v0, run.last_v1, run.last_ou, run.last_ov = v0, v1, ou, ov
+                pending_space = False
+                continue
+        run = _Run(direction, angle, u0, u1, v0, v1, height, u1 - u0, height, v0, v1, ou, ov,
+                   [char])
+        runs.append(run)
+        pending_space = False
+    return [r for r in runs if r.text]
+
+
+def _bands(items: list[Any], top: Any, left: Any, height: Any) -> list[Any]:
+    """Items top to bottom in bands of about half a height, left to right in each band."""
+    ordered = sorted(items, key=lambda item: -top(item))
+    out: list[Any] = []
+    band: list[Any] = []
+    band_top = 0.0
+    for item in ordered:
+        if band and band_top - top(item) > BAND * max(height(band[0]), 1e-6):
+            out.extend(sorted(band, key=left))
+            band = []
+        if not band:
+            band_top = top(item)
+        band.append(item)
+    out.extend(sorted(band, key=left))
+    return out
+
+
+def _blocks_text(runs: list[_Run]) -> str:
+    ordered = _bands(runs, lambda r: r.v1, lambda r: r.u0, lambda r: r.height)
+    blocks: list[_Block] = []
+    open_blocks: list[_Block] = []
+    for run in ordered:
+        size = max(run.height, 1e-6)
+        best: _Block | None = None
+        best_gap = 0.0
+        still_open: list[_Block] = []
+        for block in open_blocks:
+            last = block.last
+            gap = last.v0 - run.v1
+            if gap > LINE_MARGIN * max(size, last.height):
+                continue            # too far above: closed for every later run too
+            still_open.append(block)
+            if gap < -0.5 * size or run.u0 >= last.u1 or run.u1 <= last.u0:
+                continue            # the same line, or no horizontal overlap
+            if best is None or gap < best_gap:
+                best, best_gap = block, gap
+        open_blocks = still_open
+        if best is None:
+            best = _Block([run], run.u0, run.u1, run.v1)
+            blocks.append(best)
+            open_blocks.append(best)
+        else:
+            best.runs.append(run)
+            best.u0 = min(best.u0, run.u0)
+            best.u1 = max(best.u1, run.u1)
+    ordered_blocks = _bands(blocks, lambda b: b.top, lambda b: b.u0,
+                            lambda b: b.runs[0].height)
+    return "\n".join("\n".join(r.text for r in block.runs) for block in ordered_blocks)
