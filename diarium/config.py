@@ -356,6 +356,15 @@ engine = "embedded"   # embedded (tantivy), elasticsearch or opensearch
 # contact_email = "registrator@example.se"
 # dump_on_sync = true                    # diarium sync writes a new dump
 
+# Semantic search (related results, "Liknande handlingar"; README "Semantic search"):
+# [semantic]
+# enabled = true
+# max_passages = 4                       # text passages embedded per document and title
+# passage_chars = 1200
+# threshold = 0.83                       # least cosine similarity of a related result
+# min_z = 2.8                            # and how far it stands out from the rest
+# threads = 0                            # the model's threads (0: all cores)
+
 # Outgoing mail (alerts, confirmations, requests for documents; README "Mail"):
 # [smtp]
 # host = "smtp.example.se"
