@@ -59,7 +59,8 @@ def test_openapi_describes_every_route(client: FlaskClient) -> None:
                                   "/api/v1/meetings/{meeting_id}",
                                   "/api/v1/cases/{case_id}/meetings"}
     names = {p["name"] for p in spec["paths"]["/api/v1/search"]["get"]["parameters"]}
-    assert set(FACET_NAMES) | {"q", "dnr", "from", "to", "sort", "page", "per_page"} == names
+    assert set(FACET_NAMES) | {"q", "dnr", "from", "to", "sort", "page", "per_page",
+                               "exakt"} == names
     for path in spec["paths"].values():  # every $ref resolves
         for ref in _refs(path):
             name = ref.removeprefix("#/components/schemas/")

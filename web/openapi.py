@@ -53,6 +53,9 @@ def search_parameters() -> list[dict[str, Any]]:
                      {"type": "integer", "minimum": 1}),
         _query_param("per_page", "Träffar per sida.",
                      {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE, "default": 20}),
+        _query_param("exakt", "ja: bara träffar på orden, inga liknande träffar (semantisk "
+                              "sökning av).",
+                     {"type": "string", "enum": ["ja", "nej"]}),
     ]
     for facet in FACETS:
         schema: dict[str, Any] = {"type": "string"}
@@ -123,7 +126,8 @@ def spec(server_url: str = "") -> dict[str, Any]:
             "/api/v1/documents/{doc_id}": {
                 "get": {
                     "operationId": "getDocument",
-                    "summary": "En handling (offentlig text ingår)",
+                    "summary": "En handling (offentlig text ingår; \"related\": liknande "
+                               "handlingar hittade på innehållets betydelse)",
                     "parameters": [{"name": "doc_id", "in": "path", "required": True,
                                     "schema": {"type": "integer", "minimum": 0}}],
                     "responses": {
@@ -166,6 +170,9 @@ def spec(server_url: str = "") -> dict[str, Any]:
                         "snippets": {"type": "array",
                                      "items": {"$ref": "#/components/schemas/Snippet"}},
                         "page": {"type": ["integer", "null"]},
+                        "semantic": {"type": "boolean",
+                                     "description": "En liknande träff: hittad på "
+                                                    "innehållets betydelse, inte på orden."},
                     },
                     "additionalProperties": True,
                 },
