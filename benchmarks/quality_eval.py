@@ -23,6 +23,10 @@ side by side in one run:
 
 The embedded engine always runs. Elasticsearch/OpenSearch runs too when
 DIARIUM_TEST_ES_URL is set and its backend accepts the `swedish` switch (stem vs all).
+These configurations are keyword-only (no model is loaded). The semantic kinds
+(paraphrase, English, question, and exact queries under hybrid ranking) are measured over
+the real corpus by benchmarks/semantic_eval.py: embedding thousands of generated
+background records here would take hours of model time.
 """
 
 from __future__ import annotations
