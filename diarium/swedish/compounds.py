@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from diarium.swedish import wordlist
 from diarium.swedish.lemmas import lemma
@@ -145,42 +145,65 @@ def _best(surface: str, candidates: Sequence[str], minimum: float) -> tuple[str,
     return best, best_z
 
 
+def _head_value(head: str) -> float:
+    """Zipf of `head` as the last part, else 0.0. A rare inflected head counts by its base
+    form (anvisningen: anvisning)."""
+    return _part_ok(head, head, HEAD_ZIPF) or (
+        _part_ok(head, lemma(head), HEAD_ZIPF) if len(head) > MIN_PART + 2 else 0.0)
+
+
+_head_memo = lru_cache(maxsize=400_000)(_head_value)
+
+_Split = tuple[int, float, tuple[str, ...]]     # (count of parts, summed Zipf, parts)
+
+
 def _segment(word: str) -> tuple[tuple[str, ...], float] | None:
     """The best split of `word` into two or more parts: (base forms, summed Zipf)."""
     n = len(word)
-    # A modifier is weighed once per process, not once per word and budget of parts
-    # (kommun in every kommun* word), except under a swapped `zipf` (benchmarks try
+    # A modifier or head is weighed once per process, not once per word and budget of
+    # parts (kommun in every kommun* word), except under a swapped `zipf` (benchmarks try
     # another word list): memoised values would outlive the swap.
-    modifier_base = _modifier_memo if zipf is wordlist.zipf else _modifier_base
+    memo = zipf is wordlist.zipf
+    modifier_base = _modifier_memo if memo else _modifier_base
+    head_value = _head_memo if memo else _head_value
+    starting: dict[int, list[tuple[int, str, float]]] = {}
+    tails: dict[tuple[int, int], _Split | None] = {}
 
-    @cache
-    def tail(i: int, budget: int) -> tuple[int, float, tuple[str, ...]] | None:
-        # Best split of word[i:] into at most `budget` parts: (count, sum, parts).
-        best: tuple[int, float, tuple[str, ...]] | None = None
+    def modifiers(i: int) -> list[tuple[int, str, float]]:
+        # The modifiers word[i:j] that are words, by j: (j, base form, Zipf).
+        found = starting.get(i)
+        if found is None:
+            found = []
+            for j in range(i + MIN_PART, n - MIN_PART + 1):
+                base, value = modifier_base(word[i:j], word[j])
+                if value:
+                    found.append((j, base, value))
+            starting[i] = found
+        return found
+
+    def tail(i: int, budget: int) -> _Split | None:
+        # Best split of word[i:] into at most `budget` parts.
+        key = (i, budget)
+        if key in tails:
+            return tails[key]
+        best: _Split | None = None
         head = word[i:]
-        # A rare inflected head counts by its base form (anvisningen: anvisning).
-        value = _part_ok(head, head, HEAD_ZIPF) or (
-            _part_ok(head, lemma(head), HEAD_ZIPF) if len(head) > MIN_PART + 2 else 0.0)
+        value = head_value(head)
         if value:
             best = (1, value, (head,))
         if budget > 1:
-            for j in range(i + MIN_PART, n - MIN_PART + 1):
-                base, value = modifier_base(word[i:j], word[j])
-                if not value:
-                    continue
+            for j, base, value in modifiers(i):
                 rest = tail(j, budget - 1)
                 if rest is None:
                     continue
                 option = (rest[0] + 1, rest[1] + value, (base, *rest[2]))
                 if best is None or (option[0], -option[1]) < (best[0], -best[1]):
                     best = option
+        tails[key] = best
         return best
 
-    best: tuple[int, float, tuple[str, ...]] | None = None
-    for j in range(MIN_PART, n - MIN_PART + 1):
-        base, value = modifier_base(word[:j], word[j])
-        if not value:
-            continue
+    best: _Split | None = None
+    for j, base, value in modifiers(0):
         rest = tail(j, MAX_PARTS - 1)
         if rest is None:
             continue
