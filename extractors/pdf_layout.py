@@ -64,6 +64,7 @@ class _Run:
     # The last character's: the next one is compared to it.
     last_width: float
     last_height: float
+    last_u0: float
     last_v0: float
     last_v1: float
     last_ou: float
@@ -177,9 +178,12 @@ def _runs(textpage: Any) -> list[_Run]:
                 # As pdfminer: lines overlap vertically by half a height; the column gap
                 # is in character widths, the space in the new character's width or height.
                 overlap = min(v1, run.last_v1) - max(v0, run.last_v0)
+                # The letters of a ligature ("ti", "tt") share one glyph's box.
+                ligature = u0 == run.last_u0 and u1 == run.u1
                 joins = (overlap > 0.5 * min(height, run.last_height)
-                         and -0.5 * size <= gap <= CHAR_MARGIN * max(run.last_width, u1 - u0))
-                space = space or gap > WORD_MARGIN * max(height, u1 - u0)
+                         and (-0.5 * size <= gap or ligature)
+                         and gap <= CHAR_MARGIN * max(run.last_width, u1 - u0))
+                space = (space or gap > WORD_MARGIN * max(height, u1 - u0)) and not ligature
             if joins:
                 if space:
                     run.chars.append(" ")
@@ -188,12 +192,12 @@ def _runs(textpage: Any) -> list[_Run]:
                 run.v0 = min(run.v0, v0)
                 run.v1 = max(run.v1, v1)
                 run.height = max(run.height, height)
-                run.last_width, run.last_height = u1 - u0, height
+                run.last_width, run.last_height, run.last_u0 = u1 - u0, height, u0
                 run.last_v0, run.last_v1, run.last_ou, run.last_ov = v0, v1, ou, ov
                 pending_space = False
                 continue
-        run = _Run(direction, angle, u0, u1, v0, v1, height, u1 - u0, height, v0, v1, ou, ov,
-                   [char])
+        run = _Run(direction, angle, u0, u1, v0, v1, height, u1 - u0, height, u0, v0, v1, ou,
+                   ov, [char])
         runs.append(run)
         pending_space = False
     return [r for r in runs if r.text]
