@@ -13,10 +13,12 @@ and for the same fields again (warm), and a SHA-256 of all fields. Runs alternat
 
 - `old`: diarium/swedish as of --baseline (a git revision; default the commit before the
   precomputed word data), imported in place of the working tree's package;
-- `new, no file`: the working tree with DIARIUM_WORD_CACHE=off (the word data decoded
-  from the packages, as before, but the faster per-word code);
-- `new`: the working tree with its precomputed word data files (built beforehand in a
-  temporary folder, the one every run reads).
+- `new, off`: the working tree with DIARIUM_WORD_CACHE=off (the word data decoded
+  from the packages, as before, and no per-word memo file: only the faster code);
+- `new, first`: the precomputed word data files (built beforehand), an empty per-word
+  memo: the first `diarium index` of an installation, or of a corpus of new words;
+- `new, rerun`: word data files and the per-word memos the build run left: a reindex,
+  or an incremental index that meets few new words.
 
 Medians of --runs runs per path; the checksums must all agree, or the script exits 1.
 """
@@ -29,6 +31,7 @@ import hashlib
 import json
 import os
 import resource
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -149,14 +152,23 @@ def main() -> None:
         texts_path = work / "texts.json"
         texts_path.write_text(json.dumps(texts, ensure_ascii=False), encoding="utf-8")
         old_dir = str(export_baseline(args.baseline, work))
-        files = str(work / "word-cache")
-        measure(texts_path, "", files)      # builds the precomputed files, not timed
+        files = work / "word-cache"
+        measure(texts_path, "", str(files))     # builds the files and memos, not timed
+        tables = [p for p in files.iterdir() if "-memo-" not in p.name]
+        assert len(tables) == 2, tables
         print(f"{len(texts)} texts, {sum(map(len, texts)) / 1e6:.1f} M characters; "
               f"median of {args.runs} fresh processes per path, CPU seconds")
-        paths = {"old": (old_dir, "off"), "new, no file": ("", "off"), "new": ("", files)}
+        paths = {"old": (old_dir, "off"), "new, off": ("", "off"),
+                 "new, first": ("", "first"), "new, rerun": ("", str(files))}
         results: dict[str, list[dict[str, Any]]] = {name: [] for name in paths}
-        for _ in range(args.runs):
+        for run in range(args.runs):
             for name, (baseline, cache) in paths.items():
+                if cache == "first":    # the tables, no memo: a folder of its own
+                    first = work / f"first-{run}"
+                    first.mkdir()
+                    for table in tables:
+                        shutil.copy(table, first / table.name)
+                    cache = str(first)
                 results[name].append(measure(texts_path, baseline, cache))
         print(f"{'path':<14}{'load':>7}{'cold':>7}{'total':>7}{'warm':>7}  checksum")
         totals = {}
@@ -167,8 +179,9 @@ def main() -> None:
             shas = {r["sha"] for r in runs}
             print(f"{name:<14}{med['import'] + med['load']:7.2f}{med['cold']:7.2f}"
                   f"{totals[name]:7.2f}{med['warm']:7.2f}  {','.join(s[:12] for s in shas)}")
-        print(f"new / old: {totals['new'] / totals['old']:.2f}x of the cold-process CPU "
-              f"(load + cold fields)")
+        for name in ("new, first", "new, rerun"):
+            print(f"{name} / old: {totals[name] / totals['old']:.2f}x of the cold-process "
+                  f"CPU (load + cold fields)")
         all_shas = {r["sha"] for runs in results.values() for r in runs}
         if len(all_shas) != 1:
             print("FIELDS DIFFER between the paths", file=sys.stderr)

@@ -1,7 +1,8 @@
 """The precomputed word data and the per-word memos index exactly what the plain code
 did: the same Zipf values as wordfreq's frequencies, the same lemma dictionary and lemmas
 as simplemma's own, and the same document fields for real corpus texts whether the word
-data comes from its file, is built from the packages, or the memos are bypassed."""
+data comes from its file, is built from the packages, the per-word results come from
+an earlier process's memo, or the memos are bypassed."""
 
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def _digest(fields: list[dict[str, object]]) -> str:
 
 def _clear() -> None:
     for cache in (compounds.split_compound, compounds._word_parts,
-                  compounds._modifier_memo, lemmas.lemma):
+                  compounds._modifier_memo, compounds._head_memo, lemmas.lemma):
         cache.cache_clear()
 
 
@@ -124,11 +125,15 @@ def test_fields_same_from_file_built_or_off(texts: list[str], tmp_path: Path) ->
     assert not folder.exists()
     built = run(str(folder))
     files = sorted(p.name for p in folder.iterdir())
-    assert len(files) == 2 and all(n.endswith(".marshal") for n in files)
-    assert any(n.startswith("sv-zipf-wordfreq") for n in files)
-    assert any(n.startswith("sv-lemmas-simplemma") for n in files)
-    read = run(str(folder))
-    assert off == built == read
+    assert len(files) == 4 and all(n.endswith(".marshal") for n in files)
+    for prefix in ("sv-zipf-wordfreq", "sv-lemmas-simplemma", "sv-lemma-memo-",
+                   "sv-parts-memo-"):
+        assert sum(n.startswith(prefix) for n in files) == 1, (prefix, files)
+    read = run(str(folder))                     # tables and per-word memos read back
+    for memo in folder.glob("*-memo-*"):
+        memo.unlink()
+    memoless = run(str(folder))                 # tables read, every word computed
+    assert off == built == read == memoless
     extras = SwedishExtras()
     assert read == _digest([extras.document_fields(t) for t in texts])
 
@@ -150,3 +155,29 @@ def test_unwritable_folder_only_costs_the_build(tmp_path: Path,
     blocker.write_text("not a folder")
     monkeypatch.setenv(wordcache.CACHE_ENV, str(blocker / "sub"))
     assert wordcache.cached("t-table", ("wordfreq",), lambda: {"a": 1.0}) == {"a": 1.0}
+
+
+def test_word_memo_keeps_results_per_code(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(wordcache.CACHE_ENV, str(tmp_path))
+    code = tmp_path / "splitter.py"
+    code.write_text("# version 1")
+    memo = wordcache.WordMemo("t-memo", ("wordfreq",), [code], limit=2)
+    assert memo.get("ramavtalet") is None
+    memo.put("ramavtalet", ("ram", "avtal"))
+    memo.put("bygglovsansökan", ("bygglov", "ansökan"))
+    memo.put("third", ("over", "limit"))
+    memo.save()
+    again = wordcache.WordMemo("t-memo", ("wordfreq",), [code], limit=2)
+    assert again.get("ramavtalet") == ("ram", "avtal")
+    assert again.get("third") is None
+    code.write_text("# version 2")            # changed code: a new memo, the old removed
+    changed = wordcache.WordMemo("t-memo", ("wordfreq",), [code])
+    assert changed.get("ramavtalet") is None
+    changed.put("ramavtalet", ("ramavtal",))
+    changed.save()
+    assert len(list(tmp_path.glob("t-memo-*.marshal"))) == 1
+    monkeypatch.setenv(wordcache.CACHE_ENV, "off")
+    off = wordcache.WordMemo("t-memo", ("wordfreq",), [code])
+    off.put("ramavtalet", ("ram", "avtal"))
+    assert off.get("ramavtalet") is None

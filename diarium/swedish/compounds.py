@@ -31,8 +31,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
-from diarium.swedish import wordlist
+from diarium.swedish import lemmas, stopwords, wordcache, wordlist
 from diarium.swedish.lemmas import lemma
 from diarium.swedish.stopwords import STOPWORDS
 from diarium.swedish.wordlist import zipf
@@ -253,9 +254,25 @@ def compound_parts(text: str) -> str:
     return " ".join(out)
 
 
+# Parts found by earlier processes (wordcache.WordMemo), keyed by the code that finds
+# them: this module, the lemmas of heads, the stopwords and the word list.
+_SOURCES = (Path(__file__), Path(lemmas.__file__), Path(stopwords.__file__),
+            Path(wordlist.__file__), Path(wordcache.__file__))
+MEMO = wordcache.WordMemo("sv-parts-memo", ("wordfreq", "simplemma"), _SOURCES)
+
+
 @lru_cache(maxsize=200_000)
 def _word_parts(word: str) -> tuple[str, ...]:
-    return tuple(_expand(word, 0))
+    # Not under a swapped `zipf` (benchmarks try another word list).
+    memo = MEMO if zipf is wordlist.zipf and lemmas.zipf is wordlist.zipf else None
+    if memo is not None:
+        kept = memo.get(word)
+        if kept is not None:
+            return tuple(kept)
+    found = tuple(_expand(word, 0))
+    if memo is not None:
+        memo.put(word, found)
+    return found
 
 
 def _expand(word: str, depth: int) -> list[str]:

@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 import threading
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
-from diarium.swedish import wordcache
+from diarium.swedish import wordcache, wordlist
 from diarium.swedish.wordlist import zipf
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -66,12 +67,31 @@ def _build_lemmatizer() -> Any:
         lemmatization_strategy=DefaultStrategy(dictionary_factory=SwedishFactory()))
 
 
+# Lemmas of earlier processes (wordcache.WordMemo), keyed by this module's code and the
+# word list's, whose -an rule it applies.
+_SOURCES = (Path(__file__), Path(wordlist.__file__), Path(wordcache.__file__))
+MEMO = wordcache.WordMemo("sv-lemma-memo", ("simplemma", "wordfreq"), _SOURCES)
+
+
 @lru_cache(maxsize=200_000)
 def lemma(word: str) -> str:
     """Return the lemma of one word, lowercased (the word itself when unknown)."""
     token = word.lower()
     if not token.isalpha():
         return token
+    # Not under a swapped `zipf` (benchmarks try another word list).
+    memo = MEMO if zipf is wordlist.zipf else None
+    if memo is not None:
+        kept = memo.get(token)
+        if kept is not None:
+            return str(kept)
+    found = _lemma(token)
+    if memo is not None:
+        memo.put(token, found)
+    return found
+
+
+def _lemma(token: str) -> str:
     base = str(_lemmatizer().lemmatize(token, lang="sv")).lower()
     if base.endswith("ning") and len(base) > 6:
         noun = base[:-4] + "an"
@@ -91,4 +111,5 @@ def lemmatize(text: str) -> str:
 def load() -> None:
     """Load the Swedish lemma data now (before timing, or in a worker at start)."""
     lemma.cache_clear()
-    lemma("ansökningar")
+    _lemma("ansökningar")       # the dictionary itself, whatever the memo holds
+    MEMO.get("ansökningar")

@@ -18,11 +18,14 @@ build; it is never an error.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import hashlib
 import logging
 import marshal
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
@@ -82,11 +85,11 @@ def cached(name: str, packages: Sequence[str], build: Callable[[], T],
     except (OSError, EOFError, ValueError, TypeError) as exc:
         _log.warning("ignoring %s: %s", path, exc)
     table = build()
-    _write(path, table)
+    _write(path, table, name)
     return table
 
 
-def _write(path: Path, table: Any) -> None:
+def _write(path: Path, table: Any, family: str) -> None:
     # Written under a temporary name and renamed: a process reading at the same time
     # sees the whole file or none, and two processes building at once both succeed.
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -94,7 +97,76 @@ def _write(path: Path, table: Any) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp.write_bytes(marshal.dumps(table))
         os.replace(tmp, path)
+        # Files of the same table from other package versions or code are never read
+        # again by this installation.
+        for stale in path.parent.glob(f"{family}-*.marshal"):
+            if stale != path:
+                with contextlib.suppress(OSError):
+                    stale.unlink()
     except (OSError, ValueError) as exc:
         _log.warning("cannot write the word data file %s: %s", path, exc)
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+class WordMemo:
+    """Per-word results kept between processes: {word: result} read from a file at first
+    use and written back at exit when it has grown, so a word split or lemmatized by an
+    earlier `diarium index` run is not computed again (an incremental index meets few
+    new words). The file is keyed like the tables, and by the SHA-256 of `sources`, the
+    modules whose code computes the results: a changed splitter starts a new memo. At
+    most `limit` words are kept; results are only ever added, never changed."""
+
+    def __init__(self, name: str, packages: Sequence[str], sources: Sequence[Path],
+                 limit: int = 400_000) -> None:
+        self.name = name
+        self.packages = tuple(packages)
+        self.sources = tuple(sources)
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._words: dict[str, Any] | None = None
+        self._added = 0
+        self._path: Path | None = None
+
+    def _load(self) -> dict[str, Any]:
+        with self._lock:
+            if self._words is not None:
+                return self._words
+            words: dict[str, Any] = {}
+            folder = cache_dir()
+            if folder is not None:
+                digest = hashlib.sha256()
+                for source in self.sources:
+                    digest.update(source.read_bytes())
+                self._path = folder / file_name(
+                    f"{self.name}-{digest.hexdigest()[:16]}", self.packages)
+                try:
+                    loaded = marshal.loads(self._path.read_bytes())
+                    if isinstance(loaded, dict):
+                        words = loaded
+                except FileNotFoundError:
+                    pass
+                except (OSError, EOFError, ValueError, TypeError) as exc:
+                    _log.warning("ignoring %s: %s", self._path, exc)
+                atexit.register(self.save)
+            self._words = words
+            return words
+
+    def get(self, word: str) -> Any:
+        """The kept result for `word`, or None."""
+        words = self._words if self._words is not None else self._load()
+        return words.get(word)
+
+    def put(self, word: str, result: Any) -> None:
+        words = self._words if self._words is not None else self._load()
+        if self._path is not None and len(words) < self.limit:
+            words[word] = result
+            self._added += 1
+
+    def save(self) -> None:
+        """Write the memo when words were added (at exit; callable earlier)."""
+        if self._path is None or not self._added or self._words is None:
+            return
+        with self._lock:
+            _write(self._path, dict(self._words), self.name)
+            self._added = 0
