@@ -122,6 +122,7 @@ def _runs(textpage: Any) -> list[_Run]:
     runs: list[_Run] = []
     run: _Run | None = None
     pending_space = False
+    sizes: dict[float, float] = {}
     for index in range(count):
         code = get_unicode(raw, index)
         if code in (0x20, 0x09, 0xA0):
@@ -148,9 +149,14 @@ def _runs(textpage: Any) -> list[_Run]:
             u0, u1, v0, v1 = bottom, top, -right, -left
         # pdfminer's box: from the font's descent up one font size (pdfium's loose box
         # spans the font's whole ascent to descent, up to twice the size in some fonts).
-        get_matrix(raw, index, matrix_ref)
-        scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
-        height = get_size(raw, index) * scale or (v1 - v0)
+        # The font size is asked once per loose height (one font at one size; a table
+        # page has a handful): two calls fewer per character.
+        loose = v1 - v0
+        height = sizes.get(loose, 0.0)
+        if not height:
+            get_matrix(raw, index, matrix_ref)
+            scale = abs(matrix.a * matrix.d - matrix.b * matrix.c) ** 0.5
+            height = sizes[loose] = get_size(raw, index) * scale or (v1 - v0)
         v1 = v0 + height
         # pdfium marks a hyphen it took for a line-end hyphen with 2 (U+FFFE in its text).
         char = "-" if code in (0x02, 0xFFFE) else chr(code)
