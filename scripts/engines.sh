@@ -20,6 +20,7 @@
 #      the zip has no analysis-common module, so only the `hunspell` profile works there)
 #   org.opensearch.distribution.integ-test-zip:opensearch:2.19.6:zip
 #   org.opensearch.plugin:analysis-common:2.19.6 (installed as modules/analysis-common)
+#   org.opensearch.plugin:percolator-client:2.19.6 (installed as modules/percolator)
 # The Swedish hunspell dictionary comes from Debian's hunspell-sv (scripts/system-packages.txt).
 #
 # Environment overrides: DIARIUM_ENGINES_DIR (default var/engines), DIARIUM_ENGINE_USER
@@ -34,6 +35,7 @@ OS_VERSION=2.19.6
 ES_ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VERSION}:zip"
 OS_ARTIFACT="org.opensearch.distribution.integ-test-zip:opensearch:${OS_VERSION}:zip"
 OS_ANALYSIS_ARTIFACT="org.opensearch.plugin:analysis-common:${OS_VERSION}:jar"
+OS_PERCOLATOR_ARTIFACT="org.opensearch.plugin:percolator-client:${OS_VERSION}:jar"
 # The 2.8 plugin bundled with Debian's maven cannot copy artifacts without a project.
 DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
 HEAP=512m
@@ -243,39 +245,47 @@ start_es() {
   PENDING+=("elasticsearch|$ES_URL|$home/node.pid|$home/logs/diarium-test.log")
 }
 
-install_os_analysis_common() {  # the integ-test zip lacks it; snowball/stemmer live there
-  local home=$1 jar class dir
-  jar=$(fetch "$OS_ANALYSIS_ARTIFACT")
-  dir="$home/modules/analysis-common"
+install_os_module() {  # install_os_module HOME NAME ARTIFACT DESCRIPTION CLASS...
+  # The integ-test zip lacks most modules; Maven Central serves them as plain jars. The
+  # first plugin class (of those named) found in the jar is the module's entry point.
+  local home=$1 name=$2 artifact=$3 description=$4 jar class="" candidate dir listing
+  shift 4
+  jar=$(fetch "$artifact")
+  dir="$home/modules/$name"
   [ -f "$dir/plugin-descriptor.properties" ] && return
   mkdir -p "$dir"
   cp "$jar" "$dir/"
-  # The plugin class was renamed across versions; read it from the jar. (A listing in a
-  # variable, not a pipe into grep -q: pipefail would count unzip's SIGPIPE as failure.)
-  local listing
+  # A listing in a variable, not a pipe into grep -q: pipefail would count unzip's
+  # SIGPIPE as failure.
   listing=$(unzip -l "$jar")
-  if grep -q 'org/opensearch/analysis/common/CommonAnalysisModulePlugin.class' <<<"$listing"; then
-    class=org.opensearch.analysis.common.CommonAnalysisModulePlugin
-  elif grep -q 'org/opensearch/analysis/common/CommonAnalysisPlugin.class' <<<"$listing"; then
-    class=org.opensearch.analysis.common.CommonAnalysisPlugin
-  else
-    die "no analysis plugin class found in $jar"
-  fi
+  for candidate in "$@"; do
+    if grep -q "${candidate//.//}.class" <<<"$listing"; then class=$candidate; break; fi
+  done
+  [ -n "$class" ] || die "no plugin class ($*) found in $jar"
   cat >"$dir/plugin-descriptor.properties" <<EOF
-description=Adds "built in" analyzers to OpenSearch.
+description=$description
 version=$OS_VERSION
-name=analysis-common
+name=$name
 classname=$class
 java.version=11
 opensearch.version=$OS_VERSION
 custom.foldername=
-extended.plugins=lang-painless
+extended.plugins=
 has.native.controller=false
 EOF
-  # lang-painless is not in the integ-test zip: drop the extension it would ask for.
-  if [ ! -d "$home/modules/lang-painless" ]; then
-    sed -i 's/^extended.plugins=.*/extended.plugins=/' "$dir/plugin-descriptor.properties"
-  fi
+}
+
+install_os_modules() {
+  local home=$1
+  # snowball/stemmer live in analysis-common (its plugin class was renamed across versions)
+  install_os_module "$home" analysis-common "$OS_ANALYSIS_ARTIFACT" \
+    'Adds "built in" analyzers to OpenSearch.' \
+    org.opensearch.analysis.common.CommonAnalysisModulePlugin \
+    org.opensearch.analysis.common.CommonAnalysisPlugin
+  # percolator queries match new records against stored alerts (diarium alerts run)
+  install_os_module "$home" percolator "$OS_PERCOLATOR_ARTIFACT" \
+    "Percolator module adds capability to index queries and query these queries by specifying documents." \
+    org.opensearch.percolator.PercolatorPlugin
 }
 
 start_os() {
@@ -285,7 +295,7 @@ start_os() {
   [ -n "$java" ] || die "OpenSearch $OS_VERSION needs a JDK 17 or newer under /usr/lib/jvm (or OPENSEARCH_JAVA_HOME)"
   zip=$(fetch "$OS_ARTIFACT")
   home=$(prepare_home opensearch "$zip" "opensearch-$OS_VERSION")
-  install_os_analysis_common "$home"
+  install_os_modules "$home"
   if OS_URL=$(running_url "$home"); then
     log "opensearch already running at $OS_URL"
     return
@@ -350,7 +360,7 @@ start_cluster() {
   [ -n "$java" ] || die "OpenSearch $OS_VERSION needs a JDK 17 or newer under /usr/lib/jvm"
   zip=$(fetch "$OS_ARTIFACT")
   home=$(prepare_home opensearch "$zip" "opensearch-$OS_VERSION")
-  install_os_analysis_common "$home"
+  install_os_modules "$home"
   base=$(cluster_base)
   for ((i = 0; i < CLUSTER_NODES; i++)); do
     dir="$base/node-$i"

@@ -48,7 +48,12 @@ def test_alerts_run_on_elastic(diary: Path, smtp_server: SmtpServer,  # noqa: F8
     with Store(settings.store_path) as store:
         report = alerts.run(store, settings, backend, "http://diarium.test",
                             now=time.time(), matcher=matcher)
-        assert (report.checked, report.mailed, report.listed, report.withheld) == (1, 1, 2, 1)
+        # The restricted search finds the secret record in the index (not yet reindexed)
+        # and withholds it at projection; the percolator matches the current projection,
+        # where it no longer says "bygglov" at all. Either way it is never mailed.
+        withheld = 0 if percolate else 1
+        assert (report.checked, report.mailed, report.listed, report.withheld) == (
+            1, 1, 2, withheld)
         assert mail.deliver(store, settings.smtp).sent == 2     # confirmation and digest
         again = alerts.run(store, settings, backend, "http://diarium.test",
                            matcher=matcher)
