@@ -47,7 +47,12 @@ def cache_dir() -> Path | None:
     if value:
         return Path(value)
     base = os.environ.get("XDG_CACHE_HOME", "").strip()
-    return (Path(base) if base else Path.home() / ".cache") / "diarium" / "swedish"
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except RuntimeError:        # no home folder to be found: no files, only the cost
+            return None
+    return Path(base) / "diarium" / "swedish"
 
 
 def file_name(name: str, packages: Sequence[str]) -> str:
