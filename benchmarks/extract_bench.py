@@ -290,6 +290,54 @@ def flagged_documents(corpus: Path) -> None:
         print(f"  {name[:42]:42s} {flagged:7d} {before_cpu:9.2f} {now_cpu:6.2f} "
               f"{before_cpu / max(now_cpu, 1e-9):5.1f}x | {b[0]:12.3f} {n[0]:.3f} | "
               f"{b[1]:12.3f} {n[1]:.3f}")
+    reader_on_unflagged(corpus)
+
+
+def reader_on_unflagged(corpus: Path, count: int = 15) -> None:
+    """How the geometric reader would do on documents it is never given: every page of a
+    sample of unflagged PDFs (every 9th) through pdfium's text, the reader and pdfminer.six,
+    each against poppler."""
+    import pypdfium2 as pdfium
+    from diarium.extractors.pdf import _GLUED_NUMBER, PdfExtractor
+    from diarium.extractors.pdf_layout import page_text
+
+    paths, formats = corpus_files(corpus, None)
+    sample = [p for p in paths if formats.get(p.name) == "pdf" and p.name not in FLAGGED]
+    sample = sample[::9][:count]
+    rows = []
+    for path in sample:
+        reference = poppler_text(path)
+        if reference is None:
+            continue
+        pdf = pdfium.PdfDocument(str(path))
+        plain: list[str] = []
+        laid: list[str] = []
+        try:
+            for index in range(len(pdf)):
+                textpage = pdf[index].get_textpage()
+                text = textpage.get_text_range().replace("\r\n", "\n")
+                plain.append(_GLUED_NUMBER.sub(r"\1\2 ", text))
+                laid.append(page_text(textpage))
+                textpage.close()
+        finally:
+            pdf.close()
+        mined = [p.text for p in read_pdfminer(path)[0]]
+
+        def doc(pages: list[str]) -> str:
+            return PdfExtractor().result([t.replace("\ufffe", "-\n") for t in pages], {},
+                                         "application/pdf").text
+
+        rows.append([closeness(doc(v), reference) for v in (plain, laid, mined)])
+    if not rows:
+        return
+    print(f"  the reader on every page of {len(rows)} unflagged PDFs (never its job; "
+          "against pdftotext):")
+    for index, label in enumerate(("pdfium text", "geometric reader", "pdfminer.six")):
+        words = [r[index][0] for r in rows]
+        pairs = [r[index][1] for r in rows]
+        print(f"    {label:17s} words median {statistics.median(words):.3f} mean "
+              f"{statistics.mean(words):.3f} | pairs median {statistics.median(pairs):.3f} "
+              f"mean {statistics.mean(pairs):.3f}")
 
 
 # --------------------------------------------------------------------------- end to end
