@@ -416,6 +416,36 @@ def make_narrow_table_pdf(path: Path, pages: int = 1) -> Path:
     return path
 
 
+def make_pdfminer_pdf(path: Path, pages: int) -> Path:
+    """A PDF every page of which ends with pdfminer.six, the slowest reader (about 20 ms a
+    page): labels set glyph by glyph down a staircase, which even the geometric reader
+    leaves one glyph per line. One page drawn, then repeated by pdfium (quick to make)."""
+    import pypdfium2 as pdfium
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=9)
+    label = "Detaljplan för Melltorp"
+    for column in range(3):
+        for repeat in range(4):
+            for index, char in enumerate(label):
+                pdf.text(10 + 65 * column + 2.5 * index, 20 + 70 * repeat + 3 * index, char)
+    one = path.with_name(path.stem + "-sida.pdf")
+    pdf.output(str(one))
+    source = pdfium.PdfDocument(str(one))
+    out = pdfium.PdfDocument.new()
+    try:
+        for _ in range(pages):
+            out.import_pages(source, [0])
+        out.save(str(path))
+    finally:
+        out.close()
+        source.close()
+    one.unlink()
+    return path
+
+
 def make_mixed_pdf(path: Path, png: Path, text: str) -> Path:
     """Page 1 text, page 2 a scan (an image only), page 3 text again."""
     from fpdf import FPDF

@@ -121,9 +121,9 @@ def test_hanging_file_is_stopped_and_batch_continues(tmp_path: Path, settings: S
     """A PDF that takes longer than the timeout: its worker is killed, the rest complete."""
     src = tmp_path / "src"
     src.mkdir()
-    # 300 narrow-table pages, each of which the pdfium check sends to pdfminer.six: far
-    # longer than the 3 s timeout.
-    slow = fx.make_narrow_table_pdf(src / "lang.pdf", 300)
+    # 600 pages each of which ends with pdfminer.six (about 12 CPU-s): far longer than
+    # the 3 s timeout.
+    slow = fx.make_pdfminer_pdf(src / "lang.pdf", 600)
     quick = [fx.make_pdf(src / f"kort-{i}.pdf", [f"Beslut nummer {i} om färdtjänst"])
              for i in range(3)]
     with Store(settings.store_path) as store:
@@ -345,7 +345,7 @@ def test_a_failing_range_fails_the_whole_file_with_its_pages(tmp_path: Path,
                                                              settings: Settings) -> None:
     src = tmp_path / "src"
     src.mkdir()
-    slow = fx.make_narrow_table_pdf(src / "tabeller.pdf", 300)  # every page to pdfminer
+    slow = fx.make_pdfminer_pdf(src / "tabeller.pdf", 300)  # every page to pdfminer
     quick = fx.make_pdf(src / "kort.pdf", ["Beslut om färdtjänst"])
     with Store(settings.store_path) as store:
         fx.register_files(store, settings, [slow, quick])
