@@ -58,7 +58,7 @@ class FileStore:
                 pid = int(tmp.name.rsplit(".", 2)[-2])
             except ValueError:
                 continue
-            if pid != os.getpid() and not _process_alive(pid):
+            if pid != os.getpid() and not process_alive(pid):
                 tmp.unlink(missing_ok=True)
                 removed += 1
         return removed
@@ -85,7 +85,8 @@ def hash_file(path: Path) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (also one of another user's)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

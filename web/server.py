@@ -15,6 +15,7 @@ from gunicorn.app.base import BaseApplication
 
 from diarium.config import Settings
 from diarium.errors import ConfigError
+from diarium.files import process_alive
 
 
 def default_workers() -> int:
@@ -99,22 +100,12 @@ def _metrics_dir(settings: Settings) -> None:
     run = settings.data_dir / "run"
     for old in run.glob("metrics-*"):          # left by servers that are gone
         pid = old.name.removeprefix("metrics-")
-        if pid.isdigit() and not _alive(int(pid)):
+        if pid.isdigit() and not process_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     folder = run / f"metrics-{os.getpid()}"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 8000,

@@ -41,7 +41,7 @@ from typing import IO, Any
 
 from diarium.config import Settings
 from diarium.errors import DiariumError
-from diarium.files import hash_file
+from diarium.files import hash_file, process_alive
 from diarium.public import PublicRecord, public_records
 from diarium.store import Store
 
@@ -425,22 +425,12 @@ def _remove_old(root: Path, current: str, keep: int) -> list[str]:
     for tmp in root.glob(".*.tmp"):
         found = _TMP_PID.search(tmp.name)
         pid = int(found.group(1)) if found else 0
-        if pid and pid != os.getpid() and not _alive(pid):
+        if pid and pid != os.getpid() and not process_alive(pid):
             if tmp.is_dir() and not tmp.is_symlink():
                 shutil.rmtree(tmp, ignore_errors=True)
             else:
                 tmp.unlink(missing_ok=True)
     return doomed
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 # ---------------------------------------------------------------------------------------
@@ -507,4 +497,3 @@ def read_rows(dump: Dump, entry: DumpFile) -> Iterator[dict[str, Any]]:
             for line in fh:
                 if line.strip():
                     yield json.loads(line)
-
