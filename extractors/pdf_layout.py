@@ -137,7 +137,11 @@ def _runs(textpage: Any) -> list[_Run]:
         left, right, bottom, top = rect.left, rect.right, rect.bottom, rect.top
         if bottom > top:
             bottom, top = top, bottom
-        angle = max(get_angle(raw, index), 0.0)   # -1: pdfium does not know
+        # Comparisons instead of max()/min() in this loop (about 700 characters a page):
+        # the same values (max(a, b) is a unless b > a), a fifth less time on a table page.
+        angle = get_angle(raw, index)
+        if angle < 0.0:            # -1: pdfium does not know
+            angle = 0.0
         direction = int(round(angle / _QUARTER)) % 4
         if direction == 0:
             u0, u1, v0, v1 = left, right, bottom, top
@@ -183,7 +187,8 @@ def _runs(textpage: Any) -> list[_Run]:
                 gap = u0 - run.u1
                 # As pdfminer: lines overlap vertically by half a height; the column gap
                 # is in character widths, the space in the new character's width or height.
-                overlap = min(v1, run.last_v1) - max(v0, run.last_v0)
+                overlap = (run.last_v1 if run.last_v1 < v1 else v1) - (
+                    run.last_v0 if run.last_v0 > v0 else v0)
                 # The letters of a ligature ("ti", "tt") share one glyph's box.
                 ligature = u0 == run.last_u0 and u1 == run.u1
                 joins = (overlap > 0.5 * min(height, run.last_height)
@@ -194,10 +199,14 @@ def _runs(textpage: Any) -> list[_Run]:
                 if space:
                     run.chars.append(" ")
                 run.chars.append(char)
-                run.u1 = max(run.u1, u1)
-                run.v0 = min(run.v0, v0)
-                run.v1 = max(run.v1, v1)
-                run.height = max(run.height, height)
+                if u1 > run.u1:
+                    run.u1 = u1
+                if v0 < run.v0:
+                    run.v0 = v0
+                if v1 > run.v1:
+                    run.v1 = v1
+                if height > run.height:
+                    run.height = height
                 run.last_width, run.last_height, run.last_u0 = u1 - u0, height, u0
                 run.last_v0, run.last_v1, run.last_ou, run.last_ov = v0, v1, ou, ov
                 pending_space = False
