@@ -27,7 +27,13 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Site:
-    return build_site(tmp_path_factory.mktemp("a11ydata"), corpus_dir)
+    from diarium.opendata.dump import write_dump
+    from diarium.store import Store
+
+    built = build_site(tmp_path_factory.mktemp("a11ydata"), corpus_dir)
+    with Store(built.settings.store_path) as store:
+        write_dump(store, built.settings)                 # for the /data/ page
+    return built
 
 
 @pytest.fixture(scope="module")
@@ -76,6 +82,7 @@ def _pages(site: Site) -> list[tuple[str, str, str, int]]:
         ("about", "up", "/om", 200),
         ("accessibility", "up", "/tillganglighet", 200),
         ("api", "up", "/api/", 200),
+        ("open-data", "up", "/data/", 200),
         ("error-404", "up", "/handling/999999", 404),
         ("error-400", "up", "/?page=abc", 400),
         ("error-503", "down", "/?q=hamnen", 503),
@@ -105,6 +112,35 @@ def test_narrow_screen_has_no_violations(tab: object, servers: dict[str, str], a
         screenshot(tab, "search-mobile")
     finally:
         tab.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+
+
+PHONE = {"width": 375, "height": 740}
+
+
+def test_every_page_type_at_phone_width(tab: object, servers: dict[str, str], site: Site,
+                                        axe: str) -> None:
+    """Phone-width screenshots of every page type (var/screenshots/*-phone.png), axe
+    clean, and no horizontal scrolling (WCAG 1.4.10 reflow)."""
+    tab.set_viewport_size(PHONE)  # type: ignore[attr-defined]
+    failures: dict[str, object] = {}
+    try:
+        for name, which, path, status in _pages(site):
+            response = tab.goto(servers[which] + path)  # type: ignore[attr-defined]
+            assert response.status == status, path
+            violations = axe_violations(tab, axe)
+            width = tab.evaluate("document.documentElement.scrollWidth")  # type: ignore[attr-defined]
+            if violations or width > PHONE["width"]:
+                failures[path] = {"violations": violations, "scroll_width": width}
+            screenshot(tab, f"{name}-phone")
+        # The folded filters opened: still clean.
+        tab.goto(servers["up"] + "/?q=budget&riktning=Upprättad")  # type: ignore[attr-defined]
+        tab.click(".filter-toggle > summary")  # type: ignore[attr-defined]
+        if violations := axe_violations(tab, axe):
+            failures["filters open"] = violations
+        screenshot(tab, "search-filters-open-phone")
+    finally:
+        tab.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    assert not failures, failures
 
 
 def test_axe_check_can_fail(tab: object, axe: str) -> None:

@@ -162,6 +162,50 @@ def test_keyboard_skip_link_and_visible_focus(page: object, server: LiveServer) 
     assert page.locator("ol.hits li.hit").count() >= 1
 
 
+def test_phone_shows_hits_first_and_folds_the_filters(browser: object,
+                                                      server: LiveServer) -> None:
+    context = browser.new_context(  # type: ignore[attr-defined]
+        locale="sv-SE", viewport={"width": 375, "height": 740}, is_mobile=True, has_touch=True)
+    try:
+        tab = context.new_page()
+        tab.goto(server.url + "/?q=budget")
+        summary = tab.locator(".filter-toggle > summary")
+        assert summary.is_visible() and summary.inner_text() == "Filtrera"
+        assert not tab.locator("#facet-riktning").is_visible()
+        # The first hit follows the folded filters directly: nothing of them in between.
+        first_hit = tab.locator("ol.hits li.hit").first.bounding_box()
+        folded = summary.bounding_box()
+        assert folded["y"] < first_hit["y"] < folded["y"] + 400
+        screenshot(tab, "search-phone-folded")
+        summary.click()
+        tab.locator("#facet-riktning ~ ul a", has_text="Utgående").click()
+        tab.wait_for_url("**riktning=Utg*")
+        assert tab.locator(".filter-toggle > summary").inner_text() == "Filtrera (1 valda)"
+        assert not tab.locator("#facet-riktning").is_visible()       # folded again
+        assert tab.locator("ol.hits li.hit").count() == 15
+        # Dates are typed and shown the Swedish way, ÅÅÅÅ-MM-DD, whatever the browser.
+        assert tab.locator("#from-hjalp").inner_text() == "ÅÅÅÅ-MM-DD"
+        tab.fill("#from", "2022-03-01")
+        tab.fill("#to", "2022-06-30")
+        tab.click("button[type=submit]")
+        tab.wait_for_url("**from=2022-03-01*")
+        assert tab.input_value("#from") == "2022-03-01"
+        dates = [t.get_attribute("datetime") for t in tab.locator("ol.hits .meta time").all()]
+        assert dates and all("2022-03-01" <= d <= "2022-06-30" for d in dates)  # type: ignore[operator]
+        screenshot(tab, "search-phone-dates")
+    finally:
+        context.close()
+
+
+def test_wide_screen_shows_the_filters_without_a_disclosure(page: object,
+                                                            server: LiveServer) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    page.goto(server.url + "/?q=budget")  # type: ignore[attr-defined]
+    assert page.locator("#facet-riktning").is_visible()  # type: ignore[attr-defined]
+    assert not page.locator(".filter-toggle > summary").is_visible()  # type: ignore[attr-defined]
+    assert page.locator("#filter-rubrik").is_visible()  # type: ignore[attr-defined]
+
+
 def test_facets_work_without_javascript(browser: object, server: LiveServer) -> None:
     context = browser.new_context(java_script_enabled=False)  # type: ignore[attr-defined]
     try:
