@@ -767,15 +767,11 @@ def sync(app: AppContext, manifest: Path, files_dir: Path | None, fmt: str | Non
     """
     import json
 
-    from diarium.sync import EXIT_BUSY, SyncBusy
     from diarium.sync import sync as run_sync
 
-    try:
-        report = run_sync(app.settings, manifest, files_dir=files_dir, engine=engine,
-                          dump=dump_, workers=workers, fmt=fmt, organisation=organisation)
-    except SyncBusy as exc:
-        click.secho(f"Error: {exc}", fg="red", err=True)
-        sys.exit(EXIT_BUSY)
+    # Another sync running raises SyncBusy: handle_errors exits with ExitStatus.BUSY (75).
+    report = run_sync(app.settings, manifest, files_dir=files_dir, engine=engine,
+                      dump=dump_, workers=workers, fmt=fmt, organisation=organisation)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         sys.exit(report.exit_code)

@@ -19,6 +19,7 @@ class ExitStatus(IntEnum):
     ENGINE_UNAVAILABLE = 3  # the search engine cannot be reached or refused
     NOT_FOUND = 4           # no such case, document or file
     REINDEX_MISMATCH = 5    # a rebuilt index did not match the store; the alias stayed
+    BUSY = 75               # another run holds the lock: try again later (EX_TEMPFAIL)
 
 
 class DiariumError(Exception):
@@ -84,7 +85,12 @@ class ReindexMismatch(DiariumError):
     """A rebuilt index does not hold what the store holds; the alias was not moved."""
 
 
+class Busy(DiariumError):
+    """Another process holds the lock this command needs (a sync of the same folder)."""
+
+
 _STATUS: tuple[tuple[type[DiariumError], ExitStatus], ...] = (
+    (Busy, ExitStatus.BUSY),
     (ReindexMismatch, ExitStatus.REINDEX_MISMATCH),
     (EngineUnavailable, ExitStatus.ENGINE_UNAVAILABLE),
     (NotFound, ExitStatus.NOT_FOUND),

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from diarium.config import Settings
-from diarium.errors import DiariumError, exit_status
+from diarium.errors import Busy, DiariumError, ExitStatus, exit_status
 from diarium.store import Store
 
 if TYPE_CHECKING:
@@ -44,11 +44,11 @@ if TYPE_CHECKING:
     from diarium.pipeline.indexing import IndexReport
 
 LOCK_NAME = "sync.lock"
-EXIT_BUSY = 75
+EXIT_BUSY = ExitStatus.BUSY
 STAGES = ("import", "extract", "index", "alerts", "dump")
 
 
-class SyncBusy(DiariumError):
+class SyncBusy(Busy):
     """Another sync holds the lock of this data folder (exit code EXIT_BUSY, 75)."""
 
 
