@@ -225,10 +225,12 @@ def suspect_reason(text: str) -> str | None:
     lines = [line for line in (raw.strip() for raw in text.splitlines()) if line]
     if len(lines) >= GLYPH_LINES_MIN:
         short = sum(1 for line in lines if len(line) <= 2)
-        tokens = text.split()
-        single = sum(1 for t in tokens if len(t) == 1 and t.isalpha())
-        if short >= GLYPH_LINE_SHARE * len(lines) and single >= GLYPH_TOKEN_SHARE * len(tokens):
-            return "glyph_lines"
+        # The tokens only when the lines qualify: most pages stop here.
+        if short >= GLYPH_LINE_SHARE * len(lines):
+            tokens = text.split()
+            single = sum(1 for t in tokens if len(t) == 1 and t.isalpha())
+            if single >= GLYPH_TOKEN_SHARE * len(tokens):
+                return "glyph_lines"
     if (len(_SPLIT_HYPHEN.findall(text)) >= SPLIT_WORDS_MIN
             and len(_SPLIT_WORD.findall(text)) >= SPLIT_WORDS_MIN):
         return "split_words"
