@@ -172,7 +172,6 @@ def search(app: AppContext, query: str, filters: dict[str, tuple[str, ...]], sor
     import json
 
     from diarium.indexer import open_backend
-
     from diarium.search import SearchRequest, result_to_json
     from diarium.search import search as run_search
 
@@ -308,7 +307,6 @@ def index_(app: AppContext, rebuild: bool, engine: str | None, quiet: bool) -> N
         diarium index --rebuild --engine opensearch
     """
     from diarium.indexer import open_backend
-
     from diarium.pipeline.indexing import IndexProgress
     from diarium.pipeline.indexing import index as run_index
 
@@ -925,10 +923,9 @@ def alerts_run(app: AppContext, engine: str | None, send: bool, percolate: bool)
     Example:
         diarium alerts run
     """
-    from diarium.indexer import open_backend
-
     from diarium.alerts import run as run_alerts
     from diarium.errors import ConfigError
+    from diarium.indexer import open_backend
     from diarium.mail import deliver
 
     base_url = app.settings.smtp.base_url

@@ -33,10 +33,10 @@ os.environ.setdefault("DIARIUM_SEMANTIC", "0")
 sys.path.insert(0, str(ROOT / "tests"))
 
 import manifests  # noqa: E402  (the tests' generator)
-from diarium.indexer.embedded import EmbeddedBackend  # noqa: E402
 
 from diarium import alerts  # noqa: E402
 from diarium.config import load_settings  # noqa: E402
+from diarium.indexer.embedded import EmbeddedBackend  # noqa: E402
 from diarium.pipeline.importing import import_manifest  # noqa: E402
 from diarium.pipeline.indexing import index, last_seq  # noqa: E402
 from diarium.store import Store  # noqa: E402

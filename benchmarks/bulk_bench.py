@@ -52,7 +52,6 @@ def _timed(label: str, n: int, fn: Any) -> float:
 
 def bench_bulk(engine: str, url: str, docs: int) -> None:
     from diarium.indexer.elastic import BulkIndexer, ElasticBackend, load_config
-
     from diarium.synthetic import generate_records
 
     backend = ElasticBackend(load_config(None, engine, {
@@ -151,10 +150,9 @@ def fill_store(path: Path, n: int) -> None:
 
 
 def bench_reindex(engine: str, url: str, docs: int) -> None:
+    from diarium.config import load_settings
     from diarium.indexer.elastic import ElasticBackend, load_config
     from diarium.indexer.elastic.reindex import reindex
-
-    from diarium.config import load_settings
     from diarium.store import Store
 
     with tempfile.TemporaryDirectory() as tmp:

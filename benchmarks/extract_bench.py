@@ -53,12 +53,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 import extraction_fixtures as fx  # noqa: E402
+
+from diarium.config import load_settings  # noqa: E402
 from diarium.extractors.base import ExtractOptions, extension_of  # noqa: E402
 from diarium.extractors.normalize import normalize  # noqa: E402
 from diarium.extractors.pdf import read_pdfminer  # noqa: E402
 from diarium.extractors.registry import extract_file  # noqa: E402
-
-from diarium.config import load_settings  # noqa: E402
 from diarium.pipeline.extracting import ExtractConfig, default_workers, extract  # noqa: E402
 from diarium.store import Store  # noqa: E402
 
@@ -240,6 +240,7 @@ def pdfminer_fallback_path(path: Path) -> tuple[str, int]:
     """(text, flagged pages) as before the geometric reader: pdfium's text per page and
     pdfminer.six for every page the check flags."""
     import pypdfium2 as pdfium
+
     from diarium.extractors.pdf import _GLUED_NUMBER, PdfExtractor, _better, suspect_reason
 
     pdf = pdfium.PdfDocument(str(path))
@@ -298,6 +299,7 @@ def reader_on_unflagged(corpus: Path, count: int = 15) -> None:
     sample of unflagged PDFs (every 9th) through pdfium's text, the reader and pdfminer.six,
     each against poppler."""
     import pypdfium2 as pdfium
+
     from diarium.extractors.pdf import _GLUED_NUMBER, PdfExtractor
     from diarium.extractors.pdf_layout import page_text
 

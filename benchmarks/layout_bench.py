@@ -86,7 +86,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from diarium.indexer.elastic import ElasticBackend, load_config
     from diarium.indexer.elastic.settings import index_body
-
     from diarium.synthetic import generate_records
 
     prefix = f"layout-{uuid.uuid4().hex[:6]}"

@@ -45,11 +45,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from diarium.indexer.derived import SwedishExtras  # noqa: E402
-from diarium.indexer.embedded import EmbeddedBackend  # noqa: E402
 from quality_set import KINDS, PLANTED, QUERIES, EvalQuery  # noqa: E402
 
 from diarium import swedish  # noqa: E402
+from diarium.indexer.derived import SwedishExtras  # noqa: E402
+from diarium.indexer.embedded import EmbeddedBackend  # noqa: E402
 from diarium.public import PublicRecord  # noqa: E402
 from diarium.search import SearchRequest  # noqa: E402
 from diarium.synthetic import generate_records, make_record  # noqa: E402

@@ -82,13 +82,13 @@ def worker(data: Path, engine: str, docs: int, repeat: int) -> int:
     """The web worker process: prints one JSON line of query timings and its peak RSS."""
     import resource
 
-    from diarium.indexer import open_backend
-    from diarium.web.app import create_app
     from search_bench import percentiles, shapes, typed_dnr
 
     from diarium.config import load_settings
+    from diarium.indexer import open_backend
     from diarium.search import search
     from diarium.synthetic import generate_records
+    from diarium.web.app import create_app
 
     settings = load_settings(data)
     backend = open_backend(settings, engine)

@@ -39,9 +39,9 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 import tantivy  # noqa: E402
+
 from diarium.indexer.embedded import SCHEMA, EmbeddedBackend  # noqa: E402
 from diarium.indexer.embedded.facets import filters as request_filters  # noqa: E402
-
 from diarium.public import PublicRecord  # noqa: E402
 from diarium.search import FACET_SIZE, FACETS, SearchRequest  # noqa: E402
 from diarium.synthetic import generate_records  # noqa: E402

@@ -26,12 +26,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["DIARIUM_SEMANTIC"] = "1"
 
-from diarium.indexer import open_backend  # noqa: E402
 from semantic_set import QUERIES  # noqa: E402
 
 from diarium import embeddings  # noqa: E402
 from diarium.config import Settings, load_settings  # noqa: E402
 from diarium.hybrid import vectors_dir  # noqa: E402
+from diarium.indexer import open_backend  # noqa: E402
 from diarium.search import SearchRequest  # noqa: E402
 from diarium.store import Store  # noqa: E402
 
@@ -182,11 +182,11 @@ def latency_at_scale(docs: int, repeats: int, rows_per_doc: int = 2, texts: int 
     import tempfile
 
     import numpy as np
-    from diarium.indexer.embedded import EmbeddedBackend
 
     from diarium import vectors
     from diarium.embeddings import SemanticSettings, load_model
     from diarium.hybrid import SemanticSearch
+    from diarium.indexer.embedded import EmbeddedBackend
     from diarium.synthetic import generate_records
 
     model = load_model(1)

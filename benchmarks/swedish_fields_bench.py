@@ -67,7 +67,6 @@ def child(texts_path: str, baseline_dir: str) -> None:
         diarium.swedish = module  # type: ignore[attr-defined]
         spec.loader.exec_module(module)
     from diarium.indexer.derived import SwedishExtras
-
     from diarium.swedish import lemmas, wordlist
 
     assert (not baseline_dir) or wordlist.__file__.startswith(baseline_dir)

@@ -32,11 +32,10 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from diarium.indexer.embedded import EmbeddedBackend
-from diarium.web.params import parse_state
-
 from diarium.config import load_settings
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.synthetic import generate_records
+from diarium.web.params import parse_state
 
 # Query shapes a visitor types, each with and without facet filters (URL parameters).
 QUERIES: tuple[dict[str, str | list[str]], ...] = (

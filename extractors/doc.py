@@ -8,10 +8,9 @@ import struct
 from pathlib import Path
 from typing import Any
 
+from diarium.errors import ExtractionFailed
 from diarium.extractors.base import MSWORD, Extraction, ExtractOptions, Extractor
 from diarium.extractors.tools import run_tool, which
-
-from diarium.errors import ExtractionFailed
 
 
 class DocExtractor(Extractor):

@@ -12,6 +12,7 @@ import functools
 from pathlib import Path
 from typing import Any
 
+from diarium.errors import ExtractionFailed
 from diarium.extractors.base import (
     DOCX,
     Extraction,
@@ -20,8 +21,6 @@ from diarium.extractors.base import (
     check_zip,
     clean_meta,
 )
-
-from diarium.errors import ExtractionFailed
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 MC = "http://schemas.openxmlformats.org/markup-compatibility/2006"

@@ -12,10 +12,9 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from diarium.errors import ExtractionFailed
 from diarium.extractors.base import EML, Attachment, Extraction, ExtractOptions, Extractor
 from diarium.extractors.html import html_to_text
-
-from diarium.errors import ExtractionFailed
 
 MAX_ATTACHMENTS = 200
 

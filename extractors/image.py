@@ -15,10 +15,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from diarium.errors import ExtractionFailed
 from diarium.extractors.base import Extraction, ExtractOptions, Extractor
 from diarium.extractors.tools import run_tool, which
-
-from diarium.errors import ExtractionFailed
 
 _OCR_ENV = {"OMP_THREAD_LIMIT": "1"}
 

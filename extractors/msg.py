@@ -26,10 +26,9 @@ from email.utils import format_datetime, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
+from diarium.errors import ExtractionFailed
 from diarium.extractors.base import MSG, Attachment, Extraction, ExtractOptions, Extractor
 from diarium.extractors.html import html_to_text
-
-from diarium.errors import ExtractionFailed
 
 MAX_ATTACHMENTS = 200
 MAX_DEPTH = 8

@@ -10,9 +10,8 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from diarium.extractors.base import ODT, Extraction, ExtractOptions, Extractor, check_zip
-
 from diarium.errors import ExtractionFailed
+from diarium.extractors.base import ODT, Extraction, ExtractOptions, Extractor, check_zip
 
 TEXT = "urn:oasis:names:tc:opendocument:xmlns:text:1.0"
 TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from diarium.errors import ExtractionFailed, UnsupportedFormat
 from diarium.extractors.base import Extraction, ExtractOptions, Extractor, extension_of, sniff
 from diarium.extractors.doc import DocExtractor
 from diarium.extractors.docx import DocxExtractor
@@ -17,8 +18,6 @@ from diarium.extractors.odt import OdtExtractor
 from diarium.extractors.pdf import PdfExtractor
 from diarium.extractors.rtf import RtfExtractor
 from diarium.extractors.text import TextExtractor
-
-from diarium.errors import ExtractionFailed, UnsupportedFormat
 
 PDF = PdfExtractor()
 EXTRACTORS: tuple[Extractor, ...] = (

@@ -7,9 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from diarium.extractors.base import Extraction, ExtractOptions, Extractor
-
 from diarium.errors import ExtractionFailed
+from diarium.extractors.base import Extraction, ExtractOptions, Extractor
 
 _CODEPAGE = re.compile(rb"\\ansicpg(\d+)")
 _INFO = re.compile(rb"\{\\(title|author|subject|keywords|operator|company)\s+([^{}]*)\}")

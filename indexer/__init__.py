@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING
 from diarium.errors import ConfigError
 
 if TYPE_CHECKING:
-    from diarium.indexer.base import SearchBackend
-
     from diarium.config import Settings
+    from diarium.indexer.base import SearchBackend
 
 ENGINES: tuple[str, ...] = ("embedded", "elasticsearch", "opensearch")
 
@@ -25,10 +24,9 @@ def open_backend(settings: Settings, engine: str | None = None) -> SearchBackend
     """
     chosen = engine or settings.engine
     if chosen == "embedded":
-        from diarium.indexer.embedded import EmbeddedBackend
-
         from diarium.config import DEFAULT_SYNONYMS
         from diarium.hybrid import semantic_search
+        from diarium.indexer.embedded import EmbeddedBackend
 
         tables = [DEFAULT_SYNONYMS] + [o.synonyms for o in settings.organisations.values()]
         backend: SearchBackend = EmbeddedBackend(
@@ -38,9 +36,8 @@ def open_backend(settings: Settings, engine: str | None = None) -> SearchBackend
         backend.setup()
         return backend
     if chosen in ("elasticsearch", "opensearch"):
-        from diarium.indexer.elastic import open_elastic
-
         from diarium.hybrid import semantic_search
+        from diarium.indexer.elastic import open_elastic
 
         elastic = open_elastic(settings, chosen)
         elastic.semantic = semantic_search(settings)   # hybrid: indexer/elastic/vectors.py

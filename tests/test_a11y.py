@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from diarium.web.app import create_app
 from playwright.sync_api import sync_playwright
 from web_site import (
     CHROMIUM,
@@ -21,6 +20,8 @@ from web_site import (
     build_site,
     screenshot,
 )
+
+from diarium.web.app import create_app
 
 pytestmark = pytest.mark.browser
 

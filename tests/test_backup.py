@@ -8,11 +8,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from diarium.indexer import open_backend
 from opendata_fixtures import build_register
 
 from diarium.backup import BackupError, backup, restore
 from diarium.config import Settings, load_settings
+from diarium.indexer import open_backend
 from diarium.pipeline.indexing import index
 from diarium.search import SearchRequest, result_to_json, search
 from diarium.store import Store

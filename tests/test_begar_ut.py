@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
-from diarium.web.app import create_app
 from flask.testing import FlaskClient
 from smtp_server import SmtpServer, smtp_server  # noqa: F401  (the fixture)
 from test_mail_alerts import _row, cli, import_rows
 
 from diarium.config import load_settings
 from diarium.store import Store
+from diarium.web.app import create_app
 
 REGISTRY = "registrator@exempelkommunen.se"
 NORRBY = "diarium@norrby.se"

@@ -13,7 +13,6 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
-from diarium.web.app import create_app
 from playwright.sync_api import sync_playwright
 from web_site import (
     CHROMIUM,
@@ -24,6 +23,8 @@ from web_site import (
     build_site,
     screenshot,
 )
+
+from diarium.web.app import create_app
 
 pytestmark = pytest.mark.browser
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from diarium.indexer.elastic import load_config
 
 from diarium.errors import ConfigError
+from diarium.indexer.elastic import load_config
 from diarium.search import SearchRequest
 from diarium.synthetic import make_record
 

@@ -4,7 +4,6 @@ language, facets, highlights, paging, errors and connection settings."""
 from __future__ import annotations
 
 import pytest
-from diarium.indexer.elastic import ElasticBackend, load_config, parse_marked
 
 from diarium.config import load_settings
 from diarium.errors import (
@@ -14,6 +13,7 @@ from diarium.errors import (
     QueryError,
     exit_status,
 )
+from diarium.indexer.elastic import ElasticBackend, load_config, parse_marked
 from diarium.search import SearchRequest
 from diarium.synthetic import make_record
 

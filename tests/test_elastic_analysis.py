@@ -4,9 +4,9 @@ through `_analyze` on indices created with diarium's own settings."""
 from __future__ import annotations
 
 import pytest
-from diarium.indexer.elastic import index_body
 
 from diarium.errors import ConfigError
+from diarium.indexer.elastic import index_body
 
 # (engine, profile) pairs the test nodes support: the minimal Elasticsearch distribution
 # has no analysis-common module (no stemmer filter), OpenSearch has it installed.

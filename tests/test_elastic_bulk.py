@@ -14,9 +14,9 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from diarium.indexer.elastic import BulkIndexer, Connection, EngineRefused, load_config
 
 from diarium.errors import EngineUnavailable
+from diarium.indexer.elastic import BulkIndexer, Connection, EngineRefused, load_config
 
 
 class FaultServer(ThreadingHTTPServer):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 import tantivy
-from diarium.indexer.embedded import SCHEMA_FILE, EmbeddedBackend
 
 from diarium.errors import EngineUnavailable, QueryError
+from diarium.indexer.embedded import SCHEMA_FILE, EmbeddedBackend
 from diarium.public import PublicRecord
 from diarium.search import FACETS, SearchRequest
 from diarium.synthetic import generate_records, make_record

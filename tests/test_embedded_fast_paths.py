@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from diarium.indexer.embedded import EmbeddedBackend
 from diarium.indexer.embedded.records import record_from_json, record_to_json
-
 from diarium.public import PublicRecord
 from diarium.search import SearchRequest
 from diarium.synthetic import generate_records, make_record

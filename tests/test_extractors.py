@@ -8,14 +8,14 @@ from pathlib import Path
 
 import extraction_fixtures as fx
 import pytest
+
+from diarium.errors import ExtractionFailed, UnsupportedFormat
 from diarium.extractors.base import ExtractOptions, sniff
 from diarium.extractors.image import ocr_available
 from diarium.extractors.normalize import normalize
 from diarium.extractors.pdf import pdf_date
 from diarium.extractors.registry import choose, extract_file
 from diarium.extractors.text import decode_text
-
-from diarium.errors import ExtractionFailed, UnsupportedFormat
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,9 @@ lemmas, folding only for words typed without å/ä/ö)."""
 from __future__ import annotations
 
 import pytest
-from diarium.web.highlight import MAX_MARKS, find_marks, highlight_text, render_marks
 
 from diarium.search import Mark
+from diarium.web.highlight import MAX_MARKS, find_marks, highlight_text, render_marks
 
 TEXT = (
     "Kommunstyrelsen beslutar att anta detaljplan för hamnen. Beslutet gäller från i dag. "

@@ -308,6 +308,7 @@ def test_meeting_folder_is_stored_as_a_meeting(tmp_path: Path, settings: Setting
 
 def test_meeting_page_shows_a_noark_meeting(tmp_path: Path, settings: Settings) -> None:
     from bs4 import BeautifulSoup
+
     from diarium.indexer.embedded import EmbeddedBackend
     from diarium.web.app import create_app
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from diarium.indexer.embedded import EmbeddedBackend
 from test_public import add_document
 
 from diarium.cli import main
 from diarium.config import Settings
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.pipeline import indexing
 from diarium.pipeline.indexing import IndexProgress, index, last_seq, pending
 from diarium.search import SearchRequest

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from click.testing import CliRunner
-from diarium.web.app import create_app
 from flask.testing import FlaskClient
 from manifests import write_csv
 from smtp_server import SmtpServer, smtp_server  # noqa: F401  (the fixture)
@@ -23,6 +22,7 @@ from diarium import mail
 from diarium.cli import main
 from diarium.config import load_settings
 from diarium.store import Store
+from diarium.web.app import create_app
 
 ADDRESS = "asa.oberg@exempel.se"
 REGISTRY = "registrator@exempelkommunen.se"
@@ -224,9 +224,8 @@ def test_lapsed_lease_is_resent_with_the_same_message_id(diary: Path,
 
 def test_daily_alert_waits_for_its_day(diary: Path, smtp_server: SmtpServer  # noqa: F811
                                        ) -> None:
-    from diarium.indexer import open_backend
-
     from diarium import alerts
+    from diarium.indexer import open_backend
 
     client = _client(diary)
     subscribe(client, "bygglov", frequency="dagligen")
@@ -302,7 +301,6 @@ def test_two_runs_at_once_mail_each_record_once(diary: Path, smtp_server: SmtpSe
     import sys
 
     from diarium.indexer import open_backend
-
     from diarium.pipeline.indexing import last_seq
 
     count = 600
@@ -379,9 +377,8 @@ def test_unconfirmed_alert_expires_after_48_hours(diary: Path) -> None:
 
 def test_a_run_that_stops_halfway_resumes_without_mailing_twice(
         diary: Path, smtp_server: SmtpServer) -> None:  # noqa: F811
-    from diarium.indexer import open_backend
-
     from diarium import alerts
+    from diarium.indexer import open_backend
     from diarium.pipeline.indexing import last_seq
 
     settings = load_settings(diary)

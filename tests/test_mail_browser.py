@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from diarium.web.app import create_app
 from playwright.sync_api import sync_playwright
 from smtp_server import SmtpServer, smtp_server  # noqa: F401  (the fixture)
 from test_mail_alerts import ADDRESS, NEW, REGISTRY, cli, import_rows
@@ -18,6 +17,7 @@ from test_mail_alerts import diary as diary  # noqa: F401  (the fixture)
 from web_site import CHROMIUM, CHROMIUM_ARGS, LiveServer, axe_source, axe_violations, screenshot
 
 from diarium.config import load_settings
+from diarium.web.app import create_app
 
 pytestmark = pytest.mark.browser
 

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from diarium.web.app import create_app
 from playwright.sync_api import sync_playwright
 from test_meetings_web import build_meeting_site
 from web_site import (
@@ -21,6 +20,8 @@ from web_site import (
     axe_violations,
     screenshot,
 )
+
+from diarium.web.app import create_app
 
 pytestmark = pytest.mark.browser
 

@@ -16,11 +16,11 @@ from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
-from diarium.indexer.embedded import EmbeddedBackend
 from extraction_fixtures import make_pdf
 from manifests import write_csv as write_register_csv
 
 from diarium.config import Settings, load_settings
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.meetings import folder_key
 from diarium.pipeline import indexing
 from diarium.pipeline.extracting import config_from_settings, extract

@@ -12,7 +12,6 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from bs4 import BeautifulSoup
-from diarium.web.app import create_app
 from extraction_fixtures import make_pdf
 from flask.testing import FlaskClient
 from web_site import Site, build_site
@@ -22,6 +21,7 @@ from diarium.pipeline.extracting import config_from_settings, extract
 from diarium.pipeline.importing import import_manifest
 from diarium.public import public_records
 from diarium.store import Store
+from diarium.web.app import create_app
 
 PNR = "19121212-1212"
 TODAY = date.today()

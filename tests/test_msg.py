@@ -7,11 +7,11 @@ from pathlib import Path
 
 import extraction_fixtures as fx
 import pytest
-from diarium.extractors.base import MSG, sniff
-from diarium.extractors.registry import choose, extract_file
 
 from diarium.config import Settings
 from diarium.errors import ExtractionFailed
+from diarium.extractors.base import MSG, sniff
+from diarium.extractors.registry import choose, extract_file
 from diarium.pipeline.extracting import ExtractConfig, extract
 from diarium.store import Store
 

@@ -22,11 +22,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+
+from diarium.config import DEFAULT_SYNONYMS
 from diarium.indexer.base import SearchBackend
 from diarium.indexer.elastic import ElasticBackend, load_config
 from diarium.indexer.embedded import EmbeddedBackend
-
-from diarium.config import DEFAULT_SYNONYMS
 from diarium.search import SearchRequest, SearchResult
 from diarium.synthetic import generate_records
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import extraction_fixtures as fx
 import pytest
+
 from diarium.extractors.base import ExtractOptions
 from diarium.extractors.image import ocr_available
 from diarium.extractors.pdf import PdfExtractor, is_garbage, read_pdfminer, suspect_reason

@@ -12,11 +12,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from diarium.indexer.embedded import EmbeddedBackend
 from tantivy import Query
 from test_public import add_document, personnummer_forms, valid_number
 
 from diarium.config import load_settings
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.pipeline.indexing import index
 from diarium.search import SearchRequest
 from diarium.store import Store

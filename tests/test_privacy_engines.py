@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from diarium.indexer.embedded import EmbeddedBackend
 from tantivy import Query
 from test_public import add_document, valid_number
 
 from diarium.config import Settings, load_settings
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.pipeline.indexing import index
 from diarium.search import SearchRequest
 from diarium.store import Store

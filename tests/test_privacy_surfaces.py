@@ -22,12 +22,12 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
-from diarium.indexer.embedded import EmbeddedBackend
 from flask.testing import FlaskClient
 from test_public import add_document, valid_number
 
 from diarium import personnummer
 from diarium.config import Settings, load_settings
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.pipeline.indexing import index
 from diarium.store import Store
 

@@ -8,10 +8,10 @@ phrase, an empty phrase prefix, a range without bounds...), on a real index.
 from __future__ import annotations
 
 import pytest
-from diarium.indexer.embedded import EmbeddedBackend
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.search import SearchRequest
 from diarium.synthetic import generate_records
 

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 
 import pytest
-from diarium.indexer.elastic import ElasticBackend
-from diarium.indexer.elastic.reindex import ReindexMismatch, reindex, rollback
 
 from diarium.config import Settings
 from diarium.errors import NotFound
+from diarium.indexer.elastic import ElasticBackend
+from diarium.indexer.elastic.reindex import ReindexMismatch, reindex, rollback
 from diarium.pipeline.indexing import index as run_index
 from diarium.search import SearchRequest
 from diarium.store import Store

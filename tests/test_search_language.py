@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from diarium.indexer.embedded import EmbeddedBackend
 
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.public import PublicRecord
 from diarium.search import SearchRequest, SearchResult
 from diarium.synthetic import generate_records, make_record

@@ -9,10 +9,10 @@ from __future__ import annotations
 import csv
 
 import pytest
-from diarium.indexer.embedded import EmbeddedBackend
 from tantivy import Query
 
 from diarium.config import Settings, load_settings
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.pipeline.importing import import_manifest
 from diarium.pipeline.indexing import index
 from diarium.public import public_records

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from diarium.indexer import open_backend
 
 from diarium.cli import main
 from diarium.config import Settings, load_settings
 from diarium.errors import ConfigError
+from diarium.indexer import open_backend
 from diarium.search import FACET_NAMES, SearchRequest, result_to_json, search
 from diarium.synthetic import generate_records, make_record
 

@@ -16,12 +16,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from diarium.indexer import open_backend
 from manifests import write_csv
 
 from diarium import embeddings, vectors
 from diarium.config import Settings, load_settings
 from diarium.hybrid import vectors_dir
+from diarium.indexer import open_backend
 from diarium.pipeline.extracting import config_from_settings, extract
 from diarium.pipeline.importing import import_manifest
 from diarium.pipeline.indexing import index

@@ -16,10 +16,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
 from diarium.extractors.base import ExtractOptions
 from diarium.extractors.registry import extract_file
 from diarium.indexer.derived import SwedishExtras
-
 from diarium.swedish import compounds, lemmas, wordcache, wordlist
 
 CHILD = """

@@ -9,13 +9,13 @@ import hashlib
 
 import pytest
 from bs4 import BeautifulSoup
-from diarium.web.app import create_app
 from flask.testing import FlaskClient
 
 from diarium import personnummer
 from diarium.config import Settings, load_settings
 from diarium.demo import prepare
 from diarium.store import Store
+from diarium.web.app import create_app
 
 
 @pytest.fixture(scope="module")

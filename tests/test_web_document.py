@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from diarium.web.app import create_app
 from flask.testing import FlaskClient
 from web_site import (
     REGISTRY_EMAIL,
@@ -21,6 +20,7 @@ from web_site import (
 )
 
 from diarium.store import Store
+from diarium.web.app import create_app
 
 
 def test_document_page_highlights_the_query(client: FlaskClient, site: Site) -> None:

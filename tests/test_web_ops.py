@@ -16,9 +16,6 @@ import time
 from pathlib import Path
 
 import pytest
-from diarium.web.app import create_app
-from diarium.web.logs import ACCESS_LOGGER, JsonFormatter, scrub
-from diarium.web.server import server_options
 from rdflib import Graph
 from web_site import build_site
 
@@ -26,6 +23,9 @@ from diarium.config import load_settings
 from diarium.opendata.dump import write_dump
 from diarium.pipeline.indexing import index
 from diarium.store import Store
+from diarium.web.app import create_app
+from diarium.web.logs import ACCESS_LOGGER, JsonFormatter, scrub
+from diarium.web.server import server_options
 
 OPENDATA = """
 [opendata]

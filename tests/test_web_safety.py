@@ -13,7 +13,6 @@ from xml.etree import ElementTree as ET
 
 import pytest
 from bs4 import BeautifulSoup
-from diarium.web.app import create_app
 from flask.testing import FlaskClient
 from web_site import (
     ATOM,
@@ -26,6 +25,7 @@ from web_site import (
 )
 
 from diarium.config import load_settings
+from diarium.web.app import create_app
 
 
 def _assert_inert(html: str) -> None:

@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from diarium.web.server import server_options
 from web_site import build_site
 
 from diarium.cli import main as cli_main
 from diarium.errors import ConfigError
+from diarium.web.server import server_options
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from diarium.web.app import create_app
 from flask.testing import FlaskClient
 from web_site import (
     Site,
     soup,
 )
+
+from diarium.web.app import create_app
 
 
 def test_about_and_accessibility_pages(client: FlaskClient) -> None:

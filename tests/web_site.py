@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bs4 import BeautifulSoup
-from diarium.indexer.embedded import EmbeddedBackend
 
 from diarium.config import Settings, load_settings
+from diarium.indexer.embedded import EmbeddedBackend
 from diarium.public import public_records
 from diarium.store import Store
 

@@ -22,8 +22,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from diarium.web.app import services
-from diarium.web.params import parse_state
 from flask import (
     Blueprint,
     Flask,
@@ -39,6 +37,8 @@ from diarium.errors import DiariumError
 from diarium.pipeline.indexing import last_seq
 from diarium.public import public_case
 from diarium.ratelimit import RateLimited
+from diarium.web.app import services
+from diarium.web.params import parse_state
 
 log = logging.getLogger(__name__)
 bp = Blueprint("alerts", __name__)

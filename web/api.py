@@ -9,14 +9,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from diarium.web import openapi
-from diarium.web.app import services
-from diarium.web.params import parse_state
-from diarium.web.views import related_hits
 from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 
 from diarium.public import PublicRecord, public_case, public_record
 from diarium.search import result_to_json
+from diarium.web import openapi
+from diarium.web.app import services
+from diarium.web.params import parse_state
+from diarium.web.views import related_hits
 
 bp = Blueprint("api", __name__)
 MAX_ID = 2**63 - 1

@@ -19,18 +19,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from diarium.indexer import open_backend
-from diarium.indexer.base import SearchBackend
-from diarium.web import metrics, security
-from diarium.web.params import BadParameter
 from flask import Flask, current_app, g, jsonify, make_response, render_template, request
 from jinja2 import BaseLoader, ChoiceLoader, FileSystemLoader, PrefixLoader
 from werkzeug.exceptions import HTTPException
 
 from diarium.config import Settings, load_settings
 from diarium.errors import DiariumError, EngineUnavailable, NotFound, QueryError
+from diarium.indexer import open_backend
+from diarium.indexer.base import SearchBackend
 from diarium.search import SearchRequest, SearchResult, search
 from diarium.store import Store
+from diarium.web import metrics, security
+from diarium.web.params import BadParameter
 
 log = logging.getLogger(__name__)
 PACKAGE_DIR = Path(__file__).resolve().parent

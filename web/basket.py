@@ -14,12 +14,12 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from diarium.web.alerts import base_url, client_ip, csrf_ok, deliver_now, honeypot_filled
-from diarium.web.app import services
 from flask import Blueprint, Flask, abort, redirect, render_template, request, session, url_for
 
 from diarium import document_requests as dr
 from diarium.ratelimit import RateLimited
+from diarium.web.alerts import base_url, client_ip, csrf_ok, deliver_now, honeypot_filled
+from diarium.web.app import services
 
 bp = Blueprint("basket", __name__)
 KEY = "begaran"

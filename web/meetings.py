@@ -12,13 +12,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from diarium.web import feeds
-from diarium.web.app import services
-from diarium.web.params import MAX_FILTER_LENGTH, BadParameter
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from diarium import meetings as mt
 from diarium.errors import NotFound
+from diarium.web import feeds
+from diarium.web.app import services
+from diarium.web.params import MAX_FILTER_LENGTH, BadParameter
 
 bp = Blueprint("meetings", __name__)
 api_bp = Blueprint("meetings_api", __name__)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from diarium.web.params import MAX_QUERY_LENGTH, MAX_RESULT_WINDOW
-
 from diarium.search import FACETS, MAX_PER_PAGE, SORTS
+from diarium.web.params import MAX_QUERY_LENGTH, MAX_RESULT_WINDOW
 
 _STR = {"type": "string"}
 _INT = {"type": "integer"}

@@ -22,14 +22,14 @@ import logging
 import time
 from typing import Any
 
-from diarium.web import metrics
-from diarium.web.app import error_response, services
-from diarium.web.logs import ACCESS_LOGGER
 from flask import Blueprint, Flask, Response, g, jsonify, render_template, request, send_file
 
 from diarium.errors import ConfigError, DiariumError
 from diarium.opendata import dcat
 from diarium.opendata.dump import Dump, DumpError, latest_dump
+from diarium.web import metrics
+from diarium.web.app import error_response, services
+from diarium.web.logs import ACCESS_LOGGER
 
 bp = Blueprint("ops", __name__)
 access_log = logging.getLogger(ACCESS_LOGGER)

@@ -9,18 +9,6 @@ from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from diarium.web import export, feeds, meetings
-from diarium.web.app import services
-from diarium.web.highlight import highlight_text, render_snippet
-from diarium.web.params import (
-    FEED_SIZE,
-    MAX_QUERY_LENGTH,
-    MAX_RESULT_WINDOW,
-    SORT_LABELS,
-    SearchState,
-    export_limit,
-    parse_state,
-)
 from flask import (
     Blueprint,
     Flask,
@@ -42,6 +30,18 @@ from diarium.errors import EngineUnavailable
 from diarium.hybrid import related_documents, shared
 from diarium.public import PublicRecord, public_case, public_record
 from diarium.search import FACETS, SORTS, Hit, SearchResult
+from diarium.web import export, feeds, meetings
+from diarium.web.app import services
+from diarium.web.highlight import highlight_text, render_snippet
+from diarium.web.params import (
+    FEED_SIZE,
+    MAX_QUERY_LENGTH,
+    MAX_RESULT_WINDOW,
+    SORT_LABELS,
+    SearchState,
+    export_limit,
+    parse_state,
+)
 
 bp = Blueprint("site", __name__)
 MAX_ID = 2**63 - 1            # SQLite's largest integer: a longer id cannot exist

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
+from diarium.errors import ConfigError, EngineUnavailable
 from diarium.indexer.elastic.config import ElasticConfig
 from diarium.indexer.elastic.connection import Connection, EngineRefused
 from diarium.indexer.elastic.settings import (
@@ -21,8 +22,6 @@ from diarium.indexer.elastic.settings import (
     mappings,
     resolve_profile,
 )
-
-from diarium.errors import ConfigError, EngineUnavailable
 
 
 def new_index_name(alias: str, now: datetime | None = None) -> str:

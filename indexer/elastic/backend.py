@@ -13,6 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from diarium.config import DEFAULT_SYNONYMS, OrgSettings, Settings
+from diarium.errors import EngineUnavailable, QueryError
+from diarium.hybrid import SemanticSearch
 from diarium.indexer.base import Capabilities
 from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.elastic import vectors
@@ -23,10 +26,6 @@ from diarium.indexer.elastic.config import ElasticConfig, load_config
 from diarium.indexer.elastic.connection import Connection
 from diarium.indexer.elastic.documents import DocumentBuilder, record_from_source
 from diarium.indexer.elastic.snippets import highlight_request, snippet
-
-from diarium.config import DEFAULT_SYNONYMS, OrgSettings, Settings
-from diarium.errors import EngineUnavailable, QueryError
-from diarium.hybrid import SemanticSearch
 from diarium.public import PublicRecord
 from diarium.query_plan import plan
 from diarium.search import (

@@ -25,9 +25,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any
 
-from diarium.indexer.elastic.connection import Connection, EngineRefused, dumps
-
 from diarium.errors import EngineUnavailable
+from diarium.indexer.elastic.connection import Connection, EngineRefused, dumps
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
+from diarium import query as q
 from diarium.indexer.ranking import (
     COORD_SCORE,
     DNR_BOOST,
@@ -33,8 +34,6 @@ from diarium.indexer.ranking import (
     SYNONYM_BOOST,
     TEXT_FIELDS,
 )
-
-from diarium import query as q
 from diarium.query_plan import QueryPlan
 from diarium.swedish.folding import fold, has_swedish_letters
 

@@ -14,10 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from diarium.indexer.elastic.settings import PROFILES
-
 from diarium.config import Settings
 from diarium.errors import ConfigError
+from diarium.indexer.elastic.settings import PROFILES
 from diarium.search import FALSE_WORDS, TRUE_WORDS
 
 ENGINES: tuple[str, ...] = ("elasticsearch", "opensearch")

@@ -13,9 +13,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from diarium.indexer.elastic.config import ENV_PREFIX, ElasticConfig
-
 from diarium.errors import ConfigError, EngineUnavailable
+from diarium.indexer.elastic.config import ENV_PREFIX, ElasticConfig
 
 
 class EngineRefused(EngineUnavailable):

@@ -13,7 +13,6 @@ from dataclasses import fields
 from typing import Any
 
 from diarium.indexer.derived import SwedishExtras
-
 from diarium.public import PublicRecord
 from diarium.search import FACETS
 from diarium.swedish.folding import fold

@@ -24,14 +24,12 @@ from typing import TYPE_CHECKING, Any
 from diarium.indexer.elastic.compiler import must
 from diarium.indexer.elastic.connection import EngineRefused, dumps
 from diarium.indexer.elastic.settings import index_body
-
 from diarium.public import PublicRecord
 from diarium.query_plan import plan
 
 if TYPE_CHECKING:
-    from diarium.indexer.elastic.backend import ElasticBackend
-
     from diarium.alerts import AlertSpec
+    from diarium.indexer.elastic.backend import ElasticBackend
 
 DOCUMENTS_PER_REQUEST = 100     # records percolated in one request
 BULK = 2000                     # queries registered per bulk request

@@ -25,14 +25,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from diarium.config import Settings
+from diarium.errors import ConfigError, NotFound, ReindexMismatch
 from diarium.indexer.elastic.admin import new_index_name
 from diarium.indexer.elastic.backend import ElasticBackend, open_elastic
 from diarium.indexer.elastic.bulk import BulkIndexer
 from diarium.indexer.elastic.config import ENGINES
 from diarium.indexer.elastic.settings import SCHEMA_VERSION
-
-from diarium.config import Settings
-from diarium.errors import ConfigError, NotFound, ReindexMismatch
 from diarium.pipeline.indexing import save_last_seq
 from diarium.privacy import state as privacy_state
 from diarium.public import public_records

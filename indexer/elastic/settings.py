@@ -29,9 +29,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from diarium.indexer.ranking import TEXT_FIELDS
-
 from diarium.errors import ConfigError
+from diarium.indexer.ranking import TEXT_FIELDS
 from diarium.search import FACETS
 
 # 2: the sammantrade facet (issue 16); an index of an older version gets the new fields

@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from diarium.indexer.elastic.documents import record_from_source
-
 from diarium import hybrid
+from diarium.indexer.elastic.documents import record_from_source
 from diarium.query_plan import QueryPlan
 from diarium.search import MAX_PER_PAGE, Hit, SearchRequest, SearchResult
 

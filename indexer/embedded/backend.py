@@ -15,6 +15,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import tantivy
+from tantivy import Query
+
+from diarium import hybrid, query_plan
+from diarium.config import OrgSettings
+from diarium.errors import EngineUnavailable
+from diarium.hybrid import SemanticSearch
 from diarium.indexer.base import Capabilities
 from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.embedded.compiler import Compiler, must
@@ -29,12 +35,6 @@ from diarium.indexer.embedded.hybrid import (
 from diarium.indexer.embedded.records import record_from_json, to_document
 from diarium.indexer.embedded.schema import ANALYZERS, SCHEMA, SCHEMA_FILE, SCHEMA_VERSION
 from diarium.indexer.embedded.snippets import Snippets, with_prefix_terms
-from tantivy import Query
-
-from diarium import hybrid, query_plan
-from diarium.config import OrgSettings
-from diarium.errors import EngineUnavailable
-from diarium.hybrid import SemanticSearch
 from diarium.public import PublicRecord
 from diarium.search import Hit, SearchRequest, SearchResult, Snippet, validate_request
 

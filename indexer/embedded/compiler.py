@@ -12,6 +12,10 @@ from datetime import date, timedelta
 from functools import lru_cache
 
 import tantivy
+from tantivy import Occur, Query
+
+from diarium import query as q
+from diarium.errors import QueryError
 from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.embedded.schema import SCHEMA, positioned, to_datetime, tokens
 from diarium.indexer.ranking import (
@@ -28,10 +32,6 @@ from diarium.indexer.ranking import (
     SYNONYM_BOOST,
     TEXT_FIELDS,
 )
-from tantivy import Occur, Query
-
-from diarium import query as q
-from diarium.errors import QueryError
 from diarium.query_plan import QueryPlan
 from diarium.swedish.folding import fold, has_swedish_letters
 

@@ -8,10 +8,10 @@ from functools import lru_cache
 from typing import Any
 
 import tantivy
-from diarium.indexer.embedded.compiler import date_query, must, terms
-from diarium.indexer.embedded.schema import SCHEMA
 
 from diarium.errors import EngineUnavailable, QueryError
+from diarium.indexer.embedded.compiler import date_query, must, terms
+from diarium.indexer.embedded.schema import SCHEMA
 from diarium.search import FACET_SIZE, FACETS, FacetValue, SearchRequest, filter_value
 
 

@@ -13,12 +13,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import tantivy
-from diarium.indexer.embedded.compiler import Compiler, must
-from diarium.indexer.embedded.schema import SCHEMA
 from tantivy import Occur, Query
 
 from diarium import hybrid
 from diarium.embeddings import passages
+from diarium.indexer.embedded.compiler import Compiler, must
+from diarium.indexer.embedded.schema import SCHEMA
 from diarium.public import PublicRecord
 from diarium.query_plan import QueryPlan
 from diarium.search import SNIPPET_CHARS, Snippet

@@ -7,10 +7,10 @@ import json
 from dataclasses import fields as dataclass_fields
 
 import tantivy
+
 from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.embedded.schema import to_datetime
 from diarium.indexer.ranking import TEXT_FIELDS
-
 from diarium.public import PublicRecord
 from diarium.search import FACETS
 

@@ -29,9 +29,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import tantivy
-from diarium.indexer.ranking import TEXT_FIELDS
 from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 
+from diarium.indexer.ranking import TEXT_FIELDS
 from diarium.search import FACETS
 
 SCHEMA_VERSION = 4  # 4: the sammantrade facet (issue 16)

@@ -4,11 +4,11 @@ marked ranges and the page of the first mark (tantivy's SnippetGenerator)."""
 from __future__ import annotations
 
 import tantivy
-from diarium.indexer.embedded.records import pages as record_pages
-from diarium.indexer.embedded.schema import SCHEMA, tokens
 from tantivy import Occur, Query
 
 from diarium import query as q
+from diarium.indexer.embedded.records import pages as record_pages
+from diarium.indexer.embedded.schema import SCHEMA, tokens
 from diarium.public import PublicRecord
 from diarium.search import SNIPPET_CHARS, Mark, Snippet
 
