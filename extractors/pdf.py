@@ -42,10 +42,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from diarium.errors import ExtractionFailed
 from diarium.extractors.base import Extraction, ExtractOptions, Extractor, clean_meta
 from diarium.extractors.pdf_layout import page_text as layout_text
-
-from diarium.errors import ExtractionFailed
 
 # pdfminer logs every malformed object at WARNING; the pipeline reports what matters.
 logging.getLogger("pdfminer").setLevel(logging.ERROR)
