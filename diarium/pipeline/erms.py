@@ -19,6 +19,7 @@ from diarium.pipeline.xml_export import (
     FileRef,
     child_path,
     first,
+    first_date,
     flatten,
     index,
     iso_date,
@@ -231,17 +232,12 @@ class Erms(ExportFormat):
         fields["sekretess"] = _confidential(idx, consumed)
 
         dates = _dates(idx, elem)
-        kind = ""
-        for date_type, swedish in DATE_ORDER:
-            found = dates.get(date_type)
-            if found is not None:
-                fields["datum"], used = found
-                kind = swedish
-                consumed.add(used)
-                break
-        if not fields["datum"]:
+        picked = first_date(dates, DATE_ORDER)
+        if picked is None:
             raise Bad("dates", "the record has no originated, received, expedited or "
                                "created date")
+        fields["datum"], kind, used = picked
+        consumed.add(used)
 
         direction = first(idx, "direction")
         if direction is not None:

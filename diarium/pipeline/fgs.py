@@ -20,6 +20,7 @@ from diarium.pipeline.xml_export import (
     ExportFormat,
     FileRef,
     child_path,
+    first_date,
     flatten,
     iso_date,
     kids,
@@ -207,16 +208,12 @@ class Fgs(ExportFormat):
         fields["sekretess"] = _restriction(elem, consumed)
 
         dates = _check_dates(elem)
-        kind = ""
-        for element, swedish in DATE_ORDER:
-            if element in dates:
-                fields["datum"], used = dates[element]
-                kind = swedish
-                consumed.add(used)
-                break
-        if not fields["datum"]:
+        picked = first_date(dates, DATE_ORDER)
+        if picked is None:
             raise Bad("Inkommen", "the handling has no Upprattad, Inkommen, Expedierad or "
                                   "Skapad date")
+        fields["datum"], kind, used = picked
+        consumed.add(used)
         direction = STATUS_DIRECTION.get(status.casefold())
         if direction is None:
             # A status that is no direction (Makulerad, Arkiverad): the date says it.

@@ -33,6 +33,7 @@ from diarium.pipeline.xml_export import (
     FileRef,
     child_path,
     first,
+    first_date,
     flatten,
     index,
     iso_date,
@@ -269,16 +270,12 @@ class Noark5(ExportFormat):
             consumed.add(title)
 
         dates = _check_dates(idx, elem)
-        kind = ""
-        for name, swedish in DATE_ORDER:
-            if name in dates:
-                fields["datum"], used = dates[name]
-                kind = swedish
-                consumed.add(used)
-                break
-        if not fields["datum"]:
+        picked = first_date(dates, DATE_ORDER)
+        if picked is None:
             raise Bad("journaldato", "the registration has no date (journaldato, "
                                      "dokumentetsDato, mottattDato, sendtDato, opprettetDato)")
+        fields["datum"], kind, used = picked
+        consumed.add(used)
 
         kind_elem = first(idx, "journalposttype")
         if kind_elem is not None and text(kind_elem):

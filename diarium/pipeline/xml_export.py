@@ -172,6 +172,17 @@ def iso_date(value: str, where: str) -> str:
     return day.isoformat()
 
 
+def first_date(dates: dict[str, tuple[str, Any]], order: tuple[tuple[str, str], ...]
+               ) -> tuple[str, str, Any] | None:
+    """The document's date by the format's order of preference: (ISO date, the Swedish
+    kind of date, the element it came from), or None when it has none of them."""
+    for name, swedish in order:
+        found = dates.get(name)
+        if found is not None:
+            return found[0], swedish, found[1]
+    return None
+
+
 def child_path(elem: Any, root: Any) -> str:
     """The path of `elem` below `root`, with [n] where a name repeats ("dates/date[2]")."""
     parts: list[str] = []
