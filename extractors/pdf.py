@@ -387,14 +387,18 @@ def _pdfium_metadata(pdf: Any) -> dict[str, Any]:
         return meta
     for key, name in _INFO_KEYS.items():
         value = info.get(key)
-        if not isinstance(value, str):
-            continue
-        value = value.replace("\x00", "").strip()
-        if name in ("created", "modified"):
-            value = pdf_date(value) or value
-        if value:
-            meta[name] = value
+        if isinstance(value, str):
+            _put_info(meta, name, value)
     return clean_meta(meta)
+
+
+def _put_info(meta: dict[str, Any], name: str, value: str) -> None:
+    """One Info dictionary entry into `meta`: NULs and blanks dropped, dates made ISO."""
+    value = value.replace("\x00", "").strip()
+    if name in ("created", "modified"):
+        value = pdf_date(value) or value
+    if value:
+        meta[name] = value
 
 
 def _ocr(path: Path, pages: list[PdfPage], options: ExtractOptions) -> list[PdfPage]:
@@ -563,13 +567,8 @@ def _metadata(doc: Any) -> dict[str, Any]:
             value = resolve1(info.get(key))
             if isinstance(value, bytes):
                 value = decode_text(value)
-            if not isinstance(value, str):
-                continue
-            value = value.replace("\x00", "").strip()
-            if name in ("created", "modified"):
-                value = pdf_date(value) or value
-            if value:
-                meta[name] = value
+            if isinstance(value, str):
+                _put_info(meta, name, value)
     return clean_meta(meta)
 
 
