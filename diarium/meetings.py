@@ -522,8 +522,8 @@ class _ItemPrivacy:
         if neutral:
             return _mask(neutral), ""
         if names:
-            rubrik = public._hide_names(rubrik, names)
-            beslut = public._hide_names(beslut, names)
+            rubrik = public.hide_names(rubrik, names)
+            beslut = public.hide_names(beslut, names)
         return _mask(rubrik), _mask(beslut)
 
 

@@ -216,7 +216,7 @@ def public_case(store: Store, settings: Settings, case_id: int,
         (r.arendemening for r, a in projected if a.neutralised), "")
     title = row["arendemening"]
     for _record, applied in projected:
-        title = _hide_names(title, applied.hidden_names)
+        title = hide_names(title, applied.hidden_names)
     return PublicCase(
         case_id=int(row["id"]),
         organisation=row["org_slug"],
@@ -491,7 +491,9 @@ def _couple(name: str) -> list[str]:
     return []
 
 
-def _hide_names(text: str, names: list[str]) -> str:
+def hide_names(text: str, names: list[str]) -> str:
+    """`text` with each hidden private name (as written, and its common variants) replaced
+    by "Privatperson"; for records here and for views outside them (meeting items)."""
     if not text or not names:
         return text
     for name in names:
@@ -572,17 +574,17 @@ def _record(settings: Settings, r: sqlite3.Row, files: _Files | None,
         if hidden:
             applied.names_hidden = count
             applied.hidden_names = hidden
-            part = _hide_names(part, hidden)
-            rubrik = _hide_names(rubrik, hidden)
-            arendemening = _hide_names(arendemening, hidden)
-            file_name = _hide_names(file_name, hidden)
+            part = hide_names(part, hidden)
+            rubrik = hide_names(rubrik, hidden)
+            arendemening = hide_names(arendemening, hidden)
+            file_name = hide_names(file_name, hidden)
             if published and shown.has_original:
                 if not shown.texts:
                     withheld = "ingen text"    # nothing to check the file against
                 elif _name_in([*shown.texts, *shown.metadata, shown.original_name], hidden):
                     withheld = "namn"
-            texts = [_hide_names(t, hidden) for t in texts]
-            pages = [_hide_names(p, hidden) for p in pages]
+            texts = [hide_names(t, hidden) for t in texts]
+            pages = [hide_names(p, hidden) for p in pages]
     body = "\n\n".join(texts)
     # The original cannot be masked: a file whose text or metadata holds a personnummer
     # is not offered for download (its masked text stays searchable).
