@@ -25,7 +25,8 @@
 #
 # Environment overrides: DIARIUM_ENGINES_DIR (default var/engines), DIARIUM_ENGINE_USER
 # (default diarium-engine), ES_JAVA_HOME (a JDK 21+), OPENSEARCH_JAVA_HOME (JDK 17+),
-# DIARIUM_ES_PORT (default 9250), DIARIUM_OS_PORT (default 9260).
+# DIARIUM_ES_PORT (default 9250), DIARIUM_OS_PORT (default 9260), DIARIUM_ENGINE_HEAP (heap of
+# each test node, default 512m; a benchmark at a million documents wants more).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -38,7 +39,7 @@ OS_ANALYSIS_ARTIFACT="org.opensearch.plugin:analysis-common:${OS_VERSION}:jar"
 OS_PERCOLATOR_ARTIFACT="org.opensearch.plugin:percolator-client:${OS_VERSION}:jar"
 # The 2.8 plugin bundled with Debian's maven cannot copy artifacts without a project.
 DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
-HEAP=512m
+HEAP=${DIARIUM_ENGINE_HEAP:-512m}
 HEALTH_TIMEOUT=${DIARIUM_ENGINE_HEALTH_TIMEOUT:-240}
 HUNSPELL_DIR=/usr/share/hunspell
 
