@@ -47,7 +47,10 @@ import urllib.request
 import uuid
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from diarium.indexer.base import SearchBackend
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -350,7 +353,7 @@ def reader_on_unflagged(corpus: Path, count: int = 15) -> None:
 FSCRAWLER_CPU_S = 26.9
 FSCRAWLER_WALL_S = 19.6
 FSCRAWLER_SOURCE = "issue 19: FSCrawler, 197 corpus files, OCR off, ES 9.2.0, median of 5"
-STAGES = ("start", "init", "import", "extract", "index", "other")
+STAGES = ("start", "init", "import", "extract", "index", "extract+index", "other")
 
 
 def self_and_children_cpu() -> float:
@@ -410,19 +413,23 @@ def write_register(path: Path, names: list[str]) -> Path:
 
 
 def end_to_end_run(corpus: Path, limit: int | None, workers: int, es_url: str,
-                   engine: str, started_cpu: float) -> dict[str, Any]:
-    """One run in this (fresh) process; returns per-stage figures and counts."""
+                   engine: str, started_cpu: float, mode: str = "sequential"
+                   ) -> dict[str, Any]:
+    """One run in this (fresh) process; returns per-stage figures and counts. `mode`
+    "sequential": extract, then index; "overlap": both at once (diarium.pipeline.overlap:
+    the index created and filled while the files are read)."""
     from diarium.config import write_default_config
     from diarium.pipeline.importing import import_manifest
     from diarium.pipeline.indexing import index as run_index
+    from diarium.pipeline.overlap import extract_and_index
     from diarium.search import SearchRequest
 
     paths, _ = corpus_files(corpus, limit)
     node = NodeCpu(es_url) if engine == "elasticsearch" else None
     stages: dict[str, dict[str, float]] = {}
     stages["start"] = {"cpu": started_cpu, "wall": float("nan"), "node": float("nan")}
-    out: dict[str, Any] = {"workers": workers, "files": len(paths), "stages": stages,
-                           "node_source": node.source if node else ""}
+    out: dict[str, Any] = {"workers": workers, "mode": mode, "files": len(paths),
+                           "stages": stages, "node_source": node.source if node else ""}
 
     class Stage:
         def __init__(self, name: str) -> None:
@@ -454,20 +461,34 @@ def end_to_end_run(corpus: Path, limit: int | None, workers: int, es_url: str,
             with store:
                 with Stage("import"):   # diarium import register.csv --files CORPUS
                     imported = import_manifest(store, settings, register, corpus)
-                with Stage("extract"):   # diarium extract (OCR off)
-                    report = extract(store, settings, ExtractConfig(
-                        workers=workers, timeout=1800, ocr=False))
-                with Stage("index"):   # diarium index: searchable when it returns
+                def opened() -> SearchBackend:
                     if engine == "elasticsearch":
                         from diarium.indexer.elastic import open_elastic
 
-                        backend = open_elastic(settings, engine, {
+                        return open_elastic(settings, engine, {
                             "url": es_url, "index": f"bench-e2e-{uuid.uuid4().hex[:12]}"})
-                    else:
-                        from diarium.indexer import open_backend
+                    from diarium.indexer import open_backend
 
-                        backend = open_backend(settings, engine)
-                    indexed = run_index(store, settings, backend)
+                    return open_backend(settings, engine)
+
+                config = ExtractConfig(workers=workers, timeout=1800, ocr=False)
+                if mode == "overlap":
+                    # extract and index at once: searchable when it returns
+                    with Stage("extract+index"):
+                        both = extract_and_index(store, settings, config=config,
+                                                 open_backend=opened)
+                    backend = both.backend
+                    report, indexed = both.extracted, both.indexed
+                    out["index_runs"] = both.index_runs
+                else:
+                    with Stage("extract"):   # diarium extract (OCR off)
+                        report = extract(store, settings, config)
+                    with Stage("index"):   # diarium index: searchable when it returns
+                        backend = opened()
+                        indexed = run_index(store, settings, backend)
+            # Files to searchable documents ends here (this process's CPU with its
+            # workers, the wall clock for the parent to compare with its start).
+            out["searchable"] = {"cpu": self_and_children_cpu(), "at": time.time()}
             # Not timed: the documents are searchable (their text too).
             hits = backend.search(SearchRequest(query="och", semantic=False,
                                                 with_facets=False, per_page=1)).total
@@ -485,9 +506,15 @@ def end_to_end_run(corpus: Path, limit: int | None, workers: int, es_url: str,
 
 
 def end_to_end(args: argparse.Namespace) -> None:
-    """Runs each worker count `args.runs` times, alternating, each in a fresh process;
-    prints the per-run rows and the medians."""
+    """Runs each worker count and mode `args.runs` times, alternating, each in a fresh
+    process; prints the per-run rows and the medians."""
     counts = [int(w) for w in args.e2e_workers.split(",") if w.strip()]
+    modes = [m.strip() for m in args.e2e_modes.split(",") if m.strip()]
+    if not counts or any(w < 1 for w in counts):
+        sys.exit("--e2e-workers takes positive worker counts, e.g. 1,2")
+    if not modes or set(modes) - {"sequential", "overlap"}:
+        sys.exit("--e2e-modes takes sequential and/or overlap")
+    configs = [(w, m) for m in modes for w in counts]
     es_url = args.es_url or os.environ.get("DIARIUM_TEST_ES_URL", "")
     if args.engine == "elasticsearch" and not es_url:
         sys.exit("--end-to-end needs --es-url or DIARIUM_TEST_ES_URL "
@@ -495,37 +522,46 @@ def end_to_end(args: argparse.Namespace) -> None:
     paths, _ = corpus_files(args.corpus, args.limit)
     print(f"end to end: {len(paths)} files -> searchable documents ({args.engine}"
           f"{' ' + es_url if args.engine == 'elasticsearch' else ''}), OCR off, "
-          f"semantic off; {args.runs} runs of {counts} workers alternating, "
+          f"semantic off; {args.runs} runs of {counts} workers x {modes} alternating, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
-    runs: dict[int, list[dict[str, Any]]] = {w: [] for w in counts}
+    runs: dict[tuple[int, str], list[dict[str, Any]]] = {c: [] for c in configs}
     for round_ in range(args.runs):
-        for workers in counts:
+        for workers, mode in configs:
             command = [sys.executable, str(Path(__file__).resolve()), "--e2e-child",
-                       str(workers), "--corpus", str(args.corpus), "--engine", args.engine,
-                       "--es-url", es_url]
+                       str(workers), "--e2e-modes", mode, "--corpus", str(args.corpus),
+                       "--engine", args.engine, "--es-url", es_url]
             if args.limit:
                 command += ["--limit", str(args.limit)]
-            cpu0, wall0 = children_cpu(), time.perf_counter()
+            load = os.getloadavg()[0]
+            cpu0, wall0, clock0 = children_cpu(), time.perf_counter(), time.time()
             done = subprocess.run(command, capture_output=True, text=True, check=False)
             wall, cpu = time.perf_counter() - wall0, children_cpu() - cpu0
             if done.returncode != 0:
-                sys.exit(f"run failed ({workers} workers):\n{done.stderr}")
+                sys.exit(f"run failed ({workers} workers, {mode}):\n{done.stderr}")
             result = json.loads(done.stdout.strip().splitlines()[-1])
             # The whole process as the parent saw it: interpreter start to exit.
             timed = [s for n, s in result["stages"].items() if n != "start"]
             result["total"] = {"cpu": cpu, "wall": wall,
                                "node": sum(s["node"] for s in timed)}
+            # Up to the moment the documents were searchable (no check, no clean-up).
+            result["searchable"] = {"cpu": result["searchable"]["cpu"],
+                                    "wall": result["searchable"]["at"] - clock0,
+                                    "node": result["total"]["node"]}
             # What no stage holds: the searchability check, clean-up, interpreter exit
             # (wall: also the interpreter's start).
             result["stages"]["other"] = {
                 "cpu": cpu - sum(s["cpu"] for s in result["stages"].values()),
                 "wall": wall - sum(s["wall"] for s in timed), "node": float("nan")}
-            runs[workers].append(result)
+            result["load"] = (load + os.getloadavg()[0]) / 2
+            runs[(workers, mode)].append(result)
             s = result["stages"]
-            print(f"  run {round_ + 1}, {workers} worker(s): total {cpu:5.1f} CPU-s "
-                  f"{wall:5.1f} s wall | " + "  ".join(
-                      f"{n} {s[n]['cpu']:.1f}/{s[n]['wall']:.1f}" for n in STAGES[1:-1])
-                  + f" | load {os.getloadavg()[0]:.1f}")
+            print(f"  run {round_ + 1}, {workers} worker(s), {mode:10s}: total {cpu:5.1f} "
+                  f"CPU-s {wall:5.1f} s wall, searchable at {result['searchable']['wall']:5.1f}"
+                  " s | " + "  ".join(f"{n} {s[n]['cpu']:.1f}/{s[n]['wall']:.1f}"
+                                      for n in STAGES[1:-1] if n in s)
+                  + f" | load {load:.1f}-{os.getloadavg()[0]:.1f}"
+                  + (f" | {result['index_runs']} index runs" if "index_runs" in result
+                     else ""))
     first = next(iter(runs.values()))[0]
     print(f"  each run: {first['inserted']} documents imported ({first['rejected']} "
           f"rejected), {first['extracted']} extracted, {first['needs_ocr']} needs_ocr, "
@@ -534,32 +570,37 @@ def end_to_end(args: argparse.Namespace) -> None:
     if first.get("node_source"):
         print(f"  node CPU from {first['node_source']} (a shared node: others' requests "
               "count too)")
-    for workers, results in runs.items():
-        print(f"\n  medians of {len(results)} runs, {workers} worker(s)   "
+    for (workers, mode), results in runs.items():
+        print(f"\n  medians of {len(results)} runs, {workers} worker(s), {mode}   "
               "CPU-s (this process + children)   wall s   node CPU-s")
-        for name in (*STAGES, "total"):
+        present = [n for n in STAGES if n in results[0]["stages"]]
+        for name in (*present, "searchable", "total"):
             def med(key: str, name: str = name, results: list[dict[str, Any]] = results
                     ) -> float:
                 return statistics.median(
-                    (r["total"] if name == "total" else r["stages"][name])[key]
+                    (r[name] if name in ("total", "searchable") else r["stages"][name])[key]
                     for r in results)
 
             def cell(value: float, width: int) -> str:
                 return f"{'-':>{width}s}" if value != value else f"{value:{width}.1f}"
 
             label = {"start": "start (python, imports)",
-                     "other": "other (check, clean-up, exit)"}.get(name, name)
+                     "other": "other (check, clean-up, exit)",
+                     "searchable": "to searchable (no clean-up)"}.get(name, name)
             print(f"    {label:30s} {cell(med('cpu'), 10)} {cell(med('wall'), 18)} "
                   f"{cell(med('node'), 10)}")
+        print(f"    load average during the runs: median "
+              f"{statistics.median(r['load'] for r in results):.1f}")
         if args.limit or args.corpus.resolve() != CORPUS.resolve():
             print("    (FSCrawler's figures are for the whole corpus: no ratio for this run)")
             continue
-        cpu, wall = med("cpu", "total"), med("wall", "total")
         print(f"    FSCrawler ({FSCRAWLER_SOURCE}): {FSCRAWLER_CPU_S} CPU-s, "
               f"{FSCRAWLER_WALL_S} s wall")
-        print(f"    ratio FSCrawler / diarium: CPU {FSCRAWLER_CPU_S / cpu:.2f}x, wall "
-              f"{FSCRAWLER_WALL_S / wall:.2f}x (goal at least 3x: at most "
-              f"{FSCRAWLER_CPU_S / 3:.1f} CPU-s and {FSCRAWLER_WALL_S / 3:.1f} s wall)")
+        for name in ("total", "searchable"):
+            cpu, wall = med("cpu", name), med("wall", name)
+            print(f"    ratio FSCrawler / diarium, {name}: CPU {FSCRAWLER_CPU_S / cpu:.2f}x, "
+                  f"wall {FSCRAWLER_WALL_S / wall:.2f}x (goal at least 3x: at most "
+                  f"{FSCRAWLER_CPU_S / 3:.1f} CPU-s and {FSCRAWLER_WALL_S / 3:.1f} s wall)")
 
 
 # --------------------------------------------------------------------------- main
@@ -580,6 +621,9 @@ def main() -> None:
                         help="only files to searchable documents, against FSCrawler")
     parser.add_argument("--e2e-workers", default="1,2",
                         help="worker counts of --end-to-end, comma-separated (default 1,2)")
+    parser.add_argument("--e2e-modes", default="sequential,overlap",
+                        help="--end-to-end: 'sequential' (extract, then index) and/or "
+                             "'overlap' (both at once); default both")
     parser.add_argument("--runs", type=int, default=3,
                         help="runs of each worker count with --end-to-end (default 3)")
     parser.add_argument("--engine", choices=("elasticsearch", "embedded"),
@@ -597,7 +641,7 @@ def main() -> None:
     if args.e2e_child is not None:
         print(json.dumps(end_to_end_run(args.corpus, args.limit, args.e2e_child,
                                         args.es_url, args.engine,
-                                        self_and_children_cpu())))
+                                        self_and_children_cpu(), args.e2e_modes)))
         return
     if args.end_to_end:
         end_to_end(args)

@@ -44,6 +44,9 @@ def test_extract_bench_end_to_end_reports_every_stage(es_url: str) -> None:
     assert "end to end: 3 files" in out
     assert "3 documents imported (0 rejected)" in out and "3 in the index" in out
     for stage in ("start (python, imports)", "init", "import", "extract", "index",
-                  "other (check, clean-up, exit)", "total"):
+                  "extract+index", "other (check, clean-up, exit)",
+                  "to searchable (no clean-up)", "total"):
         assert f"\n    {stage} " in out, stage
+    # Both modes side by side: extract then index, and both at once.
+    assert "1 worker(s), sequential" in out and "1 worker(s), overlap" in out
     assert "no ratio for this run" in out   # a sample is not compared with FSCrawler

@@ -1,0 +1,153 @@
+"""Extraction and indexing at once: files reach the index while others are still read.
+
+`extract_and_index` runs the extraction pipeline (diarium.pipeline.extracting) in the
+calling thread and, in a second thread, incremental index runs (diarium.pipeline.
+indexing.index) one after the other while files are committed, then one last run when
+extraction has ended. Each run takes the documents changed since the previous one, so a
+document whose text was committed in the meantime is projected and written once more,
+with its text. The search engine's own work (analysis, segment writes) and the
+projection in this process then overlap the workers' reading instead of following it.
+
+Nothing of either stage's guarantees changes: every file is committed by the extraction
+on its own, index_state moves only after the engine has committed the records, and each
+run is an ordinary incremental run, so a run that is killed resumes with `diarium
+extract` and `diarium index` (or this function) where it stopped. A failing index run
+(the engine unreachable) ends the indexing thread, not the extraction; its error is
+raised once the extraction is done, and the next index run repeats its work.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
+
+from diarium.config import Settings
+from diarium.pipeline.extracting import ExtractConfig, ExtractReport, Progress, extract
+from diarium.pipeline.indexing import IndexReport, index
+from diarium.store import Store
+
+if TYPE_CHECKING:
+    from diarium.indexer.base import SearchBackend
+
+# Seconds between the start of one index run and the next one while files keep coming:
+# each run costs a refresh of the engine and a few store queries, so files committed in
+# the meantime go together.
+INTERVAL = 1.0
+
+
+@dataclass(frozen=True)
+class ExtractIndexReport:
+    """What `extract_and_index` did: the extraction's report, the last index run's
+    report (the index is up to date with the store as of that run), how many index runs
+    there were and how many records they wrote in all (a document written first without
+    its text, then with it, counts twice)."""
+
+    extracted: ExtractReport
+    indexed: IndexReport
+    index_runs: int
+    records_written: int
+    backend: SearchBackend           # the one given, or the one opened (the caller closes it)
+
+
+class _Indexer(threading.Thread):
+    """Incremental index runs in a loop until told that extraction has ended."""
+
+    def __init__(self, settings: Settings, backend: SearchBackend | None,
+                 opener: Callable[[], SearchBackend] | None, rebuild: bool,
+                 today: date | None) -> None:
+        super().__init__(name="diarium-index", daemon=True)
+        self.settings = settings
+        self.opener = opener
+        self.backend = backend
+        self.rebuild = rebuild
+        self.today = today
+        self.committed = 0               # files committed so far (the extraction's count)
+        self.finished = threading.Event()
+        self.abandon = False             # extraction failed: no last run
+        self.error: BaseException | None = None
+        self.report: IndexReport | None = None
+        self.runs = 0
+        self.written = 0
+
+    def run(self) -> None:
+        try:
+            if self.opener is not None:
+                # Opening may create the index on the engine: that too while files are read.
+                self.backend = self.opener()
+            backend = self.backend
+            assert backend is not None
+            # Its own connection: SQLite connections stay in the thread that made them.
+            with Store(self.settings.store_path) as store:
+                seen = -1
+                while True:
+                    last = self.finished.is_set()
+                    if last and self.abandon:
+                        return
+                    if last or self.committed != seen:
+                        seen = self.committed
+                        self.report = index(store, self.settings, backend,
+                                            rebuild=self.rebuild and self.runs == 0,
+                                            today=self.today)
+                        self.runs += 1
+                        self.written += self.report.indexed
+                    if last:
+                        return
+                    # Returns at once when the extraction ends, for the last run.
+                    self.finished.wait(INTERVAL)
+        except BaseException as exc:  # raised in the calling thread after extraction
+            self.error = exc
+
+
+def extract_and_index(store: Store, settings: Settings,
+                      backend: SearchBackend | None = None,
+                      config: ExtractConfig | None = None, *,
+                      open_backend: Callable[[], SearchBackend] | None = None,
+                      retry_failed: bool = False,
+                      only_new: bool = False, rebuild: bool = False,
+                      today: date | None = None,
+                      progress: Callable[[Progress], None] | None = None
+                      ) -> ExtractIndexReport:
+    """Extract the selected files (as `extract`) while bringing `backend` up to date
+    with the store (as `index`, incremental runs; `rebuild` for the first one); returns
+    both reports once the last index run has committed. Instead of `backend`,
+    `open_backend` may be given, a function that opens one (diarium.indexer.open_backend
+    with its arguments): it is called in the indexing thread, so setting up the
+    engine's index overlaps the extraction too, and the caller closes the report's
+    backend. Raises ValueError unless exactly one of the two is given. Raises what `extract` raises,
+    and then the first error of an index run (EngineUnavailable, ...): the extraction
+    has then still completed and committed every file."""
+    if (backend is None) == (open_backend is None):
+        raise ValueError("give either backend or open_backend")
+    indexer = _Indexer(settings, backend, open_backend, rebuild, today)
+
+    def committed(p: Progress) -> None:
+        indexer.committed = p.done
+        if progress is not None:
+            progress(p)
+
+    indexer.start()
+    try:
+        extracted = extract(store, settings, config, retry_failed=retry_failed,
+                            only_new=only_new, progress=committed)
+    except BaseException:
+        indexer.abandon = True
+        indexer.finished.set()
+        indexer.join()
+        if indexer.opener is not None and indexer.backend is not None:
+            indexer.backend.close()
+        raise
+    indexer.finished.set()
+    indexer.join()
+    if indexer.error is not None:
+        if indexer.opener is not None and indexer.backend is not None:
+            indexer.backend.close()
+        raise indexer.error
+    assert indexer.report is not None and indexer.backend is not None
+    return ExtractIndexReport(extracted, indexer.report, indexer.runs, indexer.written,
+                              indexer.backend)
+
+
+__all__ = ["ExtractIndexReport", "extract_and_index"]

@@ -1,0 +1,103 @@
+"""Extraction and indexing at once (diarium.pipeline.overlap): real corpus files, the real
+embedded engine and Elasticsearch test node, a real store; the index ends up exactly as a
+sequential `extract` then `index` would leave it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import extraction_fixtures as fx
+import pytest
+
+from diarium.config import Settings
+from diarium.errors import EngineUnavailable
+from diarium.indexer import open_backend
+from diarium.indexer.base import SearchBackend
+from diarium.pipeline.extracting import ExtractConfig, state_counts
+from diarium.pipeline.indexing import index, last_seq
+from diarium.pipeline.overlap import extract_and_index
+from diarium.search import SearchRequest
+from diarium.store import Store
+
+FILES = (
+    "regeringen__basic-7.pdf",                      # 81 pages
+    "livsmedelsverket__LIVSFS-2006_22bil1.pdf",     # 297 pages: split across workers
+    "adda-inkopscentral__mall-for-kontrakt---it-konsulttjanster-2021.docx",
+)
+# A word only the generated text file holds: found only if its text reached the index.
+WORD = "Kvarnbäcksutredningen"
+
+
+def _files(tmp_path: Path, corpus_dir: Path) -> list[Path]:
+    note = tmp_path / "anteckning.txt"
+    note.write_text(f"Minnesanteckning om {WORD} och dess remissvar.\n", encoding="utf-8")
+    return [*(corpus_dir / name for name in FILES), note]
+
+
+def _hits(backend: SearchBackend, query: str) -> int:
+    return backend.search(SearchRequest(query=query, semantic=False, with_facets=False,
+                                        per_page=1)).total
+
+
+def _head(store: Store) -> int:
+    return int(store.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_every_file_reaches_the_index_with_its_text(tmp_path: Path, settings: Settings,
+                                                    corpus_dir: Path, workers: int) -> None:
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, _files(tmp_path, corpus_dir))
+        both = extract_and_index(
+            store, settings, config=ExtractConfig(workers=workers, ocr=False, split_pages=100),
+            open_backend=lambda: open_backend(settings, "embedded"))
+        backend = both.backend
+        try:
+            assert both.extracted.extracted == 4 and both.extracted.failed == 0
+            assert state_counts(store) == {"extracted": 4}
+            assert both.index_runs >= 1 and both.records_written >= 4
+            assert backend.count() == 4 == both.indexed.count
+            assert _hits(backend, WORD) == 1
+            # The annex's text (split across workers when there are two) is searchable.
+            assert _hits(backend, "livsmedelsverkets") >= 1
+            # The index has absorbed every change: an index run now has nothing to do.
+            assert last_seq(store, backend.state_name) == _head(store)
+            again = index(store, settings, backend)
+            assert again.indexed == 0 and again.count == 4
+        finally:
+            backend.close()
+
+
+def test_an_engine_that_cannot_be_opened_fails_after_every_file_is_extracted(
+        tmp_path: Path, settings: Settings, corpus_dir: Path) -> None:
+    def unreachable() -> SearchBackend:
+        raise EngineUnavailable("Elasticsearch at http://127.0.0.1:9 is not reachable")
+
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, _files(tmp_path, corpus_dir))
+        with pytest.raises(EngineUnavailable, match="not reachable"):
+            extract_and_index(store, settings, config=ExtractConfig(workers=1, ocr=False),
+                              open_backend=unreachable)
+        # The extraction went on and committed every file; the index has no state, so
+        # the next index run does all the work.
+        assert state_counts(store) == {"extracted": 4}
+        assert store.conn.execute("SELECT COUNT(*) FROM index_state").fetchone()[0] == 0
+
+
+def test_backend_or_opener_exactly_one(settings: Settings) -> None:
+    with Store(settings.store_path) as store, pytest.raises(ValueError, match="either"):
+        extract_and_index(store, settings)
+
+
+def test_on_elasticsearch_as_a_sequential_run_leaves_it(tmp_path: Path, settings: Settings,
+                                                       corpus_dir: Path,
+                                                       make_elastic) -> None:  # type: ignore[no-untyped-def]
+    backend = make_elastic("elasticsearch")
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, _files(tmp_path, corpus_dir))
+        both = extract_and_index(store, settings, backend,
+                                 ExtractConfig(workers=2, ocr=False))
+        assert both.backend is backend
+        assert backend.count() == 4 and _hits(backend, WORD) == 1
+        assert last_seq(store, backend.state_name) == _head(store)
+        assert index(store, settings, backend).indexed == 0
