@@ -4,6 +4,7 @@
 - `config.py`: ElasticConfig and load_config (options, environment, diarium.toml);
 - `connection.py`: Connection (JSON over either engine's client) and the mapping of
   client failures to EngineUnavailable / EngineRefused;
+- `routing.py`: the opt-in layout routed by organisation, with an alias per body;
 - `documents.py`: DocumentBuilder (record → document) and record_from_source (back);
 - `compiler.py`: the query plan (diarium.query_plan) → query DSL;
 - `snippets.py`: what to highlight and the snippets rebuilt from marked fragments;

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from diarium.errors import ConfigError, EngineUnavailable
+from diarium.indexer.elastic import routing
 from diarium.indexer.elastic.config import ElasticConfig
 from diarium.indexer.elastic.connection import Connection, EngineRefused
 from diarium.indexer.elastic.settings import (
@@ -40,6 +41,10 @@ class IndexAdmin:
         self.alias = config.index
         self.conn = connection or Connection(config)
         self._profile: str | None = None
+        # The live index's layout (routing.py) and the bodies with an alias on it; read
+        # by ensure_alias(), kept by move_alias().
+        self.layout = "none"
+        self.known_bodies: set[str] = set()
 
     # -- cluster ----------------------------------------------------------------------
 
@@ -111,12 +116,16 @@ class IndexAdmin:
     def create_index(self, name: str, meta: Mapping[str, Any] | None = None,
                      bulk_mode: bool = False) -> None:
         """Create a versioned index. `bulk_mode`: no refreshes and no replicas until
-        end_bulk_mode(). Raises EngineRefused when it exists."""
+        end_bulk_mode(). Built in the configured layout (`routing`: routing.py), which
+        its `_meta` records. Raises EngineRefused when it exists."""
         body = index_body(self.profile(), self.config.shards,
                           0 if bulk_mode else self.config.replicas)
         if bulk_mode:
             body["settings"]["index"]["refresh_interval"] = "-1"
         body["mappings"]["_meta"] = dict(meta or {})
+        if self.config.routing == routing.ORGANISATION:
+            body["mappings"]["_meta"]["routing"] = routing.ORGANISATION
+            body["mappings"]["_routing"] = {"required": True}
         self.conn.request("PUT", f"/{name}", body=body)
 
     def end_bulk_mode(self, name: str) -> None:
@@ -154,14 +163,17 @@ class IndexAdmin:
         self.conn.request("PUT", f"/{name}/_mapping", body={"_meta": dict(meta)})
 
     def move_alias(self, target: str) -> None:
-        """Point the alias at `target` only, in one atomic request."""
+        """Point the alias at `target` only, with the body aliases of a routed target
+        (routing.py), in one atomic request."""
         actions: list[dict[str, Any]] = [
             {"remove": {"index": old, "alias": self.alias}}
             for old in self.alias_targets() if old != target
         ]
         actions.append({"add": {"index": target, "alias": self.alias,
                                 "is_write_index": True}})
-        self.conn.request("POST", "/_aliases", body={"actions": actions})
+        body_actions, self.layout, known = routing.alias_actions(self, target)
+        self.conn.request("POST", "/_aliases", body={"actions": actions + body_actions})
+        self.known_bodies = known
 
     def new_live_index(self, bulk_mode: bool = False) -> str:
         """Create a fresh versioned index marked live (the alias does not move yet);
@@ -174,7 +186,13 @@ class IndexAdmin:
         """Create the first versioned index and point the alias at it, unless the alias
         exists. Raises ConfigError when the alias name is taken by a plain index."""
         if self.alias_targets():
-            self.extend_mapping()
+            metas = self.extend_mapping()
+            self.layout = routing.ORGANISATION if any(
+                routing.layout_of(m) == routing.ORGANISATION for m in metas) else "none"
+            if self.layout == routing.ORGANISATION:
+                self.known_bodies = {
+                    name.removeprefix(f"{self.alias}-org-")
+                    for names in routing.body_aliases(self).values() for name in names}
             return
         exists = True
         try:
@@ -190,18 +208,21 @@ class IndexAdmin:
                 "choose another index name ([" + self.name + "] index) or delete it")
         self.move_alias(self.new_live_index())
 
-    def extend_mapping(self) -> None:
+    def extend_mapping(self) -> list[dict[str, Any]]:
         """Add to the alias's indices the fields of the current mappings they lack (an
         index written by an older diarium, before the `sammantrade` facet): the mapping is
         strict, so writes of current records would fail. Adding a field is always
-        allowed; records indexed before keep no value in it until `diarium reindex`."""
+        allowed; records indexed before keep no value in it until `diarium reindex`.
+        Returns the indices' `_meta`."""
         wanted = mappings()["properties"]
         answer = self.conn.request("GET", f"/{self.alias}/_mapping")
+        metas = [dict(b.get("mappings", {}).get("_meta") or {}) for b in answer.values()]
         for name, body in answer.items():
             have = body.get("mappings", {}).get("properties", {})
             missing = {field: spec for field, spec in wanted.items() if field not in have}
             if missing:
                 self.conn.request("PUT", f"/{name}/_mapping", body={"properties": missing})
+        return metas
 
     def count(self, name: str | None = None) -> int:
         """How many documents the alias (or the index `name`) holds."""

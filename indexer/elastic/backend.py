@@ -18,7 +18,7 @@ from diarium.errors import EngineUnavailable, QueryError
 from diarium.hybrid import SemanticSearch
 from diarium.indexer.base import Capabilities
 from diarium.indexer.derived import SwedishExtras
-from diarium.indexer.elastic import vectors
+from diarium.indexer.elastic import routing, vectors
 from diarium.indexer.elastic.admin import IndexAdmin
 from diarium.indexer.elastic.bulk import BulkIndexer
 from diarium.indexer.elastic.compiler import MATCH_ALL, Compiler, date_range, must
@@ -84,7 +84,10 @@ class ElasticBackend(IndexAdmin):
         """Add or replace records by doc_id, visible to searches on return; returns how
         many were written. Raises EngineUnavailable / EngineRefused."""
         indexer = BulkIndexer(self.conn, self.alias)
-        written = indexer.index((r.doc_id, self.builder.source(r)) for r in records)
+        if self.layout == routing.ORGANISATION:     # routed by organisation: routing.py
+            written = routing.write(self, indexer, records)
+        else:
+            written = indexer.index((r.doc_id, self.builder.source(r)) for r in records)
         if written:
             self.refresh()
         return written
@@ -94,7 +97,9 @@ class ElasticBackend(IndexAdmin):
         ids = list(dict.fromkeys(doc_ids))
         if not ids:
             return 0
-        found = BulkIndexer(self.conn, self.alias).delete(ids)
+        indexer = BulkIndexer(self.conn, self.alias)
+        found = indexer.delete_copies(routing.copies(self, ids)) \
+            if self.layout == routing.ORGANISATION else indexer.delete(ids)
         self.refresh()
         return found
 
@@ -124,7 +129,8 @@ class ElasticBackend(IndexAdmin):
         name = self.new_live_index(bulk_mode=True)
         try:
             BulkIndexer(self.conn, name, parallel=2).index(
-                (str(source["doc_id"]), source) for source in self.raw_sources())
+                ((str(source["doc_id"]), source) for source in self.raw_sources()),
+                route=routing.router(self.config.routing))
             self.end_bulk_mode(name)
             expected = self.count()
             if self.count(name) != expected:
@@ -271,13 +277,15 @@ class ElasticBackend(IndexAdmin):
             body["post_filter"] = must(list(filters.values()))
         if request.with_facets:
             body["aggs"] = self._aggs(filters)
+        path = routing.search_path(self, request)   # a routed body's alias, or the alias
         if offset + request.per_page <= self.window:
             body["from"] = offset
         else:
-            body["search_after"] = self._seek(body, offset)
-        return dict(self.conn.request("POST", f"/{self.alias}/_search", body=body))
+            body["search_after"] = self._seek(body, offset, path)
+        return routing.search(self, path, body)
 
-    def _seek(self, body: Mapping[str, Any], offset: int) -> list[Any] | None:
+    def _seek(self, body: Mapping[str, Any], offset: int,
+              path: str | None = None) -> list[Any] | None:
         """The sort values just before `offset`, walked with search_after (deep pages
         beyond the index's from+size window)."""
         after: list[Any] | None = None
@@ -291,8 +299,7 @@ class ElasticBackend(IndexAdmin):
                 probe["post_filter"] = body["post_filter"]
             if after is not None:
                 probe["search_after"] = after
-            hits = self.conn.request("POST", f"/{self.alias}/_search",
-                                     body=probe)["hits"]["hits"]
+            hits = routing.search(self, path or self.alias, probe)["hits"]["hits"]
             if not hits:
                 break
             after = hits[-1]["sort"]

@@ -8,6 +8,9 @@
 - A 413 (request too large) splits the chunk in halves, down to single documents.
 - Any other item error (a mapping error, say) stops with EngineRefused naming the
   document, so nothing is silently lost.
+- On a routed index (routing.py) each item carries its `routing`; `relocate` finds the
+  copies stored under another routing, which are deleted in the same chunk, guarded by
+  their seq_no (a 409 there means the copy was the document itself, now replaced).
 - `parallel` chunks may be in flight at once (threads; the HTTP clients are
   thread-safe), which keeps a small cluster's indexing threads busy.
 
@@ -39,6 +42,7 @@ class BulkStats:
     written: int = 0
     deleted: int = 0
     missing: int = 0
+    relocated: int = 0
     bytes: int = 0
     requests: int = 0
     retries: int = 0
@@ -53,6 +57,8 @@ class BulkStats:
 
 # One bulk item: (action line, source line or None for a delete, document id).
 Item = tuple[bytes, bytes | None, str]
+# A stored copy to delete: (doc id, its routing or None, seq_no, primary_term).
+Copy = tuple[str, str | None, int, int]
 
 
 class BulkIndexer:
@@ -79,24 +85,60 @@ class BulkIndexer:
 
     # -- public -----------------------------------------------------------------------
 
-    def index(self, docs: Iterable[tuple[str, dict[str, Any]]]) -> int:
+    def index(self, docs: Iterable[tuple[str, dict[str, Any]]],
+              route: Callable[[dict[str, Any]], str] | None = None,
+              relocate: Callable[[list[tuple[str, str]]], list[Copy]] | None = None) -> int:
         """Index (create or replace) (doc_id, source) pairs; returns how many were written.
+        `route`: the routing value of a source (a routed index); `relocate`: given
+        (doc_id, routing) pairs of `chunk_docs` documents, the copies stored elsewhere,
+        deleted after them in the same chunk.
 
         Raises EngineUnavailable when retries are exhausted, EngineRefused for a document
         the engine rejects.
         """
         before = self.stats.written
-        items = (
-            (dumps({"index": {"_id": doc_id}}).encode(), dumps(source).encode(), doc_id)
-            for doc_id, source in docs
-        )
+        if route is None:
+            items: Iterable[Item] = (
+                (dumps({"index": {"_id": doc_id}}).encode(), dumps(source).encode(), doc_id)
+                for doc_id, source in docs)
+        else:
+            items = self._routed(docs, route, relocate)
         self._run(items)
         return self.stats.written - before
+
+    def _routed(self, docs: Iterable[tuple[str, dict[str, Any]]],
+                route: Callable[[dict[str, Any]], str],
+                relocate: Callable[[list[tuple[str, str]]], list[Copy]] | None,
+                ) -> Iterator[Item]:
+        group: list[tuple[str, str, dict[str, Any]]] = []
+
+        def flush() -> Iterator[Item]:
+            # Looked up before the group is written: the lookup sees the stored state.
+            found = relocate([(d, r) for d, r, _ in group]) if relocate is not None else []
+            self.stats.add(relocated=len(found))
+            for doc_id, routing, source in group:
+                yield (dumps({"index": {"_id": doc_id, "routing": routing}}).encode(),
+                       dumps(source).encode(), doc_id)
+            yield from (_delete_item(c) for c in found)
+
+        for doc_id, source in docs:
+            group.append((doc_id, route(source), source))
+            if len(group) >= self.chunk_docs:
+                yield from flush()
+                group = []
+        if group:
+            yield from flush()
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Delete documents by id; returns how many existed."""
         before = self.stats.deleted
         self._run((dumps({"delete": {"_id": i}}).encode(), None, i) for i in doc_ids)
+        return self.stats.deleted - before
+
+    def delete_copies(self, found: Iterable[Copy]) -> int:
+        """Delete stored copies, each by its routing and seq_no; returns how many went."""
+        before = self.stats.deleted
+        self._run(_delete_item(c) for c in found)
         return self.stats.deleted - before
 
     # -- chunking ---------------------------------------------------------------------
@@ -190,7 +232,7 @@ class BulkIndexer:
             (op, info), = result.items()
             status = int(info.get("status", 500))
             if op == "delete":
-                if status == 404:
+                if status in (404, 409):      # 409: a guarded copy was replaced
                     missing += 1
                 elif status < 300:
                     deleted += 1
@@ -212,6 +254,15 @@ class BulkIndexer:
         self.sleep(delay * (0.5 + random.random() / 2))
         self.stats.add(retries=1)
         return attempt + 1
+
+
+def _delete_item(copy: Copy) -> Item:
+    doc_id, routing, seq_no, primary_term = copy
+    action: dict[str, Any] = {"_id": doc_id, "if_seq_no": seq_no,
+                              "if_primary_term": primary_term}
+    if routing is not None:
+        action["routing"] = routing
+    return dumps({"delete": action}).encode(), None, doc_id
 
 
 def _lines(item: Item) -> bytes:

@@ -41,6 +41,8 @@ class ElasticConfig:
     shards: int = 1
     replicas: int = 0
     timeout: float = 30.0
+    # The layout of new indices: "none", or "organisation" (routing.py, docs/scale.md).
+    routing: str = "none"
 
     def __repr__(self) -> str:
         # A URL may carry user:password (https://u:p@host): repr shows it without them.
@@ -111,6 +113,7 @@ def load_config(settings: Settings | None, engine: str,
             shards=int(values.get("shards", 1)),
             replicas=int(values.get("replicas", 0)),
             timeout=float(values.get("timeout", 30.0)),
+            routing=str(values.get("routing", "none")),
         )
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"[{engine}] settings: {exc}") from exc
@@ -121,6 +124,9 @@ def load_config(settings: Settings | None, engine: str,
     if len({u.split("://")[0] for u in config.urls}) > 1:
         raise ConfigError(f"[{engine}] url: every node must use the same scheme, got "
                           f"{config.safe_url!r}")
+    if config.routing not in ("none", "organisation"):
+        raise ConfigError(f"[{engine}] routing is {config.routing!r}; use \"none\" (the "
+                          "default) or \"organisation\" (docs/scale.md)")
     if config.profile not in PROFILES:
         raise ConfigError(f"[{engine}] profile is {config.profile!r}; use one of "
                           f"{', '.join(PROFILES)}")

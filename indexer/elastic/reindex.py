@@ -5,7 +5,8 @@ through the public projection (no re-extraction), with refreshes and replicas of
 it loads, counts it against the store, then moves the alias in one atomic request.
 Searches go through the alias, so they see the old index until the new one is complete,
 then the new one: never a half-built index. The previous index is kept for `rollback()`;
-older ones are deleted.
+older ones are deleted. With `routing = "organisation"` the new index is routed and the
+body aliases move in the same request (routing.py); a rollback moves them back.
 
 Where a run is lives in the new index's own `_meta` (`state`: building / live / previous,
 `checkpoint`: the last document id written, `head`: the store's change sequence when the
@@ -27,6 +28,7 @@ from typing import Any
 
 from diarium.config import Settings
 from diarium.errors import ConfigError, NotFound, ReindexMismatch
+from diarium.indexer.elastic import routing
 from diarium.indexer.elastic.admin import new_index_name
 from diarium.indexer.elastic.backend import ElasticBackend, open_elastic
 from diarium.indexer.elastic.bulk import BulkIndexer
@@ -106,6 +108,8 @@ def reindex(store: Store, settings: Settings, backend: ElasticBackend,
         meta = {"state": "building", "schema": SCHEMA_VERSION, "head": head,
                 "checkpoint": 0, "started": datetime.now(UTC).isoformat(),
                 "projected_on": date.today().isoformat()}
+        if backend.config.routing == routing.ORGANISATION:
+            meta["routing"] = routing.ORGANISATION      # the layout: routing.py
         backend.create_index(name, meta, bulk_mode=True)
     checkpoint = int(meta.get("checkpoint", 0))
     total = _count(store)
@@ -132,7 +136,9 @@ def reindex(store: Store, settings: Settings, backend: ElasticBackend,
         if not ids:
             break
         records = public_records(store, settings, ids)
-        indexer.index((r.doc_id, backend.builder.source(r)) for r in records)
+        # Written in the layout the index was created with (a resumed run keeps it).
+        indexer.index(((r.doc_id, backend.builder.source(r)) for r in records),
+                      route=routing.router(routing.layout_of(meta)))
         checkpoint = ids[-1]
         meta["checkpoint"] = checkpoint
         backend.set_meta(name, meta)
