@@ -190,9 +190,7 @@ class IndexAdmin:
             self.layout = routing.ORGANISATION if any(
                 routing.layout_of(m) == routing.ORGANISATION for m in metas) else "none"
             if self.layout == routing.ORGANISATION:
-                self.known_bodies = {
-                    name.removeprefix(f"{self.alias}-org-")
-                    for names in routing.body_aliases(self).values() for name in names}
+                self.known_bodies = routing.aliased_bodies(self)
             return
         exists = True
         try:

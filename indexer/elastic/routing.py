@@ -85,16 +85,22 @@ def index_meta(admin: IndexAdmin, name: str) -> dict[str, Any]:
     return dict(body.get("mappings", {}).get("_meta") or {})
 
 
-def body_aliases(admin: IndexAdmin) -> dict[str, list[str]]:
-    """Index name -> the body aliases of `admin.alias` on it."""
+def body_aliases(admin: IndexAdmin) -> dict[str, dict[str, str]]:
+    """Index name -> {body alias of `admin.alias` on it: its routing value}."""
     try:
         answer = admin.conn.request("GET", f"/_alias/{admin.alias}-org-*")
     except EngineRefused as exc:
         if exc.status == 404:
             return {}
         raise
-    return {name: sorted(body.get("aliases", {})) for name, body in answer.items()
-            if body.get("aliases")}
+    return {name: {alias: str(spec.get("search_routing") or spec.get("index_routing") or "")
+                   for alias, spec in sorted(body["aliases"].items())}
+            for name, body in answer.items() if body.get("aliases")}
+
+
+def aliased_bodies(admin: IndexAdmin) -> set[str]:
+    """The routing values (organisations) that have a body alias."""
+    return {r for aliases in body_aliases(admin).values() for r in aliases.values() if r}
 
 
 def bodies(admin: IndexAdmin, name: str) -> list[str]:
