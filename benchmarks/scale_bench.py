@@ -248,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"  {engine}: indexed {docs / row['index_s']:,.0f} docs/s, reindex "
                       f"{row['reindex_s']:.1f}s, {row['size_mb']:.0f} MB, RSS index "
                       f"{row['index_rss']:.0f} MB / web {row['web_rss']:.0f} MB", flush=True)
+                if args.json is not None:  # each row as it is measured: a 1M run takes hours
+                    args.json.write_text(json.dumps(rows, indent=1))
         finally:
             shutil.rmtree(data, ignore_errors=True)
     print_table(rows)
