@@ -22,6 +22,7 @@ from diarium.indexer.elastic.settings import (
     index_body,
     mappings,
     resolve_profile,
+    vector_kind,
 )
 
 
@@ -119,7 +120,8 @@ class IndexAdmin:
         end_bulk_mode(). Built in the configured layout (`routing`: routing.py), which
         its `_meta` records. Raises EngineRefused when it exists."""
         body = index_body(self.profile(), self.config.shards,
-                          0 if bulk_mode else self.config.replicas)
+                          0 if bulk_mode else self.config.replicas,
+                          vector_kind(self.name, self.modules))   # vector fields, if any
         if bulk_mode:
             body["settings"]["index"]["refresh_interval"] = "-1"
         body["mappings"]["_meta"] = dict(meta or {})

@@ -25,6 +25,7 @@ from diarium.indexer.elastic.compiler import MATCH_ALL, Compiler, date_range, mu
 from diarium.indexer.elastic.config import ElasticConfig, load_config
 from diarium.indexer.elastic.connection import Connection
 from diarium.indexer.elastic.documents import DocumentBuilder, record_from_source
+from diarium.indexer.elastic.settings import VECTOR_FIELD, vector_kind
 from diarium.indexer.elastic.snippets import highlight_request, snippet
 from diarium.public import PublicRecord
 from diarium.query_plan import plan
@@ -63,6 +64,9 @@ class ElasticBackend(IndexAdmin):
         self.window = WINDOW
         # Hybrid search (indexer/elastic/vectors.py); set by diarium.indexer.open_backend.
         self.semantic: SemanticSearch | None = None
+        # The cluster's vector field type, and whether the live index maps it (setup).
+        self.vector_kind: str | None = None
+        self.live_vectors = False
 
     @property
     def state_name(self) -> str:
@@ -76,7 +80,9 @@ class ElasticBackend(IndexAdmin):
         Raises EngineUnavailable (unreachable, wrong client), ConfigError (analysis).
         """
         self.info()
+        self.vector_kind = vector_kind(self.name, self.modules)
         self.ensure_alias()
+        self.live_vectors = vectors.live_vectors(self)
 
     # -- writing --------------------------------------------------------------------------
 
@@ -162,6 +168,8 @@ class ElasticBackend(IndexAdmin):
         while True:
             body: dict[str, Any] = {"size": SCROLL_BATCH, "sort": [{"doc_id": "asc"}],
                                     "query": MATCH_ALL}
+            if self.name == "elasticsearch" and self.live_vectors:
+                body["_source"] = {"exclude_vectors": False}   # 9.x leaves them out
             if after is not None:
                 body["search_after"] = after
             hits = self.conn.request("POST", f"/{name or self.alias}/_search",
@@ -270,6 +278,7 @@ class ElasticBackend(IndexAdmin):
             "sort": self._sort(request.sort),
             "track_total_hits": True,
             "track_scores": request.sort == "relevance",
+            "_source": {"excludes": [VECTOR_FIELD]},
         }
         if markable:
             body["highlight"] = highlight_request()
@@ -354,6 +363,8 @@ def open_elastic(settings: Settings | None, engine: str,
                              orgs=orgs)
     try:
         backend.setup()
+        if settings is not None:
+            vectors.attach(backend, settings)     # documents carry their passage vectors
     except BaseException:
         backend.close()
         raise

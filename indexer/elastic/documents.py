@@ -4,15 +4,20 @@ The fields are described in settings.py (the mappings): every PublicRecord field
 `_source` (pages as the values of `text`, the record's own text as the unindexed `body`),
 so a hit rebuilds the record exactly; the derived fields (folded, parts, lemma, ident,
 kw, dnr_year_serial) are computed here in Python, as the embedded engine computes its own.
+The passage vectors (settings.VECTOR_FIELD) come from the store's embeddings of the very
+record written (PassageVectors, indexer/elastic/vectors.py), so a document carries the
+vectors of its public projection only: none for a secret record, the title's only for one
+not cleared for publication.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, Protocol
 
 from diarium.indexer.derived import SwedishExtras
+from diarium.indexer.elastic.settings import VECTOR_FIELD
 from diarium.public import PublicRecord
 from diarium.search import FACETS
 from diarium.swedish.folding import fold
@@ -28,14 +33,30 @@ def facet_value(record: PublicRecord, name: str) -> str:
     return str(value)
 
 
+class PassageVectors(Protocol):
+    """The stored vectors of a record's passages (indexer/elastic/vectors.StoreVectors)."""
+
+    model_id: str
+
+    def of(self, record: PublicRecord) -> Sequence[tuple[int, list[float]]]:
+        """(position, vector) of each passage of the record that has a stored vector."""
+        ...
+
+
 class DocumentBuilder:
-    """Turns a PublicRecord into the engine's JSON document (module doc of settings.py)."""
+    """Turns a PublicRecord into the engine's JSON document (module doc of settings.py).
+    `vectors`: where passage vectors come from, set when the cluster has vector fields
+    (every index created then maps them); None writes no vectors."""
 
-    def __init__(self, swedish: SwedishExtras | None = None) -> None:
+    def __init__(self, swedish: SwedishExtras | None = None,
+                 vectors: PassageVectors | None = None) -> None:
         self.swedish = swedish if swedish is not None else SwedishExtras()
+        self.vectors = vectors
 
-    def source(self, record: PublicRecord) -> dict[str, Any]:
-        """The _source of one record: every PublicRecord field plus derived fields."""
+    def source(self, record: PublicRecord, with_vectors: bool = True) -> dict[str, Any]:
+        """The _source of one record: every PublicRecord field plus derived fields, and
+        its passage vectors when there are any (`with_vectors` false: never; an index
+        made before the vector fields were mapped takes none)."""
         doc: dict[str, Any] = {name: getattr(record, name) for name in RECORD_FIELDS
                                if name not in ("text", "pages")}
         # As in the embedded backend, `text` holds one value per page (a phrase never
@@ -58,6 +79,11 @@ class DocumentBuilder:
         doc["kw"] = [f"{f.name}={facet_value(record, f.field).casefold()}" for f in FACETS
                      if facet_value(record, f.field)]
         doc["dnr_year_serial"] = record.dnr_key.split("|", 1)[-1]
+        if with_vectors and self.vectors is not None:
+            found = self.vectors.of(record)
+            if found:
+                doc[VECTOR_FIELD] = [{"position": p, "vector": v} for p, v in found]
+                doc["vector_model"] = self.vectors.model_id
         return doc
 
 

@@ -89,7 +89,7 @@ class Percolator:
         builder = self.backend.builder
         for start in range(0, len(records), DOCUMENTS_PER_REQUEST):
             batch = records[start:start + DOCUMENTS_PER_REQUEST]
-            documents = [builder.source(r) for r in batch]
+            documents = [builder.source(r, with_vectors=False) for r in batch]
             for alert_id, slots in self._percolate(documents):
                 found.setdefault(alert_id, []).extend(batch[s].doc_id for s in slots)
         order = {r.doc_id: i for i, r in enumerate(records)}

@@ -15,7 +15,12 @@ embedded backend (indexer/embedded/) so that both answer the same query the same
 - facet fields as `keyword` (values as shown), `kw` ("name=value" lowercased) for
   case-insensitive filters, `dnr_key` and `dnr_year_serial` keywords, `datum` a date;
 - every PublicRecord field is in `_source` (pages as the values of `text`, the text
-  itself as the unindexed `body`), so hits rebuild the record exactly.
+  itself as the unindexed `body`), so hits rebuild the record exactly;
+- `passages` (when the cluster has vector fields, `vector_kind`): nested, one object per
+  embedded passage of the public projection (`position` 0 the title, as in
+  diarium.embeddings) with its `vector` (Elasticsearch `dense_vector`, OpenSearch
+  `knn_vector` of the k-NN plugin's Lucene engine; HNSW, cosine), and `vector_model`, the
+  model those vectors came from. Searched with kNN by indexer/elastic/vectors.py.
 
 Analysis profiles (DESIGN.md, "Engines"): `snowball` (standard, lowercase, stop _swedish_,
 stemmer swedish: needs analysis-common), `hunspell` (lowercase, stop _swedish_, hunspell
@@ -39,6 +44,39 @@ SCHEMA_VERSION = 2
 PROFILES: tuple[str, ...] = ("auto", "snowball", "hunspell")
 
 _STOP = {"type": "stop", "stopwords": "_swedish_"}
+
+VECTOR_FIELD = "passages"         # nested: {position, vector} per embedded passage
+VECTOR_DIMS = 384                 # multilingual-e5-small (diarium.embeddings.E5Model.dim)
+KNN_PLUGIN = "opensearch-knn"     # OpenSearch's vector fields come with this plugin
+
+
+def vector_kind(engine: str, modules: Callable[[], set[str]]) -> str | None:
+    """The vector field type of a cluster: `dense_vector` on Elasticsearch (core, no
+    licence), `knn_vector` on OpenSearch with the k-NN plugin, else None (no vectors on
+    the nodes: hybrid search falls back to the vector file, indexer/elastic/vectors.py)."""
+    if engine == "elasticsearch":
+        return "dense_vector"
+    return "knn_vector" if KNN_PLUGIN in modules() else None
+
+
+def vector_mapping(kind: str) -> dict[str, Any]:
+    """The mapped fields of the passage vectors for a vector_kind (module doc)."""
+    if kind == "dense_vector":
+        # Plain float HNSW (9.x defaults to int8 quantisation): the same cosines as the
+        # embedded engine's exact search, which the related-results threshold is set on.
+        vector: dict[str, Any] = {"type": "dense_vector", "dims": VECTOR_DIMS, "index": True,
+                                  "similarity": "cosine", "index_options": {"type": "hnsw"}}
+    else:
+        # The Lucene engine: the plugin's native engines (faiss, nmslib) need JNI
+        # libraries that its Maven artifact does not ship.
+        vector = {"type": "knn_vector", "dimension": VECTOR_DIMS,
+                  "method": {"name": "hnsw", "engine": "lucene",
+                             "space_type": "cosinesimil"}}
+    return {
+        VECTOR_FIELD: {"type": "nested", "properties": {
+            "position": {"type": "integer"}, "vector": vector}},
+        "vector_model": {"type": "keyword"},
+    }
 
 
 def analysis(profile: str) -> dict[str, Any]:
@@ -118,9 +156,11 @@ def mappings() -> dict[str, Any]:
     return {"dynamic": "strict", "properties": props}
 
 
-def index_body(profile: str, shards: int = 1, replicas: int = 0) -> dict[str, Any]:
-    """The body of a create-index request for a concrete analysis profile."""
-    return {
+def index_body(profile: str, shards: int = 1, replicas: int = 0,
+               vectors: str | None = None) -> dict[str, Any]:
+    """The body of a create-index request for a concrete analysis profile; `vectors`: the
+    cluster's vector_kind (None: no vector fields)."""
+    body: dict[str, Any] = {
         "settings": {
             "index": {
                 "number_of_shards": shards,
@@ -132,6 +172,11 @@ def index_body(profile: str, shards: int = 1, replicas: int = 0) -> dict[str, An
         },
         "mappings": mappings(),
     }
+    if vectors is not None:
+        body["mappings"]["properties"].update(vector_mapping(vectors))
+        if vectors == "knn_vector":
+            body["settings"]["index"]["knn"] = True   # the k-NN plugin's switch, static
+    return body
 
 
 def resolve_profile(profile: str, modules: Callable[[], set[str]],
