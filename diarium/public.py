@@ -675,5 +675,7 @@ def takes_back(old: PublicRecord, new: PublicRecord) -> bool:
         before, after = getattr(old, name), getattr(new, name)
         if before != after and _word_set(before) - _word_set(after):
             return True
-    return new.text != old.text and any(
+    # A text published for the first time (the register entry was indexed before its
+    # file was extracted) withdraws nothing, however many masks it has.
+    return bool(old.text) and new.text != old.text and any(
         new.text.count(m) > old.text.count(m) for m in _MARKS)

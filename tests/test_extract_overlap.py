@@ -4,6 +4,7 @@ sequential `extract` then `index` would leave it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import extraction_fixtures as fx
@@ -16,6 +17,7 @@ from diarium.indexer.base import SearchBackend
 from diarium.pipeline.extracting import ExtractConfig, state_counts
 from diarium.pipeline.indexing import index, last_seq
 from diarium.pipeline.overlap import extract_and_index
+from diarium.public import PRIVATE_PERSON, public_records, takes_back
 from diarium.search import SearchRequest
 from diarium.store import Store
 
@@ -82,6 +84,20 @@ def test_an_engine_that_cannot_be_opened_fails_after_every_file_is_extracted(
         # the next index run does all the work.
         assert state_counts(store) == {"extracted": 4}
         assert store.conn.execute("SELECT COUNT(*) FROM index_state").fetchone()[0] == 0
+
+
+def test_text_published_for_the_first_time_takes_nothing_back(
+        tmp_path: Path, settings: Settings, corpus_dir: Path) -> None:
+    # The first index run of extract_and_index writes the register entries before their
+    # files are read; the text that comes next, masked numbers and hidden names and all,
+    # withdraws nothing, so no purge (a copy of the whole index) follows.
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, _files(tmp_path, corpus_dir))
+        record = next(iter(public_records(store, settings)))
+    masked = replace(record, text=f"Beslut om {PRIVATE_PERSON}, 19121212-****.")
+    assert not takes_back(replace(record, text=""), masked)
+    # A text that was published and gets more masks still withdraws what it had.
+    assert takes_back(replace(record, text="Beslut om Sven Svensson."), masked)
 
 
 def test_backend_or_opener_exactly_one(settings: Settings) -> None:
