@@ -110,3 +110,91 @@ def test_recent_record_still_wins_a_tie(tmp_path: Path) -> None:
     ])
     hits = [h.record.doc_id for h in engine.search(SearchRequest("ekorrhägn")).hits]
     assert hits == ["new", "old"]
+
+
+@pytest.fixture()
+def segmented(tmp_path: Path) -> EmbeddedBackend:
+    """Records in three commits (three segments), a third of them dated within the
+    recency band, so ties and segment order matter."""
+    from datetime import date, timedelta
+
+    engine = EmbeddedBackend(tmp_path / "segmented", writer_heap=15_000_000,
+                             writer_threads=1)
+    engine.setup()
+    records = list(generate_records(150, seed=11))
+    recent = (date.today() - timedelta(days=40)).isoformat()
+    records = [replace(r, datum=recent) if n % 3 == 0 else r for n, r in enumerate(records)]
+    for start in (0, 50, 100):
+        engine.index(records[start:start + 50])
+    return engine
+
+
+def test_landing_page_two_searches_rank_as_one_query(segmented: EmbeddedBackend) -> None:
+    """The empty query adds the recency band by two searches (_recent_first): the same
+    hits, in the same order, with the same 32-bit scores as the one banded query, on
+    every page; so does any query the merge is forced on."""
+    searcher = segmented.index_obj.searcher()
+    assert searcher.num_segments >= 2
+    from diarium.indexer.embedded.compiler import must
+    from diarium.indexer.embedded.facets import filters
+
+    def key(hits: list) -> list:  # type: ignore[type-arg]
+        return [(score, a.segment_ord, a.doc) for score, a in hits]
+
+    for text, flt in (("", {}), ("", {"riktning": ("Inkommande",)}), ("beslut", {}),
+                      ("bygglov OR tillsyn", {"organisation": ("norrby", "exkommun")})):
+        _, compiler, main = segmented._compiled(text)
+        queries, _ = filters(SearchRequest(text, filters=flt))
+        combined = must([main, *queries.values()])
+        bare = text == "" and not flt
+        for limit, offset in ((20, 0), (7, 45), (20, 140)):
+            one = segmented._page(searcher, compiler, combined, None, limit, offset)
+            two = segmented._page(searcher, compiler, combined, None, limit, offset,
+                                  merge=True, match_all=bare)
+            assert key(one[0]) == key(two[0]) and one[1] == two[1], (text, flt, offset)
+    # the landing page: the records of the band (two years) first
+    from datetime import date, timedelta
+
+    from diarium.indexer.ranking import RECENCY_BANDS
+    cutoff = (date.today() - timedelta(days=RECENCY_BANDS[0][0])).isoformat()
+    shown = [h.record.datum >= cutoff
+             for h in segmented.search(SearchRequest("", per_page=100)).hits]
+    assert 50 <= sum(shown) < 100 and shown == sorted(shown, reverse=True)
+
+
+def test_split_facet_counts_equal_one_request(segmented: EmbeddedBackend) -> None:
+    """Facets of a query without words or of a case number are counted one request
+    per group (facets.facet_counts split=True): the same counts as the one request."""
+    from diarium.indexer.embedded.facets import facet_counts, filters
+
+    searcher = segmented.index_obj.searcher()
+    record = next(iter(generate_records(150, seed=11)))
+    for text in ("", record.diarienummer, "beslut"):
+        _, _, main = segmented._compiled(text)
+        for request in (
+                SearchRequest(text, filters={"organisation": ("norrby", "exkommun"),
+                                             "handlingstyp": ("Beslut", "Yttrande")}),
+                SearchRequest(text, filters={"riktning": ("Inkommande",)},
+                              date_from="2018-01-01"),
+                SearchRequest(text, filters={"has_file": ("ja",), "year": ("2019", "2021"),
+                                             "status": ("Avslutat",)})):
+            queries, terms = filters(request)
+            one = facet_counts(searcher, main, queries, terms)
+            split = facet_counts(searcher, main, queries, terms, split=True,
+                                 match_all=text == "")
+            assert split == one, (text, request.filters)
+
+
+def test_compiled_queries_are_kept_per_text_and_bounded(tmp_path: Path) -> None:
+    from diarium.indexer.embedded import backend as module
+
+    engine = EmbeddedBackend(tmp_path / "compiled")
+    engine.setup()
+    engine.index(generate_records(30, seed=2))
+    first = engine.search(SearchRequest("beslut"))
+    assert engine._compiled("beslut") is engine._compiled("beslut")
+    again = engine.search(SearchRequest("beslut"))
+    assert [h.record.doc_id for h in again.hits] == [h.record.doc_id for h in first.hits]
+    for number in range(module.COMPILED + 5):
+        engine._compiled(f"ord{number}")
+    assert len(engine._compiled_cache) == module.COMPILED

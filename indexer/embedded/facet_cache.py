@@ -31,7 +31,7 @@ def generation(path: Path, searcher: tantivy.Searcher) -> Hashable:
     """What identifies the index state `searcher` reads: meta.json's identity and the
     searcher's document and segment counts."""
     try:
-        meta = os.stat(path / "meta.json")
+        meta = os.stat(os.path.join(path, "meta.json"))
         stamp: tuple[int, ...] = (meta.st_ino, meta.st_mtime_ns, meta.st_size)
     except OSError:
         stamp = ()

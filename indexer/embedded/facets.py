@@ -11,6 +11,7 @@ import tantivy
 
 from diarium.errors import EngineUnavailable, QueryError
 from diarium.indexer.embedded.compiler import date_query, must, terms
+from diarium.indexer.embedded.records import fast_constructor
 from diarium.indexer.embedded.schema import SCHEMA
 from diarium.search import FACET_SIZE, FACETS, FacetValue, SearchRequest, filter_value
 
@@ -57,20 +58,28 @@ def doc_id_query(doc_ids: tuple[str, ...]) -> tantivy.Query:
 
 
 def facet_counts(searcher: tantivy.Searcher, main: tantivy.Query,
-                 filters: dict[str, tantivy.Query], filter_terms: dict[str, list[str]]
+                 filters: dict[str, tantivy.Query], filter_terms: dict[str, list[str]],
+                 split: bool = False, match_all: bool = False
                  ) -> dict[str, tuple[FacetValue, ...]]:
     """Facet counts. A facet with a filter of its own is counted without that filter
     (so its other values stay visible and selectable: OR within a facet); the others
     count within every filter. One aggregation request: each group of facets sits
     under a `filter` aggregation holding the facet filters that apply to it.
 
+    `split`: one aggregation request per group instead, each on the query AND its
+    group's filters: the same counts, cheaper when `main` is cheap to run again (a
+    `filter` aggregation marks every record of its filter's terms in a bit set, about
+    0.3 ms per filtered facet at 100,000 records, whatever `main` matches); `match_all`:
+    `main` matches every record, so a group with filters runs on the filters alone.
+
     Raises EngineUnavailable when tantivy refuses the aggregation."""
-    by_name = {f.name: f.field for f in FACETS}
     own = {name: values for name, values in filter_terms.items() if name in filters}
+    if split and own:
+        return _split_counts(searcher, main, filters, list(own), match_all)
     base = must([main, *[q_ for name, q_ in filters.items() if name not in own]])
 
     def counts(names: Sequence[str]) -> dict[str, Any]:
-        return {n: {"terms": {"field": by_name[n], "size": FACET_SIZE}} for n in names}
+        return _counts_request(names)
 
     def narrowed(names: Sequence[str], inner: dict[str, Any]) -> dict[str, Any]:
         return {"filter": " AND ".join(
@@ -90,22 +99,61 @@ def facet_counts(searcher: tantivy.Searcher, main: tantivy.Query,
                 request[f"_own_{name}"] = narrowed(others, counts([name]))
             else:
                 request.update(counts([name]))
-    try:
-        answer = searcher.aggregate(base, request)
-    except ValueError as exc:
-        raise EngineUnavailable(f"the embedded index refused the facet counts: {exc}"
-                                ) from exc
+    answer = _aggregate(searcher, base, request)
     flat: dict[str, Any] = {}
     for key, value in answer.items():
         if key.startswith("_"):
             flat.update({k: v for k, v in value.items() if isinstance(v, dict)})
         else:
             flat[key] = value
+    return _values(flat)
+
+
+def _split_counts(searcher: tantivy.Searcher, main: tantivy.Query,
+                  filters: dict[str, tantivy.Query], own: list[str], match_all: bool
+                  ) -> dict[str, tuple[FacetValue, ...]]:
+    """facet_counts() as one aggregation request per group of facets: the facets
+    without a filter of their own within every filter, each filtered facet within the
+    others' filters."""
+    def within(names: Sequence[str]) -> tantivy.Query:
+        applied = [query for name, query in filters.items() if name not in names]
+        return must(applied if match_all and applied else [main, *applied])
+
+    shared = [f.name for f in FACETS if f.name not in own]
+    flat: dict[str, Any] = {}
+    if shared:
+        flat.update(_aggregate(searcher, within(()), _counts_request(shared)))
+    for name in own:
+        flat.update(_aggregate(searcher, within((name,)), _counts_request([name])))
+    return _values(flat)
+
+
+def _counts_request(names: Sequence[str]) -> dict[str, Any]:
+    return {name: {"terms": {"field": _FIELDS[name], "size": FACET_SIZE}} for name in names}
+
+
+def _aggregate(searcher: tantivy.Searcher, query: tantivy.Query, request: dict[str, Any]
+               ) -> dict[str, Any]:
+    try:
+        return dict(searcher.aggregate(query, request))
+    except ValueError as exc:
+        raise EngineUnavailable(f"the embedded index refused the facet counts: {exc}"
+                                ) from exc
+
+
+def _values(flat: dict[str, Any]) -> dict[str, tuple[FacetValue, ...]]:
+    """The FacetValues of every facet from flat terms-aggregation answers by name."""
     return {
-        f.name: tuple(FacetValue(str(b["key"]), int(b["doc_count"]))
+        f.name: tuple(_facet_value(str(b["key"]), int(b["doc_count"]))
                       for b in flat.get(f.name, {}).get("buckets", []))
         for f in FACETS
     }
+
+
+_facet_value = fast_constructor(FacetValue, ("value", "count"))
+
+
+_FIELDS = {f.name: f.field for f in FACETS}
 
 
 def _escape(value: str) -> str:
