@@ -21,6 +21,12 @@
 #   org.opensearch.distribution.integ-test-zip:opensearch:2.19.6:zip
 #   org.opensearch.plugin:analysis-common:2.19.6 (installed as modules/analysis-common)
 #   org.opensearch.plugin:percolator-client:2.19.6 (installed as modules/percolator)
+#   org.opensearch.plugin:lang-painless:2.19.6 and the jars its POM lists (modules/lang-painless,
+#     which the k-NN plugin extends)
+#   org.opensearch.plugin:opensearch-knn:2.19.1.0:zip (plugins/opensearch-knn: knn_vector fields
+#     for hybrid search; the newest 2.19 served, its descriptor given the range "~2.19.1" that
+#     OpenSearch accepts for a plugin built on an earlier patch release; only its Lucene
+#     engine works, the zip has no native faiss/nmslib libraries; DIARIUM_OS_KNN=0 skips it)
 # The Swedish hunspell dictionary comes from Debian's hunspell-sv (scripts/system-packages.txt).
 #
 # Environment overrides: DIARIUM_ENGINES_DIR (default var/engines), DIARIUM_ENGINE_USER
@@ -37,6 +43,15 @@ ES_ARTIFACT="org.elasticsearch.distribution.integ-test-zip:elasticsearch:${ES_VE
 OS_ARTIFACT="org.opensearch.distribution.integ-test-zip:opensearch:${OS_VERSION}:zip"
 OS_ANALYSIS_ARTIFACT="org.opensearch.plugin:analysis-common:${OS_VERSION}:jar"
 OS_PERCOLATOR_ARTIFACT="org.opensearch.plugin:percolator-client:${OS_VERSION}:jar"
+OS_PAINLESS_JARS=(
+  "org.opensearch.plugin:lang-painless:${OS_VERSION}:jar"
+  "org.opensearch.plugin:opensearch-scripting-painless-spi:${OS_VERSION}:jar"
+  org.antlr:antlr4-runtime:4.13.1:jar
+  org.ow2.asm:asm:9.7:jar org.ow2.asm:asm-util:9.7:jar org.ow2.asm:asm-tree:9.7:jar
+  org.ow2.asm:asm-commons:9.7:jar org.ow2.asm:asm-analysis:9.7:jar
+)
+OS_KNN_VERSION=2.19.1.0
+OS_KNN_ARTIFACT="org.opensearch.plugin:opensearch-knn:${OS_KNN_VERSION}:zip"
 # The 2.8 plugin bundled with Debian's maven cannot copy artifacts without a project.
 DEP_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
 HEAP=${DIARIUM_ENGINE_HEAP:-512m}
@@ -287,6 +302,52 @@ install_os_modules() {
   install_os_module "$home" percolator "$OS_PERCOLATOR_ARTIFACT" \
     "Percolator module adds capability to index queries and query these queries by specifying documents." \
     org.opensearch.percolator.PercolatorPlugin
+  # knn_vector fields (hybrid search with the vectors on the node, indexer/elastic/vectors.py)
+  [ "${DIARIUM_OS_KNN:-1}" = 0 ] || install_os_knn "$home"
+}
+
+install_os_knn() {  # install_os_knn HOME: lang-painless (a module) and the k-NN plugin
+  local home=$1 dir coords jar zip
+  dir="$home/modules/lang-painless"
+  if [ ! -f "$dir/plugin-descriptor.properties" ]; then
+    mkdir -p "$dir"
+    for coords in "${OS_PAINLESS_JARS[@]}"; do
+      jar=$(fetch "$coords")
+      cp "$jar" "$dir/"
+    done
+    cat >"$dir/plugin-security.policy" <<EOF
+grant {
+  permission java.lang.RuntimePermission "createClassLoader";
+  permission java.lang.RuntimePermission "getClassLoader";
+};
+EOF
+    cat >"$dir/plugin-descriptor.properties" <<EOF
+description=An easy, safe and fast scripting language for OpenSearch
+version=$OS_VERSION
+name=lang-painless
+classname=org.opensearch.painless.PainlessPlugin
+java.version=11
+opensearch.version=$OS_VERSION
+custom.foldername=
+extended.plugins=
+has.native.controller=false
+EOF
+  fi
+  dir="$home/plugins/opensearch-knn"
+  [ -f "$dir/plugin-descriptor.properties" ] && return
+  zip=$(fetch "$OS_KNN_ARTIFACT")
+  # Unpacked beside plugins/, never in it: the node loads every folder there.
+  rm -rf "$home/knn.tmp"
+  mkdir -p "$home/knn.tmp"
+  unzip -q "$zip" -d "$home/knn.tmp"
+  # Built for 2.19.1: a semver range instead of the exact version lets 2.19.x load it.
+  sed -i -E 's/^opensearch\.version=(2\.19\.[0-9]+)$/dependencies={ opensearch: "~\1" }/' \
+    "$home/knn.tmp/plugin-descriptor.properties"
+  grep -q '^dependencies=' "$home/knn.tmp/plugin-descriptor.properties" \
+    || die "the k-NN plugin $OS_KNN_VERSION is not for OpenSearch 2.19 (see $home/knn.tmp)"
+  mkdir -p "$home/plugins"
+  mv "$home/knn.tmp" "$dir"
+  if is_root; then chown -R "$ENGINE_USER:" "$home/modules/lang-painless" "$dir"; fi
 }
 
 start_os() {
