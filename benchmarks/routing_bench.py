@@ -42,6 +42,15 @@ from layout_bench import bodies, percentiles  # noqa: E402
 LAYOUTS = ("none", "organisation")
 
 
+def shard_work(backend: Any) -> tuple[int, int]:
+    """Shard-level query and fetch requests and their milliseconds so far on the
+    backend's indices (the engine's own count: steadier than wall time under load)."""
+    stats = backend.conn.request("GET", f"/{backend.alias}/_stats/search")
+    search = stats["_all"]["primaries"]["search"]
+    return (int(search["query_total"]) + int(search["fetch_total"]),
+            int(search["query_time_in_millis"]) + int(search["fetch_time_in_millis"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--engine", choices=("elasticsearch", "opensearch"),
@@ -145,18 +154,23 @@ def main(argv: list[str] | None = None) -> int:
               "under another routing than their organisation")
 
         print(f"\n{'query':26} {'layout':13} {'shards':>6} {'hits':>6} {'p50 ms':>7} "
-              f"{'p95 ms':>7}")
+              f"{'p95 ms':>7} {'shard reqs':>11} {'shard ms/query':>14}")
         for label, query in (("all bodies", "beslut"),
                              (f"large ({large})", f"org:{large} beslut"),
                              (f"small ({small})", f"org:{small} beslut")):
             samples: dict[str, list[float]] = {layout: [] for layout in LAYOUTS}
             hits: dict[str, int] = {}
+            work: dict[str, list[int]] = {layout: [0, 0] for layout in LAYOUTS}
             for run in range(args.repeat + 2):
                 for layout in (LAYOUTS if run % 2 else LAYOUTS[::-1]):
+                    before = shard_work(backends[layout])
                     start = time.perf_counter()
                     result = backends[layout].search(SearchRequest(query=query))
                     if run >= 2:
                         samples[layout].append((time.perf_counter() - start) * 1000)
+                        after = shard_work(backends[layout])
+                        work[layout][0] += after[0] - before[0]
+                        work[layout][1] += after[1] - before[1]
                     hits[layout] = result.total
             for layout in LAYOUTS:
                 backend = backends[layout]
@@ -164,8 +178,10 @@ def main(argv: list[str] | None = None) -> int:
                 shards = backend.conn.request("POST", f"/{path}/_search", body={
                     "size": 0})["_shards"]["total"]
                 p50, p95 = percentiles(samples[layout])
+                queries, millis = work[layout]
                 print(f"{label:26} {layout:13} {shards:6} {hits[layout]:6,} {p50:7.1f} "
-                      f"{p95:7.1f}")
+                      f"{p95:7.1f} {queries / args.repeat:11.1f} "
+                      f"{millis / args.repeat:14.1f}")
             if hits["none"] != hits["organisation"]:
                 raise SystemExit(f"{label}: {hits} differ between the layouts")
     finally:
