@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from diarium.alerts import AlertSpec
-from diarium.config import Settings
+from diarium.config import Settings, load_settings
 from diarium.errors import ConfigError
-from diarium.indexer.elastic import ElasticBackend, load_config, routing
+from diarium.indexer.elastic import ElasticBackend, EngineRefused, load_config, routing
 from diarium.indexer.elastic.percolate import Percolator
 from diarium.indexer.elastic.reindex import reindex, rollback
 from diarium.pipeline.indexing import index as run_index
@@ -340,3 +340,44 @@ def test_alerts_match_on_a_routed_index(engine: str, make_elastic) -> None:  # t
         assert sorted(matcher.match(recs).get(1, [])) == sorted(want)
     finally:
         matcher.close()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_layout_follows_the_live_index(engine: str, make_elastic, store: Store,
+                                       settings: Settings) -> None:  # type: ignore[no-untyped-def]
+    # An unrouted install turns routing on: the next reindex builds a routed index, a
+    # rollback goes back to the unrouted one (its body aliases removed in the same
+    # request), and each backend writes the way the live index is laid out.
+    fill_store(store, 20)
+    plain = make_elastic(engine, shards=3)
+    run_index(store, settings, plain)
+    on = ElasticBackend(load_config(None, engine, {
+        "url": plain.config.url, "index": plain.alias, "routing": "organisation",
+        "shards": 3}))
+    try:
+        on.setup()
+        assert on.layout == "none"
+        reindex(store, settings, on)
+        assert on.layout == "organisation" and on.known_bodies == set(ORGS)
+        for source in on.raw_sources():
+            assert copies_of(on, source["doc_id"]) == [source["organisation"]]
+        # A process that read the old layout cannot write unrouted into the routed index.
+        stale = make_elastic(engine, setup=False, index=plain.alias, shards=3)
+        stale.layout = "none"
+        with pytest.raises(EngineRefused, match="routing_missing"):
+            stale.index([make_record("1", organisation="alfa")])
+        rollback(store, on)
+        assert on.layout == "none" and not routing.body_aliases(on)
+        assert routing.search_path(on, SearchRequest(query="org:alfa")) == on.alias
+        assert on.search(SearchRequest(query="org:alfa")).total == 4
+        run_index(store, settings, on)          # writes unrouted again
+        assert on.count() == 20
+    finally:
+        on.close()
+
+
+def test_routing_from_diarium_toml(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "diarium.toml").write_text(
+        '[opensearch]\nrouting = "organisation"\nshards = 3\n', encoding="utf-8")
+    config = load_config(load_settings(tmp_path), "opensearch")
+    assert (config.routing, config.shards) == ("organisation", 3)
