@@ -100,6 +100,26 @@ def test_text_published_for_the_first_time_takes_nothing_back(
     assert takes_back(replace(record, text="Beslut om Sven Svensson."), masked)
 
 
+def test_hold_pending_writes_a_document_once_its_files_are_extracted(
+        tmp_path: Path, settings: Settings, corpus_dir: Path) -> None:
+    from diarium.pipeline.extracting import extract
+
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, _files(tmp_path, corpus_dir)[-1:])
+        backend = open_backend(settings, "embedded")
+        try:
+            # The file is pending: its document is held back, yet the run is complete.
+            first = index(store, settings, backend, hold_pending=True)
+            assert first.indexed == 0 and backend.count() == 0
+            assert last_seq(store, backend.state_name) == _head(store)
+            extract(store, settings, ExtractConfig(workers=1, ocr=False))
+            # Its extraction recorded a change: the next run writes it, with its text.
+            second = index(store, settings, backend, hold_pending=True)
+            assert second.indexed == 1 and _hits(backend, WORD) == 1
+        finally:
+            backend.close()
+
+
 def test_backend_or_opener_exactly_one(settings: Settings) -> None:
     with Store(settings.store_path) as store, pytest.raises(ValueError, match="either"):
         extract_and_index(store, settings)

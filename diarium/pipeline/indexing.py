@@ -117,6 +117,7 @@ def index(
     progress: Callable[[IndexProgress], None] | None = None,
     today: date | None = None,
     embed_progress: Callable[[EmbedProgress], None] | None = None,
+    hold_pending: bool = False,
 ) -> IndexReport:
     """Bring `backend` up to date with the store (see the module doc); returns an
     IndexReport. `today` (default: the current date) is the day records are projected
@@ -124,7 +125,11 @@ def index(
     EngineUnavailable (and whatever DiariumError the backend raises) when the engine
     cannot be written; index_state then keeps its previous value, so the next run
     repeats the work. The embedding step (diarium.pipeline.embedding) runs first, with
-    `embed_progress`."""
+    `embed_progress`. `hold_pending` (indexing while extraction runs, diarium.pipeline.
+    overlap): a document with a file still waiting to be extracted is not written yet;
+    the extraction of that file records a change of the document, and a later run
+    writes it then, with its text (the projection of a document without its file's
+    text could publish what its text would withdraw)."""
     started = time.perf_counter()
     day = today or date.today()
     name = state_name(backend)
@@ -145,14 +150,21 @@ def index(
         # for an index that is up to date.
         _forget(store, name)
         counter.total = documents
+        chosen: list[int] | None = None
+        if hold_pending:
+            held = _pending_documents(store)
+            chosen = [int(r[0]) for r in store.conn.execute(
+                "SELECT id FROM documents ORDER BY id") if int(r[0]) not in held]
+            counter.total = len(chosen)
         # Every document is written over its old version (no clear first), so searches
         # see a complete index throughout; then what the store no longer has goes.
-        indexed = _write(backend, public_records(store, settings, today=day), counter)
+        indexed = _write(backend, public_records(store, settings, chosen, today=day), counter)
         deleted = _delete_gone(store, backend)
         if backend.count() > indexed:
             # Records the store never knew (an index from elsewhere): start from empty.
             backend.clear()
-            indexed = _write(backend, public_records(store, settings, today=day), counter)
+            indexed = _write(backend, public_records(store, settings, chosen, today=day),
+                             counter)
     else:
         assert since is not None
         changed = [
@@ -171,6 +183,9 @@ def index(
             # A changed policy may take anything back: purge without comparing each
             # record with its indexed version (one engine lookup each).
             withdrawn = due.wholesale
+        if hold_pending:
+            held = _pending_documents(store)
+            changed = [i for i in changed if i not in held]
         counter.total = len(changed)
         indexed = deleted = 0
         for start in range(0, len(changed), CHUNK):
@@ -292,6 +307,13 @@ def _write(backend: SearchBackend, records: Iterable[PublicRecord], counter: _Co
     return written
 
 
+
+
+def _pending_documents(store: Store) -> set[int]:
+    """Documents with a file not yet extracted (state pending)."""
+    return {int(r[0]) for r in store.conn.execute(
+        "SELECT DISTINCT df.document_id FROM document_files df JOIN files f "
+        "ON f.sha256 = df.sha256 WHERE f.state = 'pending'")}
 
 
 def _delete_gone(store: Store, backend: SearchBackend) -> int:

@@ -3,10 +3,13 @@
 `extract_and_index` runs the extraction pipeline (diarium.pipeline.extracting) in the
 calling thread and, in a second thread, incremental index runs (diarium.pipeline.
 indexing.index) one after the other while files are committed, then one last run when
-extraction has ended. Each run takes the documents changed since the previous one, so a
-document whose text was committed in the meantime is projected and written once more,
-with its text. The search engine's own work (analysis, segment writes) and the
-projection in this process then overlap the workers' reading instead of following it.
+extraction has ended. Each run takes the documents changed since the previous one and
+holds back those with a file still waiting to be extracted (`hold_pending`): a document
+is written once, with its text, as soon as its files are committed, never first as a
+register entry whose file link its text might withdraw. The last run holds nothing
+back (files this run does not extract are written as `diarium index` writes them). The
+search engine's own work (analysis, segment writes) and the projection in this process
+then overlap the workers' reading instead of following it.
 
 Nothing of either stage's guarantees changes: every file is committed by the extraction
 on its own, index_state moves only after the engine has committed the records, and each
@@ -88,9 +91,11 @@ class _Indexer(threading.Thread):
                         return
                     if last or self.committed != seen:
                         seen = self.committed
+                        # Until the last run, documents whose files wait for
+                        # extraction are held back (written once, with their text).
                         self.report = index(store, self.settings, backend,
                                             rebuild=self.rebuild and self.runs == 0,
-                                            today=self.today)
+                                            today=self.today, hold_pending=not last)
                         self.runs += 1
                         self.written += self.report.indexed
                     if last:
