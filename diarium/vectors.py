@@ -3,32 +3,34 @@
 Files in the folder (settings.index_dir / "vectors"), all of one `<generation>`:
 
 - `vectors-<generation>.npy`: float32 matrix, one L2-normalised row per passage (float32,
-  not float16: numpy multiplies float16 without BLAS, 8x slower at 200,000 rows);
-- `docs-<generation>.npy`: int64, the document id and passage position of each row (rows
-  of a document are adjacent, title first);
-- `reduced-<generation>.npy`: float32, each row centred and projected on the REDUCED
-  principal axes of the matrix (the compact first stage, a sixth of the bytes);
-- `basis-<generation>.npz`: the rows' mean, their covariance (for the spread of a query's
-  similarities without a full scan) and those principal axes;
+  not float16: numpy multiplies float16 without BLAS, 8x slower at 200,000 rows); above
+  EXACT_ROWS rows its rows are grouped by list (below), each list contiguous;
+- `docs-<generation>.npy`: int64, the document id and passage position of each row;
+- `lists-<generation>.npz`: the rows' mean and covariance (the spread of a query's
+  similarities without a full scan) and, above EXACT_ROWS rows, the lists: the
+  centroids of a spherical k-means over the rows (about the square root of the row
+  count of them) and where each list's rows start;
 - `current.json`: {"format", "generation", "model", "dim", "rows", "documents", file
   names}, replaced atomically after every file is written, so a reader never sees half
   an index.
 
-Search: at most EXACT_ROWS rows, one exact matrix-vector product (numpy with BLAS).
-Beyond, two stages: the query's similarity on the reduced rows (a sixth of the bytes
-read, the scan being memory-bandwidth bound: 23 ms for the exact scan of 200,000 rows
-here), the best CANDIDATES rows by that re-scored exactly from the float32 matrix, and
-every passage of the documents returned scored exactly too, so each returned score is
-the exact cosine of the document's best passage. What the first stage can miss is
-measured in benchmarks/README.md (semantic_eval.py). A search restricted to given
-documents (`allowed`: a filter's few hits) scans their rows exactly. A document is
-scored by its best passage. An index of the previous format (no reduced rows) is
-searched exactly and rebuilt by the next `diarium index`.
+Search: at most EXACT_ROWS rows (or without lists), one exact matrix-vector product
+(numpy with BLAS). Beyond, an inverted-file search: the query's similarity to the
+centroids picks the PROBE nearest lists, whose rows are scanned exactly (contiguous
+slices: a few percent of the matrix, where the full scan is memory-bandwidth bound,
+23 ms at 200,000 rows here); then every passage of the documents returned is scored
+exactly, so each returned score is the exact cosine of the document's best passage.
+What the probing misses is measured in benchmarks/README.md (semantic_eval.py). A
+search restricted to given documents (`allowed`: a filter's few hits) scans their rows
+exactly. An index of the previous format (2, no lists) is searched exactly and rebuilt
+by the next `diarium index`.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import mmap
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -41,12 +43,12 @@ from diarium.embeddings import stored_vectors
 from diarium.store import Store
 
 CURRENT = "current.json"
-FORMAT = 3            # 3: + reduced rows and basis (2: float32 rows, 1: float16)
-REDUCED = 64          # principal axes of the first stage
-EXACT_ROWS = 20_000   # up to this many rows the scan is exact (30 MB, ~2 ms)
-CANDIDATES = 2_000    # rows re-scored exactly per search, at least
-PER_DOCUMENT = 20     # rows re-scored exactly per document asked, at least
-_CHUNK = 65_536       # rows per step when computing the basis
+FORMAT = 3            # 3: + lists and moments (2: float32 rows, 1: float16)
+EXACT_ROWS = 20_000   # up to this many rows no lists: the scan is exact (30 MB, ~2 ms)
+PROBE = 32            # lists scanned per search (of ~450 at 200,000 rows), at least
+_TRAIN_PER_LIST = 40  # k-means trained on this many sampled rows per list
+_ITERATIONS = 12
+_CHUNK = 32_768       # rows per step of the build's products
 
 # Below this many passages the spread of a query's similarities says nothing: `z` is 0.
 MIN_ROWS_FOR_SPREAD = 50
@@ -82,26 +84,37 @@ def build(store: Store, model_id: str, folder: Path) -> int:
     return write(folder, model_id, docs, positions, matrix)
 
 
+def list_count(rows: int) -> int:
+    """The number of lists of an index of `rows` rows (0: none, exact scan)."""
+    return 0 if rows <= EXACT_ROWS else int(math.sqrt(rows))
+
+
 def write(folder: Path, model_id: str, docs: Sequence[int], positions: Sequence[int],
-          matrix: np.ndarray, axes: int = REDUCED) -> int:
-    """Write rows (document id, passage position, vector; a document's rows adjacent) as
-    the folder's next generation and switch to it; returns the number of rows. `axes`:
-    the principal axes of the first stage."""
+          matrix: np.ndarray, lists: int | None = None) -> int:
+    """Write rows (document id, passage position, vector) as the folder's next generation
+    and switch to it; returns the number of rows. `lists`: how many (list_count)."""
     folder.mkdir(parents=True, exist_ok=True)
     previous = _current(folder)
     generation = int(str(previous.get("generation", 0))) + 1
     ids = np.array([list(docs), list(positions)], dtype=np.int64).reshape(2, len(docs)).T
     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+    lists = list_count(len(matrix)) if lists is None else min(lists, len(matrix))
+    mean, covariance = _moments(matrix)
+    extra: dict[str, np.ndarray] = {}
+    if lists > 0:
+        centroids, assigned = _kmeans(matrix, lists)
+        order = np.argsort(assigned, kind="stable")
+        matrix, ids = matrix[order], ids[order]
+        extra = {"centroids": centroids, "starts": np.searchsorted(
+            assigned[order], np.arange(lists + 1)).astype(np.int64)}
     names = {"vectors": f"vectors-{generation}.npy", "docs": f"docs-{generation}.npy",
-             "reduced": f"reduced-{generation}.npy", "basis": f"basis-{generation}.npz"}
+             "lists": f"lists-{generation}.npz"}
     _save(folder / names["vectors"], matrix=matrix)
     _save(folder / names["docs"], ids=ids)
-    mean, covariance, basis = _basis(matrix, axes)
-    _save(folder / names["reduced"], reduced=_reduce(matrix, mean, basis))
-    _save(folder / names["basis"], mean=mean, covariance=covariance, axes=basis)
+    _save(folder / names["lists"], mean=mean, covariance=covariance, **extra)
     meta = {"format": FORMAT, "generation": generation, "model": model_id,
-            "dim": int(matrix.shape[1]),
-            "rows": len(docs), "documents": len(set(docs)), **names}
+            "dim": int(matrix.shape[1]), "rows": len(docs), "documents": len(set(docs)),
+            "list_count": lists, **names}
     tmp = folder / f"{CURRENT}.tmp"
     tmp.write_text(json.dumps(meta), "utf-8")
     os.replace(tmp, folder / CURRENT)
@@ -111,12 +124,11 @@ def write(folder: Path, model_id: str, docs: Sequence[int], positions: Sequence[
     return len(docs)
 
 
-def _basis(matrix: np.ndarray, axes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The rows' mean, covariance (float64, population) and `axes` principal axes (dim x
-    axes float32, the largest variance first), computed in chunks of rows."""
+def _moments(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The rows' mean and covariance (float64, population), in chunks of rows."""
     rows, dim = matrix.shape
     if not rows:
-        return np.zeros(dim), np.zeros((dim, dim)), np.zeros((dim, 0), np.float32)
+        return np.zeros(dim), np.zeros((dim, dim))
     total = np.zeros(dim)
     gram = np.zeros((dim, dim))
     for start in range(0, rows, _CHUNK):
@@ -124,18 +136,26 @@ def _basis(matrix: np.ndarray, axes: int) -> tuple[np.ndarray, np.ndarray, np.nd
         total += chunk.sum(axis=0)
         gram += chunk.T @ chunk
     mean = total / rows
-    covariance = gram / rows - np.outer(mean, mean)
-    _, vectors = np.linalg.eigh(covariance)          # ascending eigenvalues
-    basis = vectors[:, ::-1][:, :min(axes, dim)]
-    return mean, covariance, np.ascontiguousarray(basis, dtype=np.float32)
+    return mean, gram / rows - np.outer(mean, mean)
 
 
-def _reduce(matrix: np.ndarray, mean: np.ndarray, axes: np.ndarray) -> np.ndarray:
-    out = np.empty((len(matrix), axes.shape[1]), np.float32)
-    centre = mean.astype(np.float32)
-    for start in range(0, len(matrix), _CHUNK):
-        out[start:start + _CHUNK] = (matrix[start:start + _CHUNK] - centre) @ axes
-    return out
+def _kmeans(matrix: np.ndarray, lists: int) -> tuple[np.ndarray, np.ndarray]:
+    """Spherical k-means (cosine, as the search scores): `lists` unit centroids trained on
+    a sample of rows, and the list of every row (its nearest centroid)."""
+    rng = np.random.default_rng(0)
+    sample = matrix[np.sort(rng.choice(len(matrix), min(len(matrix), lists * _TRAIN_PER_LIST),
+                                       replace=False))]
+    centroids = sample[rng.choice(len(sample), lists, replace=False)].copy()
+    for _ in range(_ITERATIONS):
+        assigned = np.argmax(sample @ centroids.T, axis=1)
+        order = np.argsort(assigned, kind="stable")
+        filled = np.bincount(assigned, minlength=lists) > 0   # an empty list keeps its
+        starts = np.searchsorted(assigned[order], np.flatnonzero(filled))   # centroid
+        sums = np.add.reduceat(sample[order], starts, axis=0)
+        centroids[filled] = sums / np.linalg.norm(sums, axis=1, keepdims=True)
+    assigned = np.concatenate([np.argmax(matrix[s:s + _CHUNK] @ centroids.T, axis=1)
+                               for s in range(0, len(matrix), _CHUNK)])
+    return centroids.astype(np.float32), assigned.astype(np.int64)
 
 
 def _save(path: Path, **arrays: np.ndarray) -> None:
@@ -170,33 +190,30 @@ def is_current(store: Store, model_id: str, folder: Path) -> bool:
     return (meta.get("format") == FORMAT and meta.get("model") == model_id
             and meta.get("rows") == passage_count(store, model_id)
             and all((folder / str(meta.get(k, ""))).is_file()
-                    for k in ("vectors", "docs", "reduced", "basis")))
+                    for k in ("vectors", "docs", "lists")))
 
 
 @dataclass(frozen=True)
 class _Loaded:
     matrix: np.ndarray                 # rows x dim float32, memory-mapped
     docs: np.ndarray                   # rows x 2 int64: document id, passage position
-    rows_of: dict[int, tuple[int, int]]
-    reduced: np.ndarray | None         # rows x REDUCED float32, memory-mapped; None: old
-    mean: np.ndarray | None            # dim float64
+    by_doc: np.ndarray                 # row numbers ordered by document
+    rows_of: dict[int, tuple[int, int]]  # document -> its slice of by_doc
+    mean: np.ndarray | None            # dim float64; None: previous format
     covariance: np.ndarray | None      # dim x dim float64
-    axes: np.ndarray | None            # dim x REDUCED float32
+    centroids: np.ndarray | None       # lists x dim float32; None: exact scan
+    starts: np.ndarray | None          # lists + 1: where each list's rows start
 
 
 class VectorIndex:
     """A reader of the index in `folder`: memory-mapped, reloaded when a new generation
-    appears. Every method answers "nothing" when the folder holds no index.
-    `exact_rows`: up to this many rows every search is exact (EXACT_ROWS); beyond, the
-    first stage's best max(`candidates`, `per_document` x documents asked) rows are
-    re-scored exactly."""
+    appears. Every method answers "nothing" when the folder holds no index. `probe`:
+    the lists scanned per search, at least (PROBE); `exact`: a full scan always."""
 
-    def __init__(self, folder: Path, exact_rows: int = EXACT_ROWS,
-                 candidates: int = CANDIDATES, per_document: int = PER_DOCUMENT) -> None:
+    def __init__(self, folder: Path, probe: int = PROBE, exact: bool = False) -> None:
         self.folder = Path(folder)
-        self.exact_rows = exact_rows
-        self.candidates = candidates
-        self.per_document = per_document
+        self.probe = probe
+        self.exact = exact
         self._lock = threading.Lock()
         self._generation: object = None
         self._loaded: _Loaded | None = None
@@ -253,23 +270,23 @@ class VectorIndex:
                exact: bool = False) -> list[VectorHit]:
         """The `limit` documents whose best passage is nearest `query` (cosine), best
         first, those under `threshold` and those in `exclude` left out; with `allowed`,
-        only those documents (their rows scanned exactly). `exact`: a full exact scan
-        whatever the size (what the two stages are measured against)."""
+        only those documents (their rows scanned exactly). `exact`: a full scan whatever
+        the lists (what the probing is measured against)."""
         loaded = self._load()
         if loaded is None or not len(loaded.matrix) or limit <= 0:
             return []
         query = np.asarray(query, dtype=np.float32)
         skip = {int(d) for d in exclude if str(d).isdigit()}
         rows_total = len(loaded.matrix)
-        mean, spread = self._spread(loaded, query)
+        mean, spread = _spread(loaded, query)
         if allowed is not None:
             rows = _rows_of_docs(loaded, allowed, skip)
             scores = np.asarray(loaded.matrix[rows] @ query, dtype=np.float32)
-        elif exact or loaded.reduced is None or rows_total <= self.exact_rows:
+        elif exact or self.exact or loaded.centroids is None:
             rows = np.arange(rows_total)
             scores = np.asarray(loaded.matrix @ query, dtype=np.float32)
         else:
-            return self._two_stage(loaded, query, limit, threshold, skip, mean, spread)
+            return self._probed(loaded, query, limit, threshold, skip, mean, spread)
         if loaded.mean is None and rows_total >= MIN_ROWS_FOR_SPREAD:
             # an index of the previous format: the spread from a full scan
             every = scores if len(rows) == rows_total else np.asarray(
@@ -278,78 +295,103 @@ class VectorIndex:
         best = _best_per_document(loaded, rows, scores, limit, threshold, skip)
         return [_hit(loaded, int(rows[i]), float(scores[i]), mean, spread) for i in best]
 
-    def _two_stage(self, loaded: _Loaded, query: np.ndarray, limit: int, threshold: float,
-                   skip: set[int], mean: float, spread: float) -> list[VectorHit]:
-        assert loaded.reduced is not None and loaded.axes is not None
-        rough = np.asarray(loaded.reduced @ (query @ loaded.axes), dtype=np.float32)
-        take = min(len(rough), max(self.candidates, limit * self.per_document))
+    def _probed(self, loaded: _Loaded, query: np.ndarray, limit: int, threshold: float,
+                skip: set[int], mean: float, spread: float) -> list[VectorHit]:
+        assert loaded.centroids is not None and loaded.starts is not None
+        near = np.argsort(-(loaded.centroids @ query), kind="stable")
+        probe = min(len(near), self.probe)
         while True:
-            if take < len(rough):
-                rows = np.sort(np.argpartition(-rough, take - 1)[:take])
-            else:
-                rows = np.arange(len(rough))
-            scores = np.asarray(loaded.matrix[rows] @ query, dtype=np.float32)
+            chosen = np.sort(near[:probe])
+            parts = [(int(loaded.starts[c]), int(loaded.starts[c + 1])) for c in chosen]
+            rows = np.concatenate([np.arange(a, b) for a, b in parts])
+            # einsum, not BLAS: OpenBLAS wakes its threads for each slice of a few hundred
+            # rows, measured 2-4x slower (wall) than one thread on a loaded machine
+            scores = np.concatenate([np.einsum("ij,j->i", loaded.matrix[a:b], query)
+                                     for a, b in parts])
             best = _best_per_document(loaded, rows, scores, limit, threshold, skip)
-            # more rows when too few documents came out and the last one re-scored still
-            # passed the threshold (there may be more beyond)
-            if len(best) >= limit or take >= len(rough) or float(scores.min()) < threshold:
+            # more lists when too few documents came out (a filter's rare documents, a
+            # threshold) and the lists scanned still held rows above the threshold
+            if len(best) >= limit or probe >= len(near) or not len(scores) or (
+                    float(scores.max()) < threshold):
                 break
-            take = min(len(rough), take * 4)
+            probe = min(len(near), probe * 4)
         # every passage of the documents found, scored exactly: the best of each is its
-        # exact best passage, whichever of them the first stage kept
-        found = [int(loaded.docs[rows[i], 0]) for i in best]
-        rows = _rows_of_docs(loaded, [str(d) for d in found], skip)
+        # exact best passage, whichever list holds it
+        found = [str(int(loaded.docs[rows[i], 0])) for i in best]
+        rows = _rows_of_docs(loaded, found, skip)
         scores = np.asarray(loaded.matrix[rows] @ query, dtype=np.float32)
         best = _best_per_document(loaded, rows, scores, limit, threshold, skip)
         return [_hit(loaded, int(rows[i]), float(scores[i]), mean, spread) for i in best]
 
-    @staticmethod
-    def _spread(loaded: _Loaded, query: np.ndarray) -> tuple[float, float]:
-        """The mean and standard deviation of the query's similarity to every row, from
-        the stored mean and covariance (exact: no scan); (0, 0) for a small index or an
-        index of the previous format (its search computes them from its full scan)."""
-        if loaded.mean is None or loaded.covariance is None or (
-                len(loaded.matrix) < MIN_ROWS_FOR_SPREAD):
-            return 0.0, 0.0
-        q = query.astype(np.float64)
-        variance = float(q @ loaded.covariance @ q)
-        return float(q @ loaded.mean), variance ** 0.5 if variance > 0 else 0.0
-
     def document_vector(self, doc_id: str) -> np.ndarray | None:
         """The normalised mean of a document's passage vectors, or None."""
         loaded = self._load()
-        if loaded is None:
+        if loaded is None or not doc_id.isdigit() or int(doc_id) not in loaded.rows_of:
             return None
-        span = loaded.rows_of.get(int(doc_id)) if doc_id.isdigit() else None
-        if span is None:
-            return None
-        mean = np.asarray(loaded.matrix[span[0]:span[1]], dtype=np.float32).mean(axis=0)
+        rows = _rows_of_docs(loaded, [doc_id], set())
+        mean = np.asarray(loaded.matrix[rows], dtype=np.float32).mean(axis=0)
         norm = float(np.linalg.norm(mean))
         return mean / norm if norm > 0 else None
 
     def size_bytes(self) -> int:
         meta = _current(self.folder)
         return sum((self.folder / str(meta.get(k, ""))).stat().st_size
-                   for k in ("vectors", "docs", "reduced", "basis")
+                   for k in ("vectors", "docs", "lists")
                    if (self.folder / str(meta.get(k, ""))).is_file())
 
 
+def _mapped(path: Path) -> np.ndarray:
+    """The .npy matrix at `path` memory-mapped read-only, its pages mapped in at once
+    (MAP_POPULATE where the system has it: no page fault per row touched later, which
+    costs a probed search more than its arithmetic)."""
+    with open(path, "rb") as handle:
+        version = np.lib.format.read_magic(handle)
+        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                else np.lib.format.read_array_header_2_0)
+        shape, fortran, dtype = read(handle)
+        offset = handle.tell()
+        if fortran or dtype != np.float32 or len(shape) != 2 or not shape[0]:
+            return np.load(path, mmap_mode="r")
+        mapped = mmap.mmap(handle.fileno(), 0, flags=mmap.MAP_SHARED | getattr(
+            mmap, "MAP_POPULATE", 0), prot=mmap.PROT_READ)
+    return np.frombuffer(mapped, dtype=np.float32, count=shape[0] * shape[1],
+                         offset=offset).reshape(shape)
+
+
 def _read(folder: Path, meta: dict[str, object]) -> _Loaded:
-    matrix = np.load(folder / str(meta["vectors"]), mmap_mode="r")
+    matrix = _mapped(folder / str(meta["vectors"]))
     ids = np.load(folder / str(meta["docs"]))
-    rows_of: dict[int, tuple[int, int]] = {}
-    for row, doc in enumerate(ids[:, 0].tolist() if len(ids) else []):
-        first, _ = rows_of.get(doc, (row, row))
-        rows_of[doc] = (first, row + 1)
-    reduced = mean = covariance = axes = None
-    if meta.get("format") == FORMAT and "reduced" in meta:
-        reduced = np.load(folder / str(meta["reduced"]), mmap_mode="r")
-        with np.load(folder / str(meta["basis"])) as basis:
-            mean, covariance = basis["mean"], basis["covariance"]
-            axes = np.ascontiguousarray(basis["axes"], dtype=np.float32)
-        if len(reduced) != len(matrix):
-            raise ValueError("reduced rows do not match the matrix")
-    return _Loaded(matrix, ids, rows_of, reduced, mean, covariance, axes)
+    if len(ids) != len(matrix):
+        raise ValueError("the document ids do not match the matrix")
+    by_doc = np.argsort(ids[:, 0], kind="stable") if len(ids) else np.zeros(0, np.int64)
+    sorted_docs = ids[by_doc, 0]
+    docs, starts = np.unique(sorted_docs, return_index=True)
+    ends = np.append(starts[1:], len(sorted_docs))
+    rows_of = {int(d): (int(a), int(b))
+               for d, a, b in zip(docs.tolist(), starts.tolist(), ends.tolist(),
+                                      strict=True)}
+    mean = covariance = centroids = list_starts = None
+    if meta.get("format") == FORMAT and "lists" in meta:
+        with np.load(folder / str(meta["lists"])) as lists:
+            mean, covariance = lists["mean"], lists["covariance"]
+            if "centroids" in lists:
+                centroids = np.ascontiguousarray(lists["centroids"], dtype=np.float32)
+                list_starts = lists["starts"]
+        if list_starts is not None and int(list_starts[-1]) != len(matrix):
+            raise ValueError("the lists do not match the matrix")
+    return _Loaded(matrix, ids, by_doc, rows_of, mean, covariance, centroids, list_starts)
+
+
+def _spread(loaded: _Loaded, query: np.ndarray) -> tuple[float, float]:
+    """The mean and standard deviation of the query's similarity to every row, from the
+    stored mean and covariance (exact: no scan); (0, 0) for a small index or an index of
+    the previous format (its search computes them from its full scan)."""
+    if loaded.mean is None or loaded.covariance is None or (
+            len(loaded.matrix) < MIN_ROWS_FOR_SPREAD):
+        return 0.0, 0.0
+    q = query.astype(np.float64)
+    variance = float(q @ loaded.covariance @ q)
+    return float(q @ loaded.mean), variance ** 0.5 if variance > 0 else 0.0
 
 
 def _rows_of_docs(loaded: _Loaded, doc_ids: Iterable[str], skip: set[int]) -> np.ndarray:
@@ -357,7 +399,7 @@ def _rows_of_docs(loaded: _Loaded, doc_ids: Iterable[str], skip: set[int]) -> np
              if d in loaded.rows_of and d not in skip]
     if not spans:
         return np.zeros(0, np.int64)
-    return np.sort(np.concatenate([np.arange(a, b) for a, b in spans]))
+    return np.sort(np.concatenate([loaded.by_doc[a:b] for a, b in spans]))
 
 
 def _best_per_document(loaded: _Loaded, rows: np.ndarray, scores: np.ndarray, limit: int,

@@ -1,12 +1,11 @@
-"""The vector index's two stages (diarium.vectors): the reduced first stage with exact
-re-scoring must return what the exact scan returns where it matters — the stored vector
+"""The vector index's probed lists (diarium.vectors): scanning only the lists nearest the
+query must return what the exact scan returns where it matters — the stored vector
 itself first, exact scores, the same spread, the same hits under filters — and an index
 of the previous format must still be searched (exactly) and be rebuilt.
 
 The real model and the small real register of tests/test_semantic.py (its `site`); its
-vectors rewritten with a first stage of 8 axes (the index's 55 rows span fewer than the
-64 of the default, which would be lossless here) and searched in two stages with very
-few candidates (exact_rows=0), so the first stage decides as it does at 200,000 rows.
+55 vector rows rewritten in LISTS lists (an index that small has none by default) and
+searched probing one list, so the probing decides as it does at 200,000 rows.
 """
 
 from __future__ import annotations
@@ -33,24 +32,24 @@ model = test_semantic.model
 semantic_on = test_semantic.semantic_on
 site = test_semantic.site
 
-AXES = 8
+LISTS = 8
 QUERIES = ("sophämtning", "skolbuss", "brandlarm", "när provas sirenerna",
            "bostäder och förskola", "parkering", "how do I apply for school transport")
 
 
 @pytest.fixture(scope="module")
 def lossy(site: Settings, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The site's vectors with a first stage of AXES principal axes."""
+    """The site's vectors in LISTS lists."""
     matrix, ids = _matrix(vectors_dir(site))
     folder = tmp_path_factory.mktemp("lossy")
     model_id = json.loads((vectors_dir(site) / "current.json").read_text())["model"]
     vectors.write(folder, model_id, ids[:, 0].tolist(), ids[:, 1].tolist(), matrix,
-                  axes=AXES)
+                  lists=LISTS)
     return folder
 
 
-def _two(folder: Path, candidates: int = 4) -> vectors.VectorIndex:
-    return vectors.VectorIndex(folder, exact_rows=0, candidates=candidates, per_document=1)
+def _two(folder: Path, probe: int = 1) -> vectors.VectorIndex:
+    return vectors.VectorIndex(folder, probe=probe)
 
 
 def _matrix(folder: Path) -> tuple[np.ndarray, np.ndarray]:
@@ -69,10 +68,9 @@ def _exact_best(matrix: np.ndarray, ids: np.ndarray, query: np.ndarray) -> dict[
 def test_two_stages_find_each_stored_vector_first_with_exact_scores(lossy: Path) -> None:
     matrix, ids = _matrix(lossy)
     two = _two(lossy)
-    exact = vectors.VectorIndex(lossy, exact_rows=10**9)
-    assert len(matrix) > 4 * AXES
-    assert np.load(lossy / json.loads((lossy / "current.json").read_text())["reduced"]
-                   ).shape == (len(matrix), AXES)
+    exact = vectors.VectorIndex(lossy, exact=True)
+    assert len(matrix) > 4 * LISTS
+    assert json.loads((lossy / "current.json").read_text())["list_count"] == LISTS
     for row, vector in enumerate(matrix):
         hits = two.search(vector, 5)
         best = _exact_best(matrix, ids, vector)
@@ -88,7 +86,7 @@ def test_spread_from_the_stored_covariance_equals_the_scan(lossy: Path,
                                                           model: embeddings.E5Model) -> None:
     matrix, _ = _matrix(lossy)
     two = _two(lossy)
-    exact = vectors.VectorIndex(lossy, exact_rows=10**9)
+    exact = vectors.VectorIndex(lossy, exact=True)
     for query in model.queries(list(QUERIES)):
         scores = matrix @ query
         mean, spread = float(scores.mean()), float(scores.std())
@@ -101,7 +99,7 @@ def test_spread_from_the_stored_covariance_equals_the_scan(lossy: Path,
 def test_allowed_documents_are_scanned_exactly(lossy: Path,
                                                model: embeddings.E5Model) -> None:
     matrix, ids = _matrix(lossy)
-    two = _two(lossy, 2)
+    two = _two(lossy)
     documents = sorted({str(d) for d in ids[:, 0].tolist()})
     allowed = documents[::3]
     for query in model.queries(list(QUERIES)):
@@ -123,11 +121,11 @@ def test_filtered_hybrid_search_returns_the_exact_scans_hits(
         site: Settings, lossy: Path, model: embeddings.E5Model,
         monkeypatch: pytest.MonkeyPatch, filtered_exact: int) -> None:
     """Filters, a date range, required parts and exclusions give the same hits (ids,
-    order, related or not) with the two stages as with the exact scan, both when the few
+    order, related or not) with the probed lists as with the exact scan, both when the few
     documents that pass are scanned exactly and when the nearest are widened (0)."""
     monkeypatch.setattr(embedded_hybrid, "FILTERED_EXACT", filtered_exact)
-    two = _backend(site, model, _two(lossy, 2))
-    exact = _backend(site, model, vectors.VectorIndex(lossy, exact_rows=10**9))
+    two = _backend(site, model, _two(lossy))
+    exact = _backend(site, model, vectors.VectorIndex(lossy, exact=True))
     requests = [
         SearchRequest(query="skolbuss"),
         SearchRequest(query="skolbuss", filters={"handlingstyp": ("Tjänsteskrivelse",)}),
@@ -152,10 +150,10 @@ def test_filtered_hybrid_search_returns_the_exact_scans_hits(
     assert found_related
 
 
-def test_no_secret_or_hidden_text_through_the_two_stages(site: Settings, lossy: Path,
+def test_no_secret_or_hidden_text_through_the_probed_lists(site: Settings, lossy: Path,
                                                          model: embeddings.E5Model) -> None:
     semantic = embeddings.semantic_settings(site)
-    two = _two(lossy, 2)
+    two = _two(lossy)
     for text in (SECRET_TEXT, HIDDEN_TEXT):
         as_passage = embeddings.embed_texts(model, [text])[0]
         assert all(h.score < 0.95 for h in two.search(as_passage, 10))
@@ -170,12 +168,12 @@ def test_an_index_of_the_previous_format_is_searched_exactly_and_rebuilt(
     folder = tmp_path / "vectors"
     shutil.copytree(vectors_dir(site), folder)
     meta = json.loads((folder / "current.json").read_text("utf-8"))
-    for key in ("reduced", "basis"):
-        (folder / meta.pop(key)).unlink()
+    (folder / meta.pop("lists")).unlink()
+    meta.pop("list_count")
     meta["format"] = 2
     (folder / "current.json").write_text(json.dumps(meta), "utf-8")
-    old = vectors.VectorIndex(folder, exact_rows=0, candidates=2)
-    new = vectors.VectorIndex(vectors_dir(site), exact_rows=10**9)
+    old = vectors.VectorIndex(folder, probe=1)
+    new = vectors.VectorIndex(vectors_dir(site), exact=True)
     for query in model.queries(list(QUERIES)):
         assert [(h.doc_id, round(h.score, 5), round(h.z, 2)) for h in old.search(query, 8)
                 ] == [(h.doc_id, round(h.score, 5), round(h.z, 2))
@@ -187,8 +185,8 @@ def test_an_index_of_the_previous_format_is_searched_exactly_and_rebuilt(
         assert vectors.is_current(store, model.id, folder)
     meta = json.loads((folder / "current.json").read_text("utf-8"))
     assert meta["format"] == vectors.FORMAT and meta["rows"] == rows
-    # one generation on disk: the four files current.json names, nothing else
+    # one generation on disk: the three files current.json names, nothing else
     assert sorted(p.name for p in folder.iterdir()) == sorted(
-        [meta[k] for k in ("vectors", "docs", "reduced", "basis")] + ["current.json"])
-    assert np.load(folder / meta["reduced"]).shape == (rows, vectors.REDUCED)
+        [meta[k] for k in ("vectors", "docs", "lists")] + ["current.json"])
+    assert meta["list_count"] == vectors.list_count(rows) == 0     # small: exact scan
     assert old.search(model.queries(["skolbuss"])[0], 1)     # reloads the new generation
