@@ -12,9 +12,10 @@ Measured side by side in one run, on the same documents and the same machine:
   facet counted, side by side with the raw tantivy query (the same compiled query
   AND filters, top 20 at the same offset, the page's stored documents fetched with
   `searcher.doc`: what any application must do to show a page) plus one aggregation
-  request of the same facets. `EmbeddedBackend.search()` is timed with its facet cache
-  emptied before every call (the figure the ratio uses), each run interleaved with a
-  raw run so load from neighbours falls on both sides alike, and warm (a user paging on);
+  request of the same facets. `EmbeddedBackend.search()` is timed with its caches
+  (facet counts, plans) emptied before every call (the figure the ratio uses), each run
+  interleaved with a raw run so load from neighbours falls on both sides alike, and warm
+  (a user paging on);
 - peak memory (max RSS) and index size.
 
     .venv/bin/python benchmarks/search_bench.py              # 100,000 documents
@@ -305,7 +306,8 @@ def queries(args: argparse.Namespace, work: Path, dnr: str) -> None:
         total = backend.search(request).total
         raw50, _, _ = measure(raw, args.repeat)
         (agg50, agg95, agg_cpu), (our50, our95, our_cpu) = measure_pair(
-            raw_aggs, ours, args.repeat, before_ours=backend.facet_cache.clear)
+            raw_aggs, ours, args.repeat, before_ours=getattr(
+                backend, "clear_caches", backend.facet_cache.clear))
         _, warm95, _ = measure(ours, args.repeat)
         ratio = our95 / agg95 if agg95 else float("nan")
         cpu_ratio = our_cpu / agg_cpu if agg_cpu else float("nan")

@@ -198,3 +198,23 @@ def test_compiled_queries_are_kept_per_text_and_bounded(tmp_path: Path) -> None:
     for number in range(module.COMPILED + 5):
         engine._compiled(f"ord{number}")
     assert len(engine._compiled_cache) == module.COMPILED
+
+
+def test_snippet_queries_of_prefixes_are_kept_per_generation(backend: EmbeddedBackend,
+                                                             tmp_path: Path) -> None:
+    """A prefix query's snippet query (its commonest expansions) is kept per index
+    generation: the same snippets from the kept one, new expansions after a commit."""
+    first = backend.search(SearchRequest("besl*"))
+    assert len(backend._marked_cache) == 1
+    again = backend.search(SearchRequest("besl*"))
+    assert [h.snippets for h in again.hits] == [h.snippets for h in first.hits]
+    assert len(backend._marked_cache) == 1
+    backend.index([make_record("besl-1", rubrik="Beslutsunderlag", text="Beslutsunderlag.",
+                               pages=("Beslutsunderlag.",))])
+    backend.search(SearchRequest("besl*"))
+    assert len(backend._marked_cache) == 2
+    backend.search(SearchRequest("beslut"))      # no prefix: nothing kept
+    assert len(backend._marked_cache) == 2
+    backend.clear_caches()
+    assert len(backend._marked_cache) == len(backend._compiled_cache) == 0
+    assert len(backend.facet_cache) == 0

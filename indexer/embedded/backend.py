@@ -12,7 +12,7 @@ import json
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from datetime import date
 from pathlib import Path
 
@@ -43,7 +43,7 @@ from diarium.indexer.embedded.hybrid import (
 )
 from diarium.indexer.embedded.records import fast_constructor, record_from_json, to_document
 from diarium.indexer.embedded.schema import ANALYZERS, SCHEMA, SCHEMA_FILE, SCHEMA_VERSION
-from diarium.indexer.embedded.snippets import Snippets, with_prefix_terms
+from diarium.indexer.embedded.snippets import Snippets, prefixes, with_prefix_terms
 from diarium.public import PublicRecord
 from diarium.search import Hit, SearchRequest, SearchResult, Snippet, validate_request
 
@@ -87,6 +87,7 @@ class EmbeddedBackend:
         # Facet counts per searcher generation: paging and the landing page count once.
         self.facet_cache = FacetCache()
         self._compiled_cache: OrderedDict[str, Compiled] = OrderedDict()
+        self._marked_cache: OrderedDict[Hashable, tantivy.Query] = OrderedDict()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -279,7 +280,8 @@ class EmbeddedBackend:
             page = page[offset:offset + request.per_page]
         # The empty query and pure filters have nothing to mark: no snippet generation
         # (tantivy would spend its term lookups on every hit to produce nothing).
-        snippets = Snippets(searcher, with_prefix_terms(searcher, main, planned.node),
+        state = generation(self.path, searcher)
+        snippets = Snippets(searcher, self._marked(searcher, state, main, planned, partial),
                             stemmed_first=planned.has_words) if (
             page and planned.markable and request.with_snippets) else None
         hits = []
@@ -293,7 +295,7 @@ class EmbeddedBackend:
                 shown = snippets.of(record)
             hits.append(_hit(record, score, shown, semantic))
         facets = self.facet_cache.get_or_count(
-            (generation(self.path, searcher), request_key(request, partial), tuple(related)),
+            (state, request_key(request, partial), tuple(related)),
             lambda: facet_counts(searcher, with_related(main, related), filter_queries,
                                  filter_terms, split=cheap and not related and not partial,
                                  match_all=isinstance(planned.node, q.MatchAll))
@@ -318,6 +320,30 @@ class EmbeddedBackend:
             while len(self._compiled_cache) > COMPILED:
                 self._compiled_cache.popitem(last=False)
         return made
+
+    def clear_caches(self) -> None:
+        """Forget the facet counts, plans and snippet queries kept (a first search)."""
+        self.facet_cache.clear()
+        with self._lock:
+            self._compiled_cache.clear()
+            self._marked_cache.clear()
+
+    def _marked(self, searcher: tantivy.Searcher, state: Hashable, main: tantivy.Query,
+                planned: query_plan.QueryPlan, partial: bool) -> tantivy.Query:
+        """with_prefix_terms() of the query, kept per index generation for queries with a
+        prefix (it looks up each prefix's words in four fields' dictionaries)."""
+        if not prefixes(planned.node):
+            return main
+        key = (state, planned.text, partial)
+        with self._lock:
+            found = self._marked_cache.get(key)
+        if found is None:
+            found = with_prefix_terms(searcher, main, planned.node)
+            with self._lock:
+                self._marked_cache[key] = found
+                while len(self._marked_cache) > COMPILED:
+                    self._marked_cache.popitem(last=False)
+        return found
 
     def _page(self, searcher: tantivy.Searcher, compiler: Compiler, query: tantivy.Query,
               order: tantivy.Order | None, limit: int, offset: int, merge: bool = False,

@@ -17,20 +17,11 @@ def with_prefix_terms(searcher: tantivy.Searcher, query: tantivy.Query,
                       node: q.Node) -> tantivy.Query:
     """`query` plus the commonest words each prefix of `node` expands to: the snippet
     generator highlights terms, and a prefix query names none."""
-    prefixes: list[str] = []
-
-    def walk(n: q.Node) -> None:
-        if isinstance(n, q.Prefix):
-            prefixes.append(n.text)
-        elif isinstance(n, q.And | q.Or):
-            for child in n.children:
-                walk(child)
-
-    walk(node)
-    if not prefixes:
+    found_prefixes = prefixes(node)
+    if not found_prefixes:
         return query
     extra: list[tantivy.Query] = []
-    for prefix in prefixes:
+    for prefix in found_prefixes:
         found = tokens("sv_exact", prefix)
         if len(found) != 1:
             continue
@@ -41,6 +32,15 @@ def with_prefix_terms(searcher: tantivy.Searcher, query: tantivy.Query,
     if not extra:
         return query
     return Query.boolean_query([(Occur.Should, query)] + [(Occur.Should, e) for e in extra])
+
+
+def prefixes(node: q.Node) -> list[str]:
+    """The prefixes of `node` outside any Not, in query order."""
+    if isinstance(node, q.Prefix):
+        return [node.text]
+    if isinstance(node, q.And | q.Or):
+        return [text for child in node.children for text in prefixes(child)]
+    return []
 
 
 class Snippets:
