@@ -17,7 +17,9 @@ own write path: one transaction per call of 16 passages):
 
 Printed per configuration: wall seconds, CPU seconds of this process and its workers
 (getrusage of self and of the reaped children: model load and imports included) and of
-the model calls alone, passages per CPU-second, and the wall-time ratio to `pool 1x1`.
+the model calls alone, passages per CPU-second and per second, the cores it got (CPU
+seconds over wall seconds: what two workers can double on a machine with a core free)
+and the wall-time ratio to `pool 1x1`.
 The vectors of every configuration are compared with the first's. The machine's load
 average is printed before and after: on a shared machine wall time says little, CPU
 seconds and ratios measured in one run say more. Rounds take the configurations in turn
@@ -153,12 +155,14 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Measured]:
     base = best.get("pool 1x1")
     first = best[chosen[0].name].vectors
     print(f"\n{'configuration':<22}{'wall s':>8}{'CPU s':>8}{'model CPU s':>13}"
-          f"{'passages/CPU-s':>16}{'passages/s':>12}{'wall / 1x1':>12}{'max |diff|':>12}")
+          f"{'passages/CPU-s':>16}{'passages/s':>12}{'cores used':>12}{'wall / 1x1':>12}"
+          f"{'max |diff|':>12}")
     for config in chosen:
         got = best[config.name]
         ratio = f"{got.wall / base.wall:.2f}" if base else "-"
         print(f"{config.name:<22}{got.wall:>8.1f}{got.cpu:>8.1f}{got.model_cpu:>13.1f}"
-              f"{len(texts) / got.cpu:>16.2f}{len(texts) / got.wall:>12.2f}{ratio:>12}"
+              f"{len(texts) / got.cpu:>16.2f}{len(texts) / got.wall:>12.2f}"
+              f"{got.cpu / got.wall:>12.2f}{ratio:>12}"
               f"{float(np.abs(got.vectors - first).max()):>12.1e}")
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return best
