@@ -24,8 +24,10 @@ In one run, OCR off throughout:
 was measured in issue 19: each run a fresh process and data folder (init, import of the
 corpus files with a generated register manifest, extract with OCR off, index into a new
 index on the node, deleted afterwards), runs alternating between the --e2e-workers
-counts, medians per stage: CPU of the process and its children, wall seconds, the node's
-own CPU, and the ratio to FSCrawler's figures.
+counts and the --e2e-modes (sequential: extract, then index; overlap: both at once,
+diarium.pipeline.overlap), medians per stage: CPU of the process and its children, wall
+seconds, the node's own CPU, the load average, and the ratio to FSCrawler's figures, for
+the whole process and up to the moment the documents are searchable (no clean-up).
 """
 
 from __future__ import annotations
