@@ -22,6 +22,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 os.environ["DIARIUM_SEMANTIC"] = "1"
@@ -34,6 +35,11 @@ from diarium.hybrid import vectors_dir  # noqa: E402
 from diarium.indexer import open_backend  # noqa: E402
 from diarium.search import SearchRequest  # noqa: E402
 from diarium.store import Store  # noqa: E402
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from diarium import vectors as vectors_t
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT.parent / "shared" / "corpus" / "real"
@@ -151,7 +157,7 @@ def latency(settings: Settings, repeats: int) -> None:
         model_cpu.append(time.process_time() - started)
     index = semantic.index
     print(f"\nvector index: {index.rows} passages, {index.size_bytes() / 1e6:.2f} MB "
-          f"(float32, memory-mapped) in {vectors_dir(settings)}")
+          f"(float32 + first stage, memory-mapped) in {vectors_dir(settings)}")
 
     def p95(values: list[float]) -> float:
         return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
@@ -174,11 +180,16 @@ SCALE_QUERIES = (
 )
 
 
-def latency_at_scale(docs: int, repeats: int, rows_per_doc: int = 2, texts: int = 400) -> None:
+def latency_at_scale(docs: int, repeats: int, rows_per_doc: int = 2, texts: int = 400,
+                     real: Path | None = None) -> None:
     """Keyword-only against hybrid at `docs` generated records (diarium.synthetic), in
-    one run. Their vectors: 400 record texts embedded with the model, each given to many
+    one run: hybrid with the vector index's probed lists (the default) and with its
+    exact scan. Their vectors: `texts` record texts embedded with the model, each given to many
     records with a little noise (embedding every record would take hours; the search
-    cost does not depend on what the vectors say)."""
+    cost does not depend on what the vectors say); the real corpus's passage vectors in
+    `real` (the folder `build` made) are planted among them as more documents, so the
+    probing's recall is measured on real embeddings among 200,000 rows as well."""
+    import json
     import tempfile
 
     import numpy as np
@@ -208,40 +219,107 @@ def latency_at_scale(docs: int, repeats: int, rows_per_doc: int = 2, texts: int 
     matrix = base[rng.integers(0, len(base), count)] + rng.normal(
         0, 0.02, (count, model.dim)).astype(np.float32)
     matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
+    row_docs = [d for d in ids for _ in range(rows_per_doc)]
+    row_positions = [p for _ in ids for p in range(rows_per_doc)]
+    planted = _real_rows(real, model.id, offset=max(ids) + 1)
+    if planted is not None:
+        matrix = np.vstack([matrix, planted[2]])
+        row_docs += planted[0]
+        row_positions += planted[1]
     folder = root / "vectors"
-    vectors.write(folder, model.id, [d for d in ids for _ in range(rows_per_doc)],
-                  [p for _ in ids for p in range(rows_per_doc)], matrix)
+    started = time.process_time()
+    vectors.write(folder, model.id, row_docs, row_positions, matrix)
+    built = time.process_time() - started
     index = vectors.VectorIndex(folder)
+    exact_index = vectors.VectorIndex(folder, exact=True)
+    lists = json.loads((folder / vectors.CURRENT).read_text("utf-8"))["list_count"]
     semantic = SemanticSearch(model, SemanticSettings(), index)
-    hybrid_backend = EmbeddedBackend(root / "embedded", semantic=semantic)
-    times: dict[bool, list[float]] = {False: [], True: []}
+    exact_semantic = SemanticSearch(model, SemanticSettings(), exact_index)
+    engines = {"keyword": backend,
+               "hybrid": EmbeddedBackend(root / "embedded", semantic=semantic),
+               "exact": EmbeddedBackend(root / "embedded", semantic=exact_semantic)}
+    times: dict[str, list[float]] = {mode: [] for mode in engines}
     embed_cpu = []
     for query in SCALE_QUERIES:
         before = time.process_time()
-        semantic.query_vector(query)
+        exact_semantic._cache[query] = semantic.query_vector(query)
         embed_cpu.append(time.process_time() - before)
-        for hybrid in (False, True):
-            engine = hybrid_backend if hybrid else backend
+        for mode, engine in engines.items():
             best = float("inf")
             for _ in range(repeats):
                 before = time.perf_counter()
-                engine.search(SearchRequest(query=query, semantic=hybrid))
+                engine.search(SearchRequest(query=query, semantic=mode != "keyword"))
                 best = min(best, time.perf_counter() - before)
-            times[hybrid].append(best)
-    kw, hy = times[False], times[True]
-    print(f"  vectors: {count:,} rows ({rows_per_doc} per record), "
-          f"{index.size_bytes() / 1e6:.0f} MB float32, memory-mapped; {len(sample)} texts "
+            times[mode].append(best)
+    kw, hy, ex = times["keyword"], times["hybrid"], times["exact"]
+    print(f"  vectors: {len(matrix):,} rows ({rows_per_doc} per record"
+          + (f", {len(planted[0])} real passage rows planted" if planted else "")
+          + f"), {index.size_bytes() / 1e6:.0f} MB on disk (float32 in {lists} lists), "
+          f"memory-mapped, written in {built:.1f} CPU-s; {len(sample)} texts "
           f"embedded in {cpu:.1f} CPU-s ({len(sample) / cpu:.1f} short passages per "
           "CPU-second)")
-    print(f"  latency, fastest of {repeats}, {len(kw)} queries: keyword-only p50 "
-          f"{statistics.median(kw) * 1e3:.1f} ms p95 {_p95(kw) * 1e3:.1f} ms; hybrid (query "
-          f"vector cached) p50 {statistics.median(hy) * 1e3:.1f} ms p95 {_p95(hy) * 1e3:.1f}"
-          f" ms; ratio p95 {_p95(hy) / _p95(kw):.2f}")
+    print(f"  latency, fastest of {repeats}, {len(kw)} queries, side by side: keyword-only "
+          f"p50 {_ms(kw)} p95 {_ms(kw, 95)}; hybrid (query vector cached) p50 {_ms(hy)} "
+          f"p95 {_ms(hy, 95)} (probing {vectors.PROBE} lists), ratio p95 "
+          f"{_p95(hy) / _p95(kw):.2f}; hybrid with the exact scan p50 {_ms(ex)} p95 "
+          f"{_ms(ex, 95)}, ratio p95 {_p95(ex) / _p95(kw):.2f}")
     print(f"  query embedding (once per distinct query): median "
           f"{statistics.median(embed_cpu) * 1e3:.0f} ms CPU")
+    queries = [semantic.query_vector(q) for q in SCALE_QUERIES]
+    real_queries = [semantic.query_vector(q.query) for q in QUERIES] if planted else []
+    for probe in sorted({8, 16, vectors.PROBE, 64}):
+        probed = vectors.VectorIndex(folder, probe=probe)
+        line = f"  recall of the exact top k, probing {probe} of {lists} lists:"
+        for name, vectors_ in (("generated queries", queries), ("real queries", real_queries)):
+            if vectors_:
+                line += f" {name} " + ", ".join(
+                    _recall(exact_index, probed, vectors_, k) for k in (10, 50, 100)) + ";"
+        print(line.rstrip(";"), flush=True)
     import shutil
 
     shutil.rmtree(root, ignore_errors=True)
+
+
+def _real_rows(real: Path | None, model_id: str, offset: int
+               ) -> tuple[list[int], list[int], np.ndarray] | None:
+    """The real corpus's vector rows in `real` (document ids moved past `offset`), or
+    None when that index is missing or of another model."""
+    import json
+
+    import numpy as np
+
+    if real is None:
+        return None
+    folder = real / "index" / "vectors"
+    try:
+        meta = json.loads((folder / "current.json").read_text("utf-8"))
+        if meta.get("model") != model_id:
+            return None
+        ids = np.load(folder / meta["docs"])
+        rows = np.load(folder / meta["vectors"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return ([offset + int(d) for d in ids[:, 0]], [int(p) for p in ids[:, 1]],
+            np.asarray(rows, dtype=np.float32))
+
+
+def _recall(exact: vectors_t.VectorIndex, probed: vectors_t.VectorIndex,
+            queries: list[np.ndarray], k: int) -> str:
+    """Mean (min) share of the exact top-k documents the two stages return, and the
+    largest drop of the k-th score (the cosine of the k-th document returned)."""
+    shares, drops = [], []
+    for query in queries:
+        want = exact.search(query, k)
+        got = probed.search(query, k)
+        shares.append(len({h.doc_id for h in want} & {h.doc_id for h in got}) / len(want))
+        drops.append(want[-1].score - got[-1].score if len(got) == len(want) else 1.0)
+    return (f"@{k} {statistics.fmean(shares):.3f} (min {min(shares):.2f}, k-th score "
+            f"-{max(drops):.3f})")
+
+
+def _ms(values: list[float], percentile: int = 50) -> str:
+    value = statistics.median(values) if percentile == 50 else _p95(values)
+    return f"{value * 1e3:.1f} ms"
 
 
 def _p95(values: list[float]) -> float:
@@ -260,7 +338,7 @@ def main() -> None:
     parser.add_argument("--scale-only", action="store_true")
     args = parser.parse_args()
     if args.scale_only:
-        latency_at_scale(args.scale or 100_000, args.repeats)
+        latency_at_scale(args.scale or 100_000, args.repeats, real=args.data)
         return
     settings, names = build(args.data, args.max_passages, args.ocr)
     if args.build_only:
@@ -268,7 +346,7 @@ def main() -> None:
     evaluate(settings, names)
     latency(settings, args.repeats)
     if args.scale:
-        latency_at_scale(args.scale, args.repeats)
+        latency_at_scale(args.scale, args.repeats, real=args.data)
 
 
 if __name__ == "__main__":

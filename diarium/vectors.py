@@ -1,29 +1,22 @@
 """The vector index of the embedded engine: a memory-mapped matrix beside the tantivy index.
 
 Files in the folder (settings.index_dir / "vectors"), all of one `<generation>`:
+`vectors-<g>.npy` (float32, one L2-normalised row per passage; not float16: numpy
+multiplies float16 without BLAS), `docs-<g>.npy` (int64 document id and passage position
+per row), `lists-<g>.npz` (the rows' mean and covariance, for the spread of a query's
+similarities without a full scan; above EXACT_ROWS rows also the lists: the centroids of
+a spherical k-means, about sqrt(rows) of them, and where each list's rows start, the
+matrix being stored list by list) and `current.json` (format, generation, model, counts,
+file names), replaced atomically after every file is written.
 
-- `vectors-<generation>.npy`: float32 matrix, one L2-normalised row per passage (float32,
-  not float16: numpy multiplies float16 without BLAS, 8x slower at 200,000 rows); above
-  EXACT_ROWS rows its rows are grouped by list (below), each list contiguous;
-- `docs-<generation>.npy`: int64, the document id and passage position of each row;
-- `lists-<generation>.npz`: the rows' mean and covariance (the spread of a query's
-  similarities without a full scan) and, above EXACT_ROWS rows, the lists: the
-  centroids of a spherical k-means over the rows (about the square root of the row
-  count of them) and where each list's rows start;
-- `current.json`: {"format", "generation", "model", "dim", "rows", "documents", file
-  names}, replaced atomically after every file is written, so a reader never sees half
-  an index.
-
-Search: at most EXACT_ROWS rows (or without lists), one exact matrix-vector product
-(numpy with BLAS). Beyond, an inverted-file search: the query's similarity to the
-centroids picks the PROBE nearest lists, whose rows are scanned exactly (contiguous
-slices: a few percent of the matrix, where the full scan is memory-bandwidth bound,
-23 ms at 200,000 rows here); then every passage of the documents returned is scored
-exactly, so each returned score is the exact cosine of the document's best passage.
-What the probing misses is measured in benchmarks/README.md (semantic_eval.py). A
-search restricted to given documents (`allowed`: a filter's few hits) scans their rows
-exactly. An index of the previous format (2, no lists) is searched exactly and rebuilt
-by the next `diarium index`.
+Search: up to EXACT_ROWS rows (or without lists) one exact matrix-vector product. Beyond,
+an inverted-file search: the PROBE lists whose centroids are nearest the query are
+scanned exactly (contiguous slices, ~4% of the matrix at 200,000 rows, where the full
+scan is memory-bandwidth bound: 23 ms here), then every passage of the documents
+returned is scored exactly, so a returned score is the exact cosine of the document's
+best passage. What the probing misses: benchmarks/README.md (semantic_eval.py). A search
+restricted to given documents (`allowed`) scans their rows exactly. An index of the
+previous format (2, no lists) is searched exactly and rebuilt by the next `diarium index`.
 """
 
 from __future__ import annotations
@@ -45,7 +38,7 @@ from diarium.store import Store
 CURRENT = "current.json"
 FORMAT = 3            # 3: + lists and moments (2: float32 rows, 1: float16)
 EXACT_ROWS = 20_000   # up to this many rows no lists: the scan is exact (30 MB, ~2 ms)
-PROBE = 32            # lists scanned per search (of ~450 at 200,000 rows), at least
+PROBE = 16            # lists scanned per search (of ~450 at 200,000 rows), at least
 _TRAIN_PER_LIST = 40  # k-means trained on this many sampled rows per list
 _ITERATIONS = 12
 _CHUNK = 32_768       # rows per step of the build's products
