@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from diarium import vector_lists
 from diarium.embeddings import stored_vectors
 from diarium.store import Store
 
@@ -39,9 +40,6 @@ CURRENT = "current.json"
 FORMAT = 3            # 3: + lists and moments (2: float32 rows, 1: float16)
 EXACT_ROWS = 20_000   # up to this many rows no lists: the scan is exact (30 MB, ~2 ms)
 PROBE = 16            # lists scanned per search (of ~450 at 200,000 rows), at least
-_TRAIN_PER_LIST = 40  # k-means trained on this many sampled rows per list
-_ITERATIONS = 12
-_CHUNK = 32_768       # rows per step of the build's products
 
 # Below this many passages the spread of a query's similarities says nothing: `z` is 0.
 MIN_ROWS_FOR_SPREAD = 50
@@ -92,10 +90,10 @@ def write(folder: Path, model_id: str, docs: Sequence[int], positions: Sequence[
     ids = np.array([list(docs), list(positions)], dtype=np.int64).reshape(2, len(docs)).T
     matrix = np.ascontiguousarray(matrix, dtype=np.float32)
     lists = list_count(len(matrix)) if lists is None else min(lists, len(matrix))
-    mean, covariance = _moments(matrix)
+    mean, covariance = vector_lists.moments(matrix)
     extra: dict[str, np.ndarray] = {}
     if lists > 0:
-        centroids, assigned = _kmeans(matrix, lists)
+        centroids, assigned = vector_lists.kmeans(matrix, lists)
         order = np.argsort(assigned, kind="stable")
         matrix, ids = matrix[order], ids[order]
         extra = {"centroids": centroids, "starts": np.searchsorted(
@@ -115,40 +113,6 @@ def write(folder: Path, model_id: str, docs: Sequence[int], positions: Sequence[
         if old.name not in names.values():
             old.unlink(missing_ok=True)
     return len(docs)
-
-
-def _moments(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The rows' mean and covariance (float64, population), in chunks of rows."""
-    rows, dim = matrix.shape
-    if not rows:
-        return np.zeros(dim), np.zeros((dim, dim))
-    total = np.zeros(dim)
-    gram = np.zeros((dim, dim))
-    for start in range(0, rows, _CHUNK):
-        chunk = matrix[start:start + _CHUNK].astype(np.float64)
-        total += chunk.sum(axis=0)
-        gram += chunk.T @ chunk
-    mean = total / rows
-    return mean, gram / rows - np.outer(mean, mean)
-
-
-def _kmeans(matrix: np.ndarray, lists: int) -> tuple[np.ndarray, np.ndarray]:
-    """Spherical k-means (cosine, as the search scores): `lists` unit centroids trained on
-    a sample of rows, and the list of every row (its nearest centroid)."""
-    rng = np.random.default_rng(0)
-    sample = matrix[np.sort(rng.choice(len(matrix), min(len(matrix), lists * _TRAIN_PER_LIST),
-                                       replace=False))]
-    centroids = sample[rng.choice(len(sample), lists, replace=False)].copy()
-    for _ in range(_ITERATIONS):
-        assigned = np.argmax(sample @ centroids.T, axis=1)
-        order = np.argsort(assigned, kind="stable")
-        filled = np.bincount(assigned, minlength=lists) > 0   # an empty list keeps its
-        starts = np.searchsorted(assigned[order], np.flatnonzero(filled))   # centroid
-        sums = np.add.reduceat(sample[order], starts, axis=0)
-        centroids[filled] = sums / np.linalg.norm(sums, axis=1, keepdims=True)
-    assigned = np.concatenate([np.argmax(matrix[s:s + _CHUNK] @ centroids.T, axis=1)
-                               for s in range(0, len(matrix), _CHUNK)])
-    return centroids.astype(np.float32), assigned.astype(np.int64)
 
 
 def _save(path: Path, **arrays: np.ndarray) -> None:
