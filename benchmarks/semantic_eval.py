@@ -157,7 +157,7 @@ def latency(settings: Settings, repeats: int) -> None:
         model_cpu.append(time.process_time() - started)
     index = semantic.index
     print(f"\nvector index: {index.rows} passages, {index.size_bytes() / 1e6:.2f} MB "
-          f"(float32 + first stage, memory-mapped) in {vectors_dir(settings)}")
+          f"(float32 rows + lists file, memory-mapped) in {vectors_dir(settings)}")
 
     def p95(values: list[float]) -> float:
         return sorted(values)[max(0, int(len(values) * 0.95) - 1)]
