@@ -190,22 +190,20 @@ class ElasticBackend(IndexAdmin):
         filters = self._filters(request)
         main = self.compiler.exact(query_plan)
         markable = query_plan.markable and request.with_snippets
+        if self.semantic is not None and vectors.fusable(self, self.semantic, request,
+                                                         query_plan):
+            # Keyword and vector side in one _msearch (vectors.py), no keyword page first.
+            return vectors.fused(self, self.semantic, request, query_plan, filters, main,
+                                 markable)
         result = self._run(self.compiler.ranked(main, query_plan, request.sort), filters,
                            request, markable)
         partial = False
-        used = main
         if result["hits"]["total"]["value"] == 0:
             relaxed = self.compiler.relaxed(query_plan)
             if relaxed is not None:
                 result = self._run(self.compiler.ranked(relaxed, query_plan, request.sort),
                                    filters, request, markable)
                 partial = result["hits"]["total"]["value"] > 0
-                used = relaxed
-        if self.semantic is not None and vectors.fusing(self.semantic, request):
-            fused = vectors.fused(self, self.semantic, request, query_plan, filters, used,
-                                  partial, markable)
-            if fused is not None:
-                return fused
         hits = tuple(self._hit(h, request.sort == "relevance") for h in result["hits"]["hits"])
         facets = self._facets(result.get("aggregations", {}), filters) \
             if request.with_facets else {}
@@ -271,6 +269,11 @@ class ElasticBackend(IndexAdmin):
              request: SearchRequest, markable: bool = True) -> dict[str, Any]:
         """One search request; `markable`: whether the query can mark anything (else no
         highlighting is asked for)."""
+        return routing.search(self, *self._request(main, filters, request, markable))
+
+    def _request(self, main: dict[str, Any], filters: Mapping[str, dict[str, Any]],
+                 request: SearchRequest, markable: bool = True) -> tuple[str, dict[str, Any]]:
+        """Where _run sends a search and its body (vectors.py sends it in an _msearch)."""
         offset = (request.page - 1) * request.per_page
         body: dict[str, Any] = {
             "query": main,
@@ -291,7 +294,7 @@ class ElasticBackend(IndexAdmin):
             body["from"] = offset
         else:
             body["search_after"] = self._seek(body, offset, path)
-        return routing.search(self, path, body)
+        return path, body
 
     def _seek(self, body: Mapping[str, Any], offset: int,
               path: str | None = None) -> list[Any] | None:

@@ -2,29 +2,23 @@
 nodes.
 
 Writing: every document carries the vectors of its passages (settings.VECTOR_FIELD, a
-nested field: position and vector). They are computed in Python by `diarium index`'s
-embedding step and read here from the store (StoreVectors: the store's `embeddings`
-table, keyed by the hash of each passage of the very PublicRecord written, so a secret
-record has none and one not cleared for publication only its title's). No model runs on
-the nodes. Elasticsearch maps them as `dense_vector` (core, no licence); OpenSearch as
-`knn_vector`, which needs the k-NN plugin (scripts/engines.sh installs it on the test
-node; its Lucene engine, as the plugin's native engines need libraries its Maven
-artifact lacks).
+nested field: position and vector), computed by `diarium index`'s embedding step and read
+here from the store (StoreVectors: the `embeddings` table, keyed by the hash of each
+passage of the very PublicRecord written, so a secret record has none and one not cleared
+for publication only its title's). Elasticsearch maps them as `dense_vector` (core);
+OpenSearch as `knn_vector` of the k-NN plugin (its Lucene engine).
 
 Searching: a nested kNN query (the best passage per document, `inner_hits` naming it)
-under the keyword side's filters, date range, required parts and exclusions, and the
-model of the query's vector; the two ranked lists are fused in Python by diarium.hybrid
-(Elasticsearch's `rrf` retriever needs a licence). A related result is shown under the
-same rule as on the embedded engine (SemanticSettings.related): its cosine, and how far
-it stands out from the query's similarity to all passages, whose mean and spread come
-from the first two moments of the stored vectors (exact up to MOMENT_SAMPLE passages, a
-sample beyond). Facets count the keyword hits and the related results shown (as the
-embedded engine's), the related ones under all filters.
+under the keyword side's filters, required parts and exclusions and the query's model,
+sent with the keyword window in one _msearch; the lists are fused in Python by
+diarium.hybrid (Elasticsearch's `rrf` retriever needs a licence). A related result is
+shown under the embedded engine's rule (SemanticSettings.related): its cosine, and its z
+against the query's similarity to all passages, whose mean and spread come from the
+stored vectors' first two moments (exact up to MOMENT_SAMPLE passages, a sample beyond).
+Facets count the keyword hits and the related results shown, as the embedded engine's.
 
-Fallback, where the cluster has no vector fields (OpenSearch without the k-NN plugin) or
-the live index predates them: the vector file beside the embedded index
-(diarium.vectors), its candidates run through the engine with the same filters (an `ids`
-query beside them).
+Fallback (no vector fields on the cluster or the live index): the vector file beside the
+embedded index (diarium.vectors), its candidates run through the engine's filters.
 """
 
 from __future__ import annotations
@@ -43,7 +37,8 @@ import numpy as np
 from diarium import hybrid
 from diarium.config import Settings
 from diarium.embeddings import SemanticSettings, load_model, passages, semantic_settings
-from diarium.indexer.elastic.connection import EngineRefused
+from diarium.indexer.elastic import routing
+from diarium.indexer.elastic.connection import EngineRefused, dumps
 from diarium.indexer.elastic.documents import record_from_source
 from diarium.indexer.elastic.settings import VECTOR_DIMS, VECTOR_FIELD, vector_mapping
 from diarium.public import PublicRecord
@@ -59,6 +54,11 @@ VECTOR_CANDIDATES = 50
 NUM_CANDIDATES = 200      # HNSW candidates per shard (Elasticsearch's num_candidates)
 MOMENT_SAMPLE = 50_000    # passages read for the mean and spread of a query's similarity
 MOMENT_TTL = 60.0         # seconds between checks whether the stored passages changed
+# Fields of a candidate's _source that record_from_source does not read (not sent).
+UNREAD_FIELDS = [VECTOR_FIELD, "vector_model", "folded", "lemma", "parts", "ident", "kw",
+                 "dnr_year_serial", "year"]
+# Moments by (store, model, the store files' size and time), for a backend's first query.
+_MOMENTS: dict[tuple[Any, ...], Moments | None] = {}
 
 
 # --- the vectors in the store ------------------------------------------------------------
@@ -124,9 +124,16 @@ class StoreVectors:
 
     def moments(self) -> Moments | None:
         """The moments of the stored passages (recomputed when their count changed,
-        checked every MOMENT_TTL seconds); None when none is stored."""
+        checked every MOMENT_TTL seconds); None when none is stored. A new backend takes
+        those of an earlier one of the process while the store's files are unchanged."""
         now = time.monotonic()
-        if self._moments is not None and now - self._checked < MOMENT_TTL:
+        if self._checked and now - self._checked < MOMENT_TTL:
+            return self._moments
+        files = [self.path, self.path.with_name(self.path.name + "-wal")]
+        key = (str(self.path), self.model_id, *((s.st_mtime_ns, s.st_size) for s in (
+            f.stat() for f in files if f.exists())))
+        if not self._checked and key in _MOMENTS:
+            self._checked, self._moments = now, _MOMENTS[key]
             return self._moments
         self._checked = now
         count = self._query("SELECT COUNT(*) FROM document_passages WHERE model = ?",
@@ -144,6 +151,9 @@ class StoreVectors:
                 len(blobs), VECTOR_DIMS).astype(np.float64)
             self._moments = Moments(rows, matrix.mean(axis=0),
                                     matrix.T @ matrix / len(matrix)) if len(matrix) else None
+        if len(_MOMENTS) > 16:
+            _MOMENTS.clear()
+        _MOMENTS[key] = self._moments
         return self._moments
 
 
@@ -160,10 +170,8 @@ def store_vectors(settings: Settings) -> StoreVectors | None:
 
 
 def attach(backend: ElasticBackend, settings: Settings) -> None:
-    """Give a backend that is set up its vectors: documents written carry them when the
-    live index maps the vector field (backend.live_vectors; an OpenSearch index made
-    before the k-NN plugin was installed does not: `diarium reindex` makes one that
-    does, then `diarium index --rebuild` fills it)."""
+    """Give a set-up backend its vectors: documents written carry them when the live
+    index maps the vector field (backend.live_vectors; else `diarium reindex`)."""
     backend.builder.vectors = store_vectors(settings) if backend.live_vectors else None
 
 
@@ -202,35 +210,58 @@ def native(backend: ElasticBackend, semantic: hybrid.SemanticSearch) -> bool:
             and semantic.model.dim == VECTOR_DIMS)
 
 
-def fused(backend: ElasticBackend, semantic: hybrid.SemanticSearch, request: SearchRequest,
-          planned: QueryPlan, filters: dict[str, dict[str, Any]], used: dict[str, Any],
-          partial: bool, markable: bool) -> SearchResult | None:
-    """The fused result of `request`, or None when the query has nothing to embed or
-    there are no vectors of this model (the caller keeps its keyword result).
-    `used`: the keyword query that found the hits (the exact one, or graceful AND's)."""
-    text = hybrid.query_text(planned)
-    on_engine = native(backend, semantic)
+def fusable(backend: ElasticBackend, semantic: hybrid.SemanticSearch,
+            request: SearchRequest, planned: QueryPlan) -> bool:
+    """Whether `request` is fused: a relevance search on the first pages with text to
+    embed and vectors of its model on the node or in the vector file."""
+    if not fusing(semantic, request) or not hybrid.query_text(planned):
+        return False
     index = semantic.index
-    if not text or (not on_engine and (index is None or not index.available
-                                       or index.model_id != semantic.model.id)):
-        return None
+    return native(backend, semantic) or (index is not None and index.available
+                                         and index.model_id == semantic.model.id)
+
+
+def fused(backend: ElasticBackend, semantic: hybrid.SemanticSearch, request: SearchRequest,
+          planned: QueryPlan, filters: dict[str, dict[str, Any]], main: dict[str, Any],
+          markable: bool) -> SearchResult:
+    """The fused result of a fusable `request`. One _msearch carries the keyword window
+    (with the facet aggregations) and the vector side; the graceful AND's window follows
+    when the exact query (`main`) found nothing, and one facet aggregation when related
+    results are shown (the keyword window's aggregations count keyword hits only)."""
+    text = hybrid.query_text(planned)
     offset = (request.page - 1) * request.per_page
     window = replace(request, page=1,
                      per_page=min(MAX_PER_PAGE, max(KEYWORD_WINDOW, offset + request.per_page)))
-    ranked = backend.compiler.ranked(used, planned, "relevance")
-    answer = backend._run(ranked, filters, window, markable)
+    query = semantic.query_vector(text)
+    ranked = backend.compiler.ranked(main, planned, "relevance")
+    searches = [backend._request(ranked, filters, window, markable)]
+    on_engine = native(backend, semantic)
+    candidates: list[VectorHit] = []
+    if on_engine:
+        searches.append((backend.alias, _knn_body(backend, semantic, query, planned, filters)))
+    else:
+        assert semantic.index is not None
+        candidates = semantic.index.search(query, VECTOR_CANDIDATES)
+        if candidates:
+            searches.append((backend.alias, _allowed_body(
+                backend, planned, filters, [h.doc_id for h in candidates])))
+    answers = msearch(backend, searches)
+    answer, partial = answers[0], False
+    if answer["hits"]["total"]["value"] == 0:
+        relaxed = backend.compiler.relaxed(planned)
+        if relaxed is not None:
+            ranked = backend.compiler.ranked(relaxed, planned, "relevance")
+            answer = backend._run(ranked, filters, window, markable)
+            partial = answer["hits"]["total"]["value"] > 0
     keyword = {hit.record.doc_id: hit for hit in
                (backend._hit(raw, True) for raw in answer["hits"]["hits"])}
-    query = semantic.query_vector(text)
     accept: Callable[[VectorHit], bool]
     if on_engine:
-        found, records, rows = _knn(backend, semantic, query, planned, filters)
+        found, records, rows = _knn_hits(backend, query, answers[1])
         related_rule = semantic.settings.related
         accept = lambda hit: related_rule(hit.score, hit.z, rows)  # noqa: E731
     else:
-        assert index is not None
-        candidates = index.search(query, VECTOR_CANDIDATES)
-        records = _allowed(backend, planned, filters, [h.doc_id for h in candidates])
+        records = _records(answers[1]) if candidates else {}
         found = [h for h in candidates if h.doc_id in records]
         accept = semantic.acceptor()
     exact = hybrid.is_exact(planned, backend.compiler.swedish.query_identifiers(planned.text)
@@ -263,6 +294,33 @@ def fused(backend: ElasticBackend, semantic: hybrid.SemanticSearch, request: Sea
                         per_page=request.per_page, partial=partial)
 
 
+def msearch(backend: ElasticBackend, searches: Sequence[tuple[str, dict[str, Any]]]
+            ) -> list[dict[str, Any]]:
+    """The answers of (path, body) searches sent in one _msearch, in order. An error
+    answer raises EngineRefused as the search alone would; a body alias gone meanwhile
+    (404) goes through routing.search, which falls back to the main alias."""
+    lines = []
+    for path, body in searches:
+        lines += [dumps({"index": path}), dumps(body)]
+    answer = backend.conn.request("POST", "/_msearch",
+                                  ndjson=("\n".join(lines) + "\n").encode("utf-8"))
+    out: list[dict[str, Any]] = []
+    for (path, body), item in zip(searches, answer["responses"], strict=True):
+        if "error" not in item:
+            out.append(item)
+            continue
+        status = int(item.get("status") or 500)
+        if status == 404 and path != backend.alias:
+            out.append(routing.search(backend, path, body))
+            continue
+        error = item["error"] if isinstance(item["error"], dict) else {"reason": item["error"]}
+        root = (error.get("root_cause") or [error])[0]
+        reason = f"{root.get('type', '')}: {root.get('reason', '')}"[:500]
+        raise EngineRefused(f"{backend.name} at {backend.config.safe_url} answered {status} "
+                            f"to an _msearch on /{path}: {reason}", status, reason)
+    return out
+
+
 def _restriction(backend: ElasticBackend, planned: QueryPlan,
                  filters: dict[str, dict[str, Any]], *extra: dict[str, Any]) -> dict[str, Any]:
     """The request's filters and the plan's required parts and exclusions as one query."""
@@ -273,13 +331,9 @@ def _restriction(backend: ElasticBackend, planned: QueryPlan,
     return query
 
 
-def _knn(backend: ElasticBackend, semantic: hybrid.SemanticSearch, query: np.ndarray,
-         planned: QueryPlan, filters: dict[str, dict[str, Any]]
-         ) -> tuple[list[VectorHit], dict[str, PublicRecord], int]:
-    """The engine's nearest documents (best passage each) under every filter: their
-    VectorHits, records by doc_id, and the number of stored passages."""
-    source = backend.builder.vectors
-    assert isinstance(source, StoreVectors)
+def _knn_body(backend: ElasticBackend, semantic: hybrid.SemanticSearch, query: np.ndarray,
+              planned: QueryPlan, filters: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The engine's nearest documents (best passage each) under every filter."""
     restriction = _restriction(backend, planned, filters,
                                {"term": {"vector_model": semantic.model.id}})
     vector = [float(x) for x in query]
@@ -291,12 +345,19 @@ def _knn(backend: ElasticBackend, semantic: hybrid.SemanticSearch, query: np.nda
     else:
         knn = {"knn": {f"{VECTOR_FIELD}.vector": {
             "vector": vector, "k": VECTOR_CANDIDATES, "filter": restriction}}}
-    answer = backend.conn.request("POST", f"/{backend.alias}/_search", body={
-        "size": VECTOR_CANDIDATES, "track_total_hits": False,
-        "_source": {"excludes": [VECTOR_FIELD]},
-        "query": {"nested": {"path": VECTOR_FIELD, "score_mode": "max", "query": knn,
-                             "inner_hits": {"size": 1, "_source": False,
-                                            "fields": [f"{VECTOR_FIELD}.position"]}}}})
+    return {"size": VECTOR_CANDIDATES, "track_total_hits": False,
+            "_source": {"excludes": UNREAD_FIELDS},
+            "query": {"nested": {"path": VECTOR_FIELD, "score_mode": "max", "query": knn,
+                                 "inner_hits": {"size": 1, "_source": False,
+                                                "fields": [f"{VECTOR_FIELD}.position"]}}}}
+
+
+def _knn_hits(backend: ElasticBackend, query: np.ndarray, answer: dict[str, Any]
+              ) -> tuple[list[VectorHit], dict[str, PublicRecord], int]:
+    """The kNN answer's VectorHits, records by doc_id, and the number of stored
+    passages."""
+    source = backend.builder.vectors
+    assert isinstance(source, StoreVectors)
     moments = source.moments()
     rows = moments.rows if moments is not None else 0
     mean, spread = moments.spread(query) if moments is not None and (
@@ -313,8 +374,8 @@ def _knn(backend: ElasticBackend, semantic: hybrid.SemanticSearch, query: np.nda
 
 
 def _position(raw: dict[str, Any]) -> int:
-    """The best passage's position from a hit's inner_hits (Elasticsearch answers
-    {"passages": [{"position": [n]}]}, OpenSearch {"passages.position": [n]})."""
+    """The best passage's position from a hit's inner_hits (ES: {"passages":
+    [{"position": [n]}]}, OpenSearch {"passages.position": [n]})."""
     inner = raw.get("inner_hits", {}).get(VECTOR_FIELD, {}).get("hits", {}).get("hits", [])
     fields = inner[0].get("fields", {}) if inner else {}
     if f"{VECTOR_FIELD}.position" in fields:
@@ -323,15 +384,16 @@ def _position(raw: dict[str, Any]) -> int:
     return int((nested[0].get("position") or [0])[0])
 
 
-def _allowed(backend: ElasticBackend, planned: QueryPlan, filters: dict[str, dict[str, Any]],
-             doc_ids: list[str]) -> dict[str, Any]:
+def _allowed_body(backend: ElasticBackend, planned: QueryPlan,
+                  filters: dict[str, dict[str, Any]], doc_ids: list[str]) -> dict[str, Any]:
     """The records among `doc_ids` that pass the request's filters and the plan's
-    required parts and exclusions, by doc_id (the fallback's vector side)."""
-    if not doc_ids:
-        return {}
-    answer = backend.conn.request("POST", f"/{backend.alias}/_search", body={
-        "query": _restriction(backend, planned, filters, {"ids": {"values": doc_ids}}),
-        "size": len(doc_ids), "track_total_hits": False,
-        "_source": {"excludes": [VECTOR_FIELD]}})
+    required parts and exclusions (the fallback's vector side)."""
+    return {"query": _restriction(backend, planned, filters, {"ids": {"values": doc_ids}}),
+            "size": len(doc_ids), "track_total_hits": False,
+            "_source": {"excludes": UNREAD_FIELDS}}
+
+
+def _records(answer: dict[str, Any]) -> dict[str, PublicRecord]:
+    """The records of a search answer by doc_id."""
     return {str(raw["_source"]["doc_id"]): record_from_source(raw["_source"])
             for raw in answer["hits"]["hits"]}
