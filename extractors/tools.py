@@ -6,6 +6,7 @@ killed by the pipeline never leaves a converter running on its own.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import ctypes.util
 import functools
@@ -30,6 +31,23 @@ def set_parent_death_signal(sig: int = signal.SIGKILL) -> None:
         libc.prctl(PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
     except (OSError, AttributeError):  # pragma: no cover - exotic libc
         pass
+
+
+def prepare_worker_process(memory_bytes: int) -> None:
+    """Set up a pool worker (extraction, embedding): it dies with its parent (SIGKILL,
+    OOM), leaves Ctrl-C to the parent, exits at once if already orphaned, writes no core
+    file and, when `memory_bytes` > 0, cannot map more than that (RLIMIT_AS)."""
+    import resource
+
+    set_parent_death_signal(signal.SIGKILL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the group; the parent decides
+    if os.getppid() == 1:  # the parent died before the death signal was armed
+        sys.exit(0)
+    with contextlib.suppress(ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if memory_bytes > 0:
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
 
 
 @functools.cache

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import multiprocessing.connection
-import os
 import signal
 import time
 from collections.abc import Sequence
@@ -43,20 +42,9 @@ class EmbeddingFailed(DiariumError):
 
 def _worker_main(conn: Any, threads: int, memory_bytes: int) -> None:
     """A worker process: load the model, embed each batch it is sent until told to stop."""
-    import resource
-    import sys
+    from diarium.extractors.tools import prepare_worker_process
 
-    from diarium.extractors.tools import set_parent_death_signal
-
-    set_parent_death_signal(signal.SIGKILL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # the parent decides on Ctrl-C
-    if os.getppid() == 1:      # the parent died before the death signal was armed
-        sys.exit(0)
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if memory_bytes > 0:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    prepare_worker_process(memory_bytes)
     try:
         from diarium.embeddings import E5Model
 

@@ -243,25 +243,13 @@ def select_jobs(store: Store, settings: Settings, *, retry_failed: bool = False,
 def _worker_main(conn: Any, memory_bytes: int, options: ExtractOptions,
                  split_pages: int = 0) -> None:
     """A worker process: extract each job it is sent until told to stop or orphaned."""
-    import resource
-    import sys
-
-    from diarium.extractors.tools import set_parent_death_signal
+    from diarium.extractors.tools import prepare_worker_process
 
     # If the parent is killed (SIGKILL, OOM), the worker dies with it: none left behind.
-    set_parent_death_signal(signal.SIGKILL)
-    # Ctrl-C reaches the whole process group; the parent decides and stops workers.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if os.getppid() == 1:  # the parent died before the death signal was armed
-        sys.exit(0)
+    prepare_worker_process(memory_bytes)
     from diarium.diarienummer import find_in_text
     from diarium.extractors.registry import extract_file, extract_pdf_range, pdf_pages_to_split
 
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    if memory_bytes > 0:
-        with contextlib.suppress(ValueError, OSError):
-            resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     conn.send(("ready",))
     while True:
         try:
