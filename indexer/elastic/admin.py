@@ -141,22 +141,11 @@ class IndexAdmin:
 
     def alias_targets(self) -> list[str]:
         """The indices the alias points at (one, normally; none before setup)."""
-        try:
-            answer = self.conn.request("GET", f"/_alias/{self.alias}")
-        except EngineRefused as exc:
-            if exc.status == 404:
-                return []
-            raise
-        return sorted(answer)
+        return sorted(self.conn.request("GET", f"/_alias/{self.alias}", missing={}))
 
     def versioned_indices(self) -> dict[str, dict[str, Any]]:
         """This alias's versioned indices with their `_meta` ({} when none)."""
-        try:
-            answer = self.conn.request("GET", f"/{self.alias}-v*/_mapping")
-        except EngineRefused as exc:
-            if exc.status == 404:
-                return {}
-            raise
+        answer = self.conn.request("GET", f"/{self.alias}-v*/_mapping", missing={})
         return {name: (body.get("mappings", {}).get("_meta") or {})
                 for name, body in answer.items()}
 
@@ -194,15 +183,8 @@ class IndexAdmin:
             if self.layout == routing.ORGANISATION:
                 self.known_bodies = routing.aliased_bodies(self)
             return
-        exists = True
-        try:
-            self.conn.request("GET", f"/{self.alias}/_settings",
-                              params={"filter_path": "*.settings.index.uuid"})
-        except EngineRefused as exc:
-            if exc.status != 404:
-                raise
-            exists = False
-        if exists:
+        if self.conn.request("GET", f"/{self.alias}/_settings", missing=None,
+                             params={"filter_path": "*.settings.index.uuid"}) is not None:
             raise ConfigError(
                 f"{self.alias!r} on {self.config.safe_url} is an index, not an alias: "
                 "choose another index name ([" + self.name + "] index) or delete it")
@@ -229,8 +211,4 @@ class IndexAdmin:
         return int(self.conn.request("GET", f"/{name or self.alias}/_count")["count"])
 
     def delete_index(self, name: str) -> None:
-        try:
-            self.conn.request("DELETE", f"/{name}")
-        except EngineRefused as exc:
-            if exc.status != 404:
-                raise
+        self.conn.request("DELETE", f"/{name}", missing=None)

@@ -16,6 +16,9 @@ from typing import Any
 from diarium.errors import ConfigError, EngineUnavailable
 from diarium.indexer.elastic.config import ENV_PREFIX, ElasticConfig
 
+# The default of `Connection.request(missing=...)`: raise on 404 (None is a valid value).
+_RAISE: Any = object()
+
 
 class EngineRefused(EngineUnavailable):
     """The engine answered with an error status (kept here: only this backend has HTTP
@@ -74,12 +77,23 @@ class Connection:
                               f"{config.safe_url}: {type(exc).__name__}") from exc
 
     def request(self, method: str, path: str, body: Any = None,
-                params: Mapping[str, Any] | None = None, ndjson: bytes | None = None) -> Any:
+                params: Mapping[str, Any] | None = None, ndjson: bytes | None = None,
+                missing: Any = _RAISE) -> Any:
         """Send one request; returns the decoded JSON answer.
 
         Raises EngineUnavailable when the cluster cannot be reached, EngineRefused (with
-        the HTTP status) when it answers with an error.
+        the HTTP status) when it answers with an error. With `missing` given, a 404 (no
+        such index or alias) returns `missing` instead of raising.
         """
+        try:
+            return self._send(method, path, body, params, ndjson)
+        except EngineRefused as exc:
+            if exc.status == 404 and missing is not _RAISE:
+                return missing
+            raise
+
+    def _send(self, method: str, path: str, body: Any,
+              params: Mapping[str, Any] | None, ndjson: bytes | None) -> Any:
         try:
             if self._es is not None:
                 headers = {"accept": "application/json"}

@@ -59,11 +59,7 @@ class Percolator:
         """Create the percolator index afresh and register every alert's query (by alert
         id). Raises EngineUnavailable, QueryError for an alert with a bad filter."""
         conn = self.backend.conn
-        try:
-            conn.request("DELETE", f"/{self.index}")
-        except EngineRefused as exc:
-            if exc.status != 404:
-                raise
+        conn.request("DELETE", f"/{self.index}", missing=None)
         body = index_body(self.backend.profile())
         body["mappings"]["properties"]["query"] = {"type": "percolator"}
         body["mappings"]["properties"]["alert_id"] = {"type": "long"}
@@ -115,8 +111,4 @@ class Percolator:
 
     def close(self) -> None:
         """Remove the percolator index (it is rebuilt on the next run)."""
-        try:
-            self.backend.conn.request("DELETE", f"/{self.index}")
-        except EngineRefused as exc:
-            if exc.status != 404:
-                raise
+        self.backend.conn.request("DELETE", f"/{self.index}", missing=None)

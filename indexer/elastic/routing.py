@@ -87,12 +87,7 @@ def index_meta(admin: IndexAdmin, name: str) -> dict[str, Any]:
 
 def body_aliases(admin: IndexAdmin) -> dict[str, dict[str, str]]:
     """Index name -> {body alias of `admin.alias` on it: its routing value}."""
-    try:
-        answer = admin.conn.request("GET", f"/_alias/{admin.alias}-org-*")
-    except EngineRefused as exc:
-        if exc.status == 404:
-            return {}
-        raise
+    answer = admin.conn.request("GET", f"/_alias/{admin.alias}-org-*", missing={})
     return {name: {alias: str(spec.get("search_routing") or spec.get("index_routing") or "")
                    for alias, spec in sorted(body["aliases"].items())}
             for name, body in answer.items() if body.get("aliases")}
