@@ -331,6 +331,20 @@ def test_long_pdf_is_split_across_workers_and_joined_in_order(tmp_path: Path,
     assert _children() == []
 
 
+def test_a_lone_pdf_starts_the_whole_pool_a_lone_other_file_one_worker() -> None:
+    """A PDF may need splitting: its pool starts at once, so its page ranges find every
+    worker started instead of waiting for a second one after the "split" answer."""
+    from diarium.pipeline.extracting import Job, pool_size
+
+    pdf = Job("a" * 64, "/store/aa", "Bilaga 1.PDF", 1_000_000)
+    note = Job("b" * 64, "/store/bb", "anteckning.txt", 100)
+    assert pool_size(2, [pdf], split_pages=100) == 2
+    assert pool_size(4, [note, pdf], split_pages=100) == 4
+    assert pool_size(2, [note], split_pages=100) == 1
+    assert pool_size(2, [pdf], split_pages=0) == 1          # splitting off: one per job
+    assert pool_size(2, [note, note, note], split_pages=100) == 2
+
+
 def test_page_ranges_cover_every_page_once() -> None:
     from diarium.pipeline.extracting import page_ranges
 
