@@ -218,3 +218,52 @@ def test_snippet_queries_of_prefixes_are_kept_per_generation(backend: EmbeddedBa
     backend.clear_caches()
     assert len(backend._marked_cache) == len(backend._compiled_cache) == 0
     assert len(backend.facet_cache) == 0
+
+
+def test_nested_facet_counts_equal_filter_aggregations(tmp_path: Path) -> None:
+    """Facets with filters of their own are counted as terms aggregations nested per
+    filtered facet, restricted by `include` to the field values the filter matches
+    (facets._nested_counts): the same counts, in the same order (count, then value), as
+    `filter` aggregations of the `kw` terms and as one request per group, for values
+    written in other letter cases, a filter matching nothing and up to three filters."""
+    from diarium.indexer.embedded import facets
+
+    engine = EmbeddedBackend(tmp_path / "nested", writer_heap=15_000_000, writer_threads=1)
+    engine.setup()
+    records = list(generate_records(150, seed=13))
+    # other letter cases of the same filter value ("beslut" matches both)
+    records = [replace(r, handlingstyp=r.handlingstyp.upper()) if n % 7 == 0 else r
+               for n, r in enumerate(records)]
+    for start in (0, 75):
+        engine.index(records[start:start + 75])
+    searcher = engine.index_obj.searcher()
+    cases = [
+        {"organisation": ("norrby", "exkommun"), "handlingstyp": ("Beslut", "Yttrande")},
+        {"handlingstyp": ("beslut",)},
+        {"riktning": ("Inkommande",), "year": ("2019", "2021"), "status": ("avslutat",)},
+        {"has_file": ("ja",), "organisation": ("NORRBY",)},
+        {"organisation": ("ingen sådan",), "riktning": ("Utgående",)},
+    ]
+    nested_used = 0
+    for text in ("", "beslut", "bygglov OR tillsyn"):
+        _, _, main = engine._compiled(text)
+        for flt in cases:
+            request = SearchRequest(text, filters=flt, date_from="2016-01-01")
+            queries, terms = facets.filters(request)
+            own = {name: values for name, values in terms.items()}
+            base = facets.must([main, queries["datum"]])
+            reference = facets._filtered_counts(searcher, base, own)
+            per_group = facets._split_counts(searcher, main, queries, list(own), False)
+            assert {k: list(v) for k, v in per_group.items()} == {
+                k: list(v) for k, v in reference.items()}
+            nested = facets._nested_counts(searcher, base, own)
+            if nested is None:
+                assert "ingen sådan" in flt.get("organisation", ())
+                continue
+            nested_used += 1
+            assert {k: list(v) for k, v in nested.items()} == {
+                k: list(v) for k, v in reference.items()}, (text, flt)
+            assert facets.facet_counts(searcher, main, queries, terms) == nested
+    assert nested_used == 12
+    upper = engine.search(SearchRequest("", filters={"handlingstyp": ("beslut",)}))
+    assert {v.value for v in upper.facets["handlingstyp"]} >= {"Beslut", "BESLUT"}
