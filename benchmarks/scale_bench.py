@@ -22,6 +22,16 @@ ru_maxrss, read with os.wait4):
 
 Elasticsearch/OpenSearch: the node URL comes from --url, else DIARIUM_TEST_ES_URL /
 DIARIUM_TEST_OS_URL, else var/engines/env.sh; every index it creates is deleted.
+
+To compare query times across sizes under the same machine load (a million documents
+take an hour to build on two cores, and the load of the machine drifts meanwhile), build
+once and keep the data folders, then time only the web worker of every size back to back
+(embedded engine only: an Elasticsearch index is deleted after its row):
+
+    .venv/bin/python benchmarks/scale_bench.py --sizes 10000,100000,1000000 \\
+        --keep /work/bench-runs/scale
+    .venv/bin/python benchmarks/scale_bench.py --sizes 10000,100000,1000000 \\
+        --keep /work/bench-runs/scale --queries-only
 """
 
 from __future__ import annotations
@@ -135,6 +145,8 @@ def bench_engine(engine: str, data: Path, docs: int, args: argparse.Namespace,
         alias = f"scale-{uuid.uuid4().hex[:8]}"
         env = {**env, prefix + "URL": _url(engine, args.url), prefix + "INDEX": alias}
     try:
+        if args.queries_only:
+            return _queries_only(row, engine, data, docs, args, env)
         first = run_child([*diarium, "index", "--rebuild", "--engine", engine], env)
         row["index_s"], row["index_cpu"], row["index_rss"] = (
             first["wall"], first["cpu"], first["rss_mb"])
@@ -153,6 +165,22 @@ def bench_engine(engine: str, data: Path, docs: int, args: argparse.Namespace,
     finally:
         if alias:
             _es_cleanup(engine, env, alias)
+    return row
+
+
+def _queries_only(row: dict[str, Any], engine: str, data: Path, docs: int,
+                  args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+    """The web worker alone on a kept, already indexed data folder (--queries-only)."""
+    if not (data / "index").is_dir():
+        raise SystemExit(f"--queries-only: no index in {data}; run once with --keep and "
+                         "without --queries-only first")
+    web = run_child([sys.executable, __file__, "--worker", str(data), "--engine-of-worker",
+                     engine, "--docs-of-worker", str(docs), "--repeat", str(args.repeat)], env)
+    answer = json.loads(web["stdout"].strip().splitlines()[-1])
+    row.update({"index_s": float("nan"), "index_cpu": float("nan"), "index_rss": float("nan"),
+                "reindex_s": float("nan"), "size_mb": dir_mb(data / "index"),
+                "web_rss": answer["rss_mb"], "shapes": answer["shapes"],
+                "load": os.getloadavg()[0]})
     return row
 
 
@@ -207,6 +235,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", default=None, help="the Elasticsearch/OpenSearch node")
     parser.add_argument("--repeat", type=int, default=10, help="timed runs per shape (10)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows here")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="keep each size's data folder (store and embedded index) in "
+                             "DIR/<size> and reuse a kept store instead of filling it again")
+    parser.add_argument("--queries-only", action="store_true",
+                        help="with --keep: only the web worker's query timings on the kept "
+                             "indices (embedded engine), every size back to back")
     parser.add_argument("--worker", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--engine-of-worker", default="embedded", help=argparse.SUPPRESS)
     parser.add_argument("--docs-of-worker", type=int, default=0, help=argparse.SUPPRESS)
@@ -224,6 +258,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--engines: unknown {', '.join(unknown)}; use {', '.join(ENGINES)}")
     if args.repeat < 1:
         parser.error("--repeat must be 1 or more")
+    if args.queries_only and (args.keep is None or engines != ["embedded"]):
+        parser.error("--queries-only needs --keep and --engines embedded")
 
     from bulk_bench import fill_store
 
@@ -235,23 +271,42 @@ def main(argv: list[str] | None = None) -> int:
     print(f"scale benchmark: sizes {', '.join(f'{s:,}' for s in sizes)}; engines "
           f"{', '.join(engines)}", flush=True)
     for docs in sizes:
-        data = Path(tempfile.mkdtemp(prefix=f"scale-{docs}-"))
+        if args.keep is not None:
+            data = args.keep / str(docs)
+            data.mkdir(parents=True, exist_ok=True)
+        else:
+            data = Path(tempfile.mkdtemp(prefix=f"scale-{docs}-"))
         try:
             settings = load_settings(data)
-            start = time.perf_counter()
-            fill_store(settings.store_path, docs)
-            print(f"{docs:,} documents: store filled in {time.perf_counter() - start:.1f}s "
-                  f"({settings.store_path.stat().st_size / 1e6:.0f} MB)", flush=True)
+            done_marker = data / "store-filled"
+            if done_marker.exists():
+                print(f"{docs:,} documents: kept store in {data}", flush=True)
+            elif args.queries_only:
+                raise SystemExit(f"--queries-only: no kept store of {docs:,} documents in {data}")
+            else:
+                settings.store_path.unlink(missing_ok=True)   # a fill that did not finish
+                start = time.perf_counter()
+                fill_store(settings.store_path, docs)
+                print(f"{docs:,} documents: store filled in {time.perf_counter() - start:.1f}s "
+                      f"({settings.store_path.stat().st_size / 1e6:.0f} MB)", flush=True)
+                if args.keep is not None:
+                    done_marker.touch()
             for engine in engines:
                 row = bench_engine(engine, data, docs, args, env)
                 rows.append(row)
-                print(f"  {engine}: indexed {docs / row['index_s']:,.0f} docs/s, reindex "
-                      f"{row['reindex_s']:.1f}s, {row['size_mb']:.0f} MB, RSS index "
-                      f"{row['index_rss']:.0f} MB / web {row['web_rss']:.0f} MB", flush=True)
+                if args.queries_only:
+                    print(f"  {engine}: queries timed on the kept index ({row['size_mb']:.0f} MB), "
+                          f"web RSS {row['web_rss']:.0f} MB, load {row['load']:.1f}", flush=True)
+                else:
+                    print(f"  {engine}: indexed {docs / row['index_s']:,.0f} docs/s, reindex "
+                          f"{row['reindex_s']:.1f}s, {row['size_mb']:.0f} MB, RSS index "
+                          f"{row['index_rss']:.0f} MB / web {row['web_rss']:.0f} MB",
+                          flush=True)
                 if args.json is not None:  # each row as it is measured: a 1M run takes hours
                     args.json.write_text(json.dumps(rows, indent=1))
         finally:
-            shutil.rmtree(data, ignore_errors=True)
+            if args.keep is None:
+                shutil.rmtree(data, ignore_errors=True)
     print_table(rows)
     print("\nper shape (p50 / p95 ms, facets ms):")
     for row in rows:

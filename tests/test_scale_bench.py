@@ -38,10 +38,30 @@ def test_scale_bench_runs_tiny(tmp_path: Path) -> None:
     assert "| embedded | 200 |" in done.stdout
 
 
+def test_kept_indices_are_timed_again_without_rebuilding(tmp_path: Path) -> None:
+    keep = tmp_path / "kept"
+    first = _run("--sizes", "150", "--repeat", "1", "--keep", str(keep))
+    assert first.returncode == 0, first.stderr
+    index = keep / "150" / "index"
+    built = {p: p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()}
+    assert built
+    again = _run("--sizes", "150", "--repeat", "1", "--keep", str(keep), "--queries-only",
+                 "--json", str(tmp_path / "rows.json"))
+    assert again.returncode == 0, again.stderr
+    assert "kept store" in again.stdout and "store filled" not in again.stdout
+    row = json.loads((tmp_path / "rows.json").read_text())[0]
+    assert len(row["shapes"]) == 22 and row["shapes"]["word"]["hits"] > 0
+    # Nothing was indexed again: the index files are the ones the first run wrote.
+    assert {p: p.stat().st_mtime_ns for p in index.rglob("*") if p.is_file()} == built
+    missing = _run("--sizes", "300", "--keep", str(keep), "--queries-only")
+    assert missing.returncode != 0 and "no kept store" in missing.stderr
+
+
 @pytest.mark.parametrize("args, message", [
     (["--sizes", "abc"], "--sizes"),
     (["--sizes", "5"], "--sizes"),
     (["--engines", "solr"], "--engines"),
+    (["--queries-only"], "--queries-only"),
 ])
 def test_scale_bench_rejects_bad_arguments(args: list[str], message: str) -> None:
     done = _run(*args)
