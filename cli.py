@@ -237,23 +237,34 @@ def _duration(seconds: float | None) -> str:
 @click.option("--ocr/--no-ocr", default=None,
               help="OCR scans and images with Tesseract (default: when Tesseract with "
                    "Swedish data is installed).")
+@click.option("--index", "and_index", is_flag=True,
+              help="Index at once too: files reach the index while others are read (as "
+                   "diarium index afterwards would leave it).")
+@click.option("--engine", type=click.Choice(["embedded", "elasticsearch", "opensearch"]),
+              default=None, help="With --index: search engine (default: search.engine).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @pass_app
 @handle_errors
 def extract(app: AppContext, workers: int | None, retry_failed: bool, only_new: bool,
             timeout: float | None, memory_mb: int | None, max_file_mb: int | None,
-            ocr: bool | None, quiet: bool) -> None:
+            ocr: bool | None, and_index: bool, engine: str | None, quiet: bool) -> None:
     """Extract text from the stored files, in parallel, recording every failure.
 
-    A killed run resumes where it stopped; failures are retried only on request.
+    A killed run resumes where it stopped; failures are retried only on request. With
+    --index the search index is brought up to date at the same time (if the engine is
+    unreachable, every file is still extracted: run diarium index later).
 
     \b
     Example:
         diarium extract --workers 4
         diarium extract --retry-failed --timeout 900
+        diarium extract --index
     """
     from diarium.pipeline.extracting import Progress, config_from_settings, failures, state_counts
     from diarium.pipeline.extracting import extract as run_extract
+
+    if engine is not None and not and_index:
+        raise click.UsageError("--engine goes with --index")
 
     config = config_from_settings(app.settings, workers=workers, timeout=timeout,
                                   memory_mb=memory_mb, max_file_mb=max_file_mb, ocr=ocr)
@@ -268,8 +279,30 @@ def extract(app: AppContext, workers: int | None, retry_failed: bool, only_new: 
         click.echo(line.ljust(90), nl=False, err=True)
 
     with app.store() as store:
-        report = run_extract(store, app.settings, config, retry_failed=retry_failed,
-                             only_new=only_new, progress=progress)
+        indexed = None
+        failure: DiariumError | None = None
+        if and_index:
+            from diarium.indexer import open_backend
+            from diarium.pipeline.overlap import extract_and_index
+
+            done: list[Any] = []     # the extraction's report, once it has ended
+            try:
+                both = extract_and_index(
+                    store, app.settings, config=config,
+                    open_backend=lambda: open_backend(app.settings, engine),
+                    retry_failed=retry_failed, only_new=only_new, progress=progress,
+                    on_extracted=done.append)
+            except DiariumError as exc:
+                if not done:
+                    raise
+                # Every file is extracted; the index is not: say both, then exit.
+                report, failure = done[0], exc
+            else:
+                both.backend.close()
+                report, indexed = both.extracted, both.indexed
+        else:
+            report = run_extract(store, app.settings, config, retry_failed=retry_failed,
+                                 only_new=only_new, progress=progress)
         if show:
             click.echo("", err=True)
         click.echo(
@@ -287,6 +320,13 @@ def extract(app: AppContext, workers: int | None, retry_failed: bool, only_new: 
             click.echo("Försök igen med: diarium extract --retry-failed")
         states = state_counts(store)
         click.echo("Filer per status: " + ", ".join(f"{k} {v}" for k, v in sorted(states.items())))
+        if indexed is not None:
+            click.echo(f"Uppdaterade indexet ({indexed.state_name}): "
+                       f"{_grouped(indexed.count)} handlingar i indexet.")
+        if failure is not None:
+            click.echo("Texten är sparad men inte indexerad: kör diarium index när "
+                       "sökmotorn svarar.")
+            raise failure
 
 @main.command("index")
 @click.option("--rebuild", is_flag=True,
@@ -589,10 +629,12 @@ def status(app: AppContext, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="Port to listen on.")
+@click.option("--overlap/--no-overlap", default=None,
+              help="Extract and index at once, as one stage (default: no).")
 @pass_app
 @handle_errors
 def demo(app: AppContext, size: str, engine: str | None, no_serve: bool, host: str,
-         port: int) -> None:
+         port: int, overlap: bool | None) -> None:
     """Build a realistic sample diary (the fictional Exempelby kommun), import, extract and
     index it, then serve the site. A second run reuses everything and starts at once.
 
@@ -604,12 +646,13 @@ def demo(app: AppContext, size: str, engine: str | None, no_serve: bool, host: s
     from diarium.demo import DemoProgress, prepare
 
     stage_names = {"generate": "Skapar exempeldiariet", "import": "Importerar",
-                   "extract": "Extraherar text", "index": "Indexerar"}
+                   "extract": "Extraherar text", "index": "Indexerar",
+                   "extract+index": "Extraherar text och indexerar"}
     tty = sys.stderr.isatty()
     finished: set[str] = set()
 
     def progress(p: DemoProgress) -> None:
-        done = p.total > 0 and p.done >= p.total
+        done = p.ended
         if done and p.stage in finished:
             return
         if done:
@@ -620,7 +663,8 @@ def demo(app: AppContext, size: str, engine: str | None, no_serve: bool, host: s
             click.echo(("\r" if tty else "") + line.ljust(72), nl=not tty, err=True)
 
     click.secho(f"diarium demo: exempeldiarium ({size}) i {app.data_dir}", bold=True)
-    report = prepare(app.data_dir, size=size, engine=engine, progress=progress)
+    report = prepare(app.data_dir, size=size, engine=engine, progress=progress,
+                     overlap=overlap)
     if tty:
         click.echo("", err=True)
     summary = report.summary
@@ -751,12 +795,15 @@ def restore(app: AppContext, source: Path) -> None:
                    "dump_on_sync).")
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Extraction worker processes (default: extraction.workers, else cores).")
+@click.option("--overlap/--no-overlap", default=None,
+              help="Extract and index at once: files reach the index while others are "
+                   "read (default: no).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
 @pass_app
 @handle_errors
 def sync(app: AppContext, manifest: Path, files_dir: Path | None, fmt: str | None,
          organisation: str | None, engine: str | None, dump_: bool | None,
-         workers: int | None, as_json: bool) -> None:
+         workers: int | None, overlap: bool | None, as_json: bool) -> None:
     """Import (a manifest or an XML export), extract, index (and dump where configured) in
     one run under a lock, for a scheduler: one summary, and an exit code it can act on
     (0 done, 1 done with rejected rows or failed files, 2 manifest or settings unreadable,
@@ -773,7 +820,8 @@ def sync(app: AppContext, manifest: Path, files_dir: Path | None, fmt: str | Non
 
     # Another sync running raises SyncBusy: handle_errors exits with ExitStatus.BUSY (75).
     report = run_sync(app.settings, manifest, files_dir=files_dir, engine=engine,
-                      dump=dump_, workers=workers, fmt=fmt, organisation=organisation)
+                      dump=dump_, workers=workers, fmt=fmt, organisation=organisation,
+                      overlap=overlap)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
         sys.exit(report.exit_code)

@@ -7,6 +7,11 @@ manifest imported (no changes), nothing left to extract and nothing new to index
 starts serving within seconds. Serving is left to the caller (`diarium demo` in cli.py
 runs `diarium.web.server.serve` afterwards).
 
+With `overlap`, extraction and indexing run at once (diarium.pipeline.overlap) as one
+stage, "extract+index", timed as one: its seconds are not split between the two. It is
+off by default (OVERLAP): on the sample the index stage is mostly the embedding of the
+documents, which the overlap does not shorten (measured in benchmarks/README.md).
+
 The demo refuses a data folder whose diarium.toml is not the sample's, so that sample
 records can never be mixed into a real diary.
 """
@@ -28,6 +33,8 @@ from diarium.store import Store
 
 SAMPLE_DIR = "sample"
 STAGES = ("generate", "import", "extract", "index")
+COMBINED = "extract+index"     # the stage of extract and index at once (module doc)
+OVERLAP = False
 _MARKER = "# diarium settings of the sample diary (diarium demo)."
 
 
@@ -35,11 +42,20 @@ _MARKER = "# diarium settings of the sample diary (diarium demo)."
 class DemoProgress:
     """Where the demo is: `done` of `total` units of `stage` after `seconds` in it."""
 
-    stage: str            # one of STAGES
+    stage: str            # one of STAGES, or COMBINED
     done: int
     total: int
     seconds: float
     unit: str             # "handlingar", "rader", "filer"
+    # Whether the stage has ended; None: when done reaches total. The combined stage
+    # reads its last file before its last index run, so it says when it has ended.
+    finished: bool | None = None
+
+    @property
+    def ended(self) -> bool:
+        if self.finished is not None:
+            return self.finished
+        return self.total > 0 and self.done >= self.total
 
 
 @dataclass
@@ -129,16 +145,19 @@ def prepare(
     seed: int = generator.DEFAULT_SEED,
     workers: int | None = None,
     progress: Callable[[DemoProgress], None] | None = None,
+    overlap: bool | None = None,
 ) -> DemoReport:
-    """Generate (once), import, extract and index the sample diary in `data_dir`.
+    """Generate (once), import, extract and index the sample diary in `data_dir`;
+    `overlap` (default OVERLAP): extract and index at once, one stage (module doc).
 
     Returns a DemoReport. Raises ConfigError for a bad size or a data folder that is not
     the demo's, and whatever DiariumError the stages raise (EngineUnavailable, ...).
     """
     from diarium.indexer import open_backend
-    from diarium.pipeline.extracting import config_from_settings, extract, failures
+    from diarium.pipeline.extracting import Progress, config_from_settings, extract, failures
     from diarium.pipeline.importing import import_manifest
     from diarium.pipeline.indexing import index
+    from diarium.pipeline.overlap import extract_and_index
 
     if size not in generator.SIZES:
         raise ConfigError(
@@ -148,9 +167,11 @@ def prepare(
     check_data_dir(root, size, seed)
     root.mkdir(parents=True, exist_ok=True)
 
-    def tell(stage: str, done: int, total: int, started: float, unit: str) -> None:
+    def tell(stage: str, done: int, total: int, started: float, unit: str,
+             finished: bool | None = None) -> None:
         if progress is not None:
-            progress(DemoProgress(stage, done, total, time.perf_counter() - started, unit))
+            progress(DemoProgress(stage, done, total, time.perf_counter() - started, unit,
+                                  finished))
 
     started = time.perf_counter()
     n_docs = generator.SIZES[size][1]
@@ -188,28 +209,47 @@ def prepare(
 
         started = time.perf_counter()
         extract_config = config_from_settings(settings, workers=workers)
-        extracted = extract(
-            store, settings, extract_config,
-            progress=lambda p: tell("extract", p.done, p.total, started, "filer"),
-        )
+        if OVERLAP if overlap is None else overlap:
+            files = [0]
+
+            def read(p: Progress) -> None:
+                files[0] = p.total
+                tell(COMBINED, p.done, p.total, started, "filer", False)
+
+            both = extract_and_index(store, settings, config=extract_config,
+                                     open_backend=lambda: open_backend(settings, engine),
+                                     progress=read)
+            both.backend.close()
+            extracted, indexed = both.extracted, both.indexed
+            # Records written by all its index runs (a document twice if it changed
+            # between two of them).
+            report.indexed = both.records_written
+            report.seconds[COMBINED] = time.perf_counter() - started
+            tell(COMBINED, files[0], files[0], started, "filer", True)
+        else:
+            extracted = extract(
+                store, settings, extract_config,
+                progress=lambda p: tell("extract", p.done, p.total, started, "filer"),
+            )
+            report.seconds["extract"] = time.perf_counter() - started
+
+            started = time.perf_counter()
+            backend = open_backend(settings, engine)
+            try:
+                indexed = index(
+                    store, settings, backend,
+                    progress=lambda p: tell("index", p.done, p.total, started, "handlingar"),
+                )
+            finally:
+                backend.close()
+            report.indexed = indexed.indexed
+            report.seconds["index"] = time.perf_counter() - started
         report.extracted, report.failed = extracted.extracted, extracted.failed
         report.needs_ocr = extracted.needs_ocr
         report.failures = [
             (str(row["name"] or row["sha256"][:12]), str(row["kind"]), str(row["reason"]))
             for row in failures(store, limit=20)
         ]
-        report.seconds["extract"] = time.perf_counter() - started
-
-        started = time.perf_counter()
-        backend = open_backend(settings, engine)
-        try:
-            indexed = index(
-                store, settings, backend,
-                progress=lambda p: tell("index", p.done, p.total, started, "handlingar"),
-            )
-        finally:
-            backend.close()
-        report.indexed, report.index_count = indexed.indexed, indexed.count
+        report.index_count = indexed.count
         report.engine = indexed.engine
-        report.seconds["index"] = time.perf_counter() - started
     return report

@@ -15,6 +15,12 @@ Exit codes (`SyncReport.exit_code`):
     4+  another error's exit status (diarium.errors.exit_status)
     75  another sync of this data folder is running (EX_TEMPFAIL: try again later)
 
+With `overlap`, extraction and indexing run at once (diarium.pipeline.overlap): the
+index is brought up to date while the files are read, with the same report, exit codes
+and resumability; an unreachable engine still ends with every file extracted (exit 3).
+It is off by default (OVERLAP): measured on the real corpus it saves wall time only
+with one worker and costs CPU (benchmarks/README.md, extract_bench end to end).
+
 The lock is an advisory `flock` on `<data>/sync.lock`, held for the whole run. The
 kernel drops it when the process ends however it ends, so a killed sync never leaves a
 stale lock behind; the next run simply resumes (each stage is resumable on its own).
@@ -46,6 +52,8 @@ if TYPE_CHECKING:
 LOCK_NAME = "sync.lock"
 EXIT_BUSY = ExitStatus.BUSY
 STAGES = ("import", "extract", "index", "alerts", "dump")
+# Extraction and indexing at once unless the caller says (module doc).
+OVERLAP = False
 
 
 class SyncBusy(Busy):
@@ -143,13 +151,16 @@ def sync_lock(settings: Settings) -> Iterator[Path]:
 def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
          engine: str | None = None, dump: bool | None = None, workers: int | None = None,
          fmt: str | None = None, organisation: str | None = None,
-         stage: Callable[[str], None] | None = None) -> SyncReport:
+         stage: Callable[[str], None] | None = None,
+         overlap: bool | None = None) -> SyncReport:
     """Import `source` (a CSV/JSON Lines manifest or an XML export: FGS 1.0, FGS 2.0 /
     CITS ERMS, Noark 5; `fmt` and `organisation` as for import_manifest), extract new
     files, bring the index up to date and,
     when `dump` (default: `[opendata] dump_on_sync`), publish a new dump. Returns the
     SyncReport; a stage's DiariumError ends the run and is recorded in the report (its
-    exit code becomes the report's). Raises SyncBusy when another sync is running."""
+    exit code becomes the report's). `overlap` (default OVERLAP): extract and index at
+    once (module doc); `stage` is then told "index" when the extraction has ended.
+    Raises SyncBusy when another sync is running."""
     from diarium.alerts import run as run_alerts
     from diarium.indexer import open_backend
     from diarium.mail import deliver
@@ -157,10 +168,12 @@ def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
     from diarium.pipeline.extracting import config_from_settings, extract
     from diarium.pipeline.importing import import_manifest
     from diarium.pipeline.indexing import index
+    from diarium.pipeline.overlap import extract_and_index
 
     started = time.perf_counter()
     report = SyncReport(source=Path(source))
     want_dump = settings.opendata.dump_on_sync if dump is None else dump
+    at_once = OVERLAP if overlap is None else overlap
     with sync_lock(settings), Store(settings.store_path) as store:
         current = ""
         try:
@@ -172,14 +185,29 @@ def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
             current = "extract"
             if stage:
                 stage(current)
-            report.extracted = extract(store, settings,
-                                       config_from_settings(settings, workers=workers))
-            current = "index"
-            if stage:
-                stage(current)
-            backend = open_backend(settings, engine)
+            config = config_from_settings(settings, workers=workers)
+            if at_once:
+                def extracted(done: ExtractReport) -> None:
+                    # From here on an error is the index stage's (exit 3 for the engine).
+                    nonlocal current
+                    report.extracted = done
+                    current = "index"
+                    if stage:
+                        stage(current)
+
+                both = extract_and_index(store, settings, config=config,
+                                         open_backend=lambda: open_backend(settings, engine),
+                                         on_extracted=extracted)
+                backend, report.indexed = both.backend, both.indexed
+            else:
+                report.extracted = extract(store, settings, config)
+                current = "index"
+                if stage:
+                    stage(current)
+                backend = open_backend(settings, engine)
             try:
-                report.indexed = index(store, settings, backend)
+                if not at_once:
+                    report.indexed = index(store, settings, backend)
                 smtp = settings.smtp
                 if smtp.configured and smtp.base_url:
                     current = "alerts"

@@ -29,7 +29,7 @@ written with an older schema), is rebuilt automatically.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
@@ -81,6 +81,9 @@ class IndexReport:
     seconds: float
     purged: bool = False         # withdrawn content was purged (see _purge)
     semantic: SemanticReport | None = None   # the embedding step (pipeline.embedding)
+    # `hold_pending`: the documents this run held back (to be given to a later run's
+    # `include`: last_seq has moved past their changes).
+    held: frozenset[int] = frozenset()
 
     @property
     def docs_per_second(self) -> float:
@@ -118,6 +121,7 @@ def index(
     today: date | None = None,
     embed_progress: Callable[[EmbedProgress], None] | None = None,
     hold_pending: bool = False,
+    include: Collection[int] = (),
 ) -> IndexReport:
     """Bring `backend` up to date with the store (see the module doc); returns an
     IndexReport. `today` (default: the current date) is the day records are projected
@@ -129,7 +133,9 @@ def index(
     overlap): a document with a file still waiting to be extracted is not written yet;
     the extraction of that file records a change of the document, and a later run
     writes it then, with its text (the projection of a document without its file's
-    text could publish what its text would withdraw)."""
+    text could publish what its text would withdraw). The report's `held` names them:
+    last_seq moves past their changes, so the caller hands them to a later run as
+    `include` (documents an incremental run writes besides the changed ones)."""
     started = time.perf_counter()
     day = today or date.today()
     name = state_name(backend)
@@ -145,6 +151,7 @@ def index(
 
     counter = _Counter(progress, rebuild, started)
     withdrawn = purged = False
+    held: set[int] = set()
     if rebuild:
         # Forget the old state first: a rebuild interrupted halfway must not be mistaken
         # for an index that is up to date.
@@ -152,9 +159,10 @@ def index(
         counter.total = documents
         chosen: list[int] | None = None
         if hold_pending:
-            held = _pending_documents(store)
-            chosen = [int(r[0]) for r in store.conn.execute(
-                "SELECT id FROM documents ORDER BY id") if int(r[0]) not in held]
+            waiting = _pending_documents(store)
+            ids = [int(r[0]) for r in store.conn.execute("SELECT id FROM documents ORDER BY id")]
+            held = {i for i in ids if i in waiting}
+            chosen = [i for i in ids if i not in waiting]
             counter.total = len(chosen)
         # Every document is written over its old version (no clear first), so searches
         # see a complete index throughout; then what the store no longer has goes.
@@ -179,13 +187,15 @@ def index(
         # show_days window that closed, a changed privacy policy (diarium.privacy.state).
         due = privacy_state.due(store, settings, name, day)
         if due.ids:
-            changed = sorted(set(changed).union(due.ids))
             # A changed policy may take anything back: purge without comparing each
             # record with its indexed version (one engine lookup each).
             withdrawn = due.wholesale
+        if due.ids or include:
+            changed = sorted(set(changed).union(due.ids, include))
         if hold_pending:
-            held = _pending_documents(store)
-            changed = [i for i in changed if i not in held]
+            waiting = _pending_documents(store)
+            held = {i for i in changed if i in waiting}
+            changed = [i for i in changed if i not in waiting]
         counter.total = len(changed)
         indexed = deleted = 0
         for start in range(0, len(changed), CHUNK):
@@ -210,6 +220,7 @@ def index(
         engine=backend.name, state_name=name, rebuild=rebuild, indexed=indexed,
         deleted=deleted, count=backend.count(), last_seq=head,
         seconds=time.perf_counter() - started, purged=purged, semantic=semantic,
+        held=frozenset(held),
     )
 
 

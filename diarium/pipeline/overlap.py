@@ -6,8 +6,10 @@ indexing.index) one after the other while files are committed, then one last run
 extraction has ended. Each run takes the documents changed since the previous one and
 holds back those with a file still waiting to be extracted (`hold_pending`): a document
 is written once, with its text, as soon as its files are committed, never first as a
-register entry whose file link its text might withdraw. The last run holds nothing
-back (files this run does not extract are written as `diarium index` writes them). The
+register entry whose file link its text might withdraw. The documents a run held back
+are handed to the next run (`include`), since last_seq has moved past their changes:
+the last run holds nothing back and writes them all (with the files this run does not
+extract, such as pending files in a `--retry-failed` run, as `diarium index` would). The
 search engine's own work (analysis, segment writes) and the projection in this process
 then overlap the workers' reading instead of following it.
 
@@ -74,6 +76,7 @@ class _Indexer(threading.Thread):
         self.report: IndexReport | None = None
         self.runs = 0
         self.written = 0
+        self.held: frozenset[int] = frozenset()   # held back by the previous run
 
     def run(self) -> None:
         try:
@@ -95,9 +98,11 @@ class _Indexer(threading.Thread):
                         # extraction are held back (written once, with their text).
                         self.report = index(store, self.settings, backend,
                                             rebuild=self.rebuild and self.runs == 0,
-                                            today=self.today, hold_pending=not last)
+                                            today=self.today, hold_pending=not last,
+                                            include=self.held)
                         self.runs += 1
                         self.written += self.report.indexed
+                        self.held = self.report.held
                     if last:
                         return
                     # Returns at once when the extraction ends, for the last run.
@@ -113,7 +118,8 @@ def extract_and_index(store: Store, settings: Settings,
                       retry_failed: bool = False,
                       only_new: bool = False, rebuild: bool = False,
                       today: date | None = None,
-                      progress: Callable[[Progress], None] | None = None
+                      progress: Callable[[Progress], None] | None = None,
+                      on_extracted: Callable[[ExtractReport], None] | None = None
                       ) -> ExtractIndexReport:
     """Extract the selected files (as `extract`) while bringing `backend` up to date
     with the store (as `index`, incremental runs; `rebuild` for the first one); returns
@@ -123,7 +129,10 @@ def extract_and_index(store: Store, settings: Settings,
     engine's index overlaps the extraction too, and the caller closes the report's
     backend. Raises ValueError unless exactly one of the two is given. Raises what `extract` raises,
     and then the first error of an index run (EngineUnavailable, ...): the extraction
-    has then still completed and committed every file."""
+    has then still completed and committed every file. `on_extracted` is called with
+    the extraction's report as soon as the extraction has ended, before the last index
+    run (a caller that reports the two stages, or needs the extraction's figures when
+    indexing fails)."""
     if (backend is None) == (open_backend is None):
         raise ValueError("give either backend or open_backend")
     indexer = _Indexer(settings, backend, open_backend, rebuild, today)
@@ -145,7 +154,11 @@ def extract_and_index(store: Store, settings: Settings,
             indexer.backend.close()
         raise
     indexer.finished.set()
-    indexer.join()
+    try:
+        if on_extracted is not None:
+            on_extracted(extracted)
+    finally:
+        indexer.join()
     if indexer.error is not None:
         if indexer.opener is not None and indexer.backend is not None:
             indexer.backend.close()
