@@ -28,6 +28,14 @@ counts and the --e2e-modes (sequential: extract, then index; overlap: both at on
 diarium.pipeline.overlap), medians per stage: CPU of the process and its children, wall
 seconds, the node's own CPU, the load average, and the ratio to FSCrawler's figures, for
 the whole process and up to the moment the documents are searchable (no clean-up).
+
+    .venv/bin/python benchmarks/extract_bench.py --end-to-end \
+        --fscrawler /work/fscrawler-dist/fscrawler-distribution-3.0-SNAPSHOT
+
+--fscrawler measures FSCrawler in the same run, one run before diarium's in each round,
+on the same node and files (built by benchmarks/fscrawler/build.sh, never in CI; settings
+from benchmarks/fscrawler/_settings.yaml.template), and prints the ratios from this run's
+medians; without it, the ratios use issue 19's figures for FSCrawler, labelled as such.
 """
 
 from __future__ import annotations
@@ -352,9 +360,11 @@ def reader_on_unflagged(corpus: Path, count: int = 15) -> None:
 # FSCrawler (dadoonet/fscrawler 3.0-SNAPSHOT built from source: Apache Tika, PDFBox), the
 # 197 corpus files to searchable documents on the same Elasticsearch 9.2.0 node, OCR off:
 # medians of five alternating runs, as stated in issue 19 (not measured by this script).
+# Used only without --fscrawler, which measures FSCrawler in the same run instead.
 FSCRAWLER_CPU_S = 26.9
 FSCRAWLER_WALL_S = 19.6
 FSCRAWLER_SOURCE = "issue 19: FSCrawler, 197 corpus files, OCR off, ES 9.2.0, median of 5"
+FSCRAWLER_SETTINGS = ROOT / "benchmarks" / "fscrawler" / "_settings.yaml.template"
 STAGES = ("start", "init", "import", "extract", "index", "extract+index", "other")
 
 
@@ -507,6 +517,97 @@ def end_to_end_run(corpus: Path, limit: int | None, workers: int, es_url: str,
     return out
 
 
+def _es(url: str, method: str, path: str, timeout: float = 60) -> Any:
+    request = urllib.request.Request(url.rstrip("/") + path, method=method)
+    with urllib.request.urlopen(request, timeout=timeout) as answer:
+        return json.loads(answer.read() or b"null")
+
+
+def _es_count(url: str, index: str) -> int | None:
+    try:
+        return int(_es(url, "GET", f"/{index}/_count", timeout=10)["count"])
+    except (OSError, ValueError, KeyError):   # not created yet (404), or a slow answer
+        return None
+
+
+def fscrawler_run(dist: Path, corpus: Path, limit: int | None, es_url: str,
+                  indexed_chars: str) -> dict[str, Any]:
+    """One FSCrawler run (benchmarks/fscrawler/build.sh builds `dist`): a fresh job with
+    fresh indices over a folder holding the same files as diarium's runs (hard links or
+    copies, made before the clock starts), `bin/fscrawler JOB --loop 1` (one crawl, then
+    exit), OCR off. CPU: the JVM (bin/fscrawler execs it) as this process's waited-for
+    child; wall from its start to all documents counted in the index (`_count` polled
+    every 0.25 s while it runs; after its exit, a refresh and a count); node CPU as in
+    diarium's runs. Its indices and the templates it put are deleted afterwards."""
+    paths, _ = corpus_files(corpus, limit)
+    node = NodeCpu(es_url)
+    nodes = _es(es_url, "GET", "/_nodes/_local?filter_path=nodes.*.version")
+    version = next(iter(nodes["nodes"].values()))["version"]
+    name = f"bench_fsc_{uuid.uuid4().hex[:10]}"
+    docs_index, folder_index = f"{name}_docs", f"{name}_folder"
+    out: dict[str, Any] = {"files": len(paths), "node_source": node.source}
+    with tempfile.TemporaryDirectory(prefix="diarium-fsc-") as tmp:
+        folder = Path(tmp) / "files"
+        folder.mkdir()
+        for path in paths:   # the same files, and only those (no MANIFEST.csv)
+            try:
+                os.link(path, folder / path.name)
+            except OSError:
+                shutil.copyfile(path, folder / path.name)
+        job = Path(tmp) / "jobs" / name
+        job.mkdir(parents=True)
+        from string import Template
+
+        (job / "_settings.yaml").write_text(Template(FSCRAWLER_SETTINGS.read_text(
+            encoding="utf-8")).substitute(name=name, url=str(folder), es_url=es_url,
+                                          indexed_chars=indexed_chars), encoding="utf-8")
+        env = dict(os.environ)
+        # The test node has no `GET /` (see benchmarks/fscrawler/build.sh, patch 8).
+        env["FS_JAVA_OPTS"] = (env.get("FS_JAVA_OPTS", "") +
+                               f" -Dfscrawler.benchmark.es.version={version}").strip()
+        log = Path(tmp) / "fscrawler.log"
+        command = [str(dist / "bin" / "fscrawler"), "--config_dir", str(job.parent), name,
+                   "--loop", "1"]
+        seen: list[float] = []
+        try:
+            node0, cpu0 = node.seconds(), children_cpu()
+            wall0 = time.perf_counter()
+            with log.open("w", encoding="utf-8") as fh:
+                proc = subprocess.Popen(command, stdout=fh, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, env=env, cwd=tmp)
+                while proc.poll() is None:
+                    if not seen and (_es_count(es_url, docs_index) or 0) >= len(paths):
+                        seen.append(time.perf_counter() - wall0)
+                    time.sleep(0.25)
+            exited = time.perf_counter() - wall0
+            if proc.returncode != 0:
+                sys.exit(f"FSCrawler failed (exit {proc.returncode}):\n"
+                         + log.read_text(encoding="utf-8", errors="replace")[-4000:])
+            _es(es_url, "POST", f"/{docs_index}/_refresh")
+            count = _es_count(es_url, docs_index) or 0
+            wall = time.perf_counter() - wall0
+            cpu, used = children_cpu() - cpu0, node.seconds() - node0
+            if count < len(paths):
+                sys.exit(f"FSCrawler indexed {count} of {len(paths)} files:\n"
+                         + log.read_text(encoding="utf-8", errors="replace")[-4000:])
+            out.update(
+                total={"cpu": cpu, "wall": wall, "node": used},
+                # CPU to the moment of searchability is not separable from the JVM's
+                # exit: the whole JVM is counted.
+                searchable={"cpu": cpu, "wall": seen[0] if seen else wall, "node": used},
+                exited=exited, in_index=count, version=version,
+                hits_och=int(_es(es_url, "GET", f"/{docs_index}/_count?q=content:och"
+                                 )["count"]))
+        finally:
+            for index in (docs_index, folder_index):
+                with contextlib.suppress(OSError):
+                    _es(es_url, "DELETE", f"/{index}")
+            for kind in ("_index_template", "_component_template"):
+                with contextlib.suppress(OSError):
+                    _es(es_url, "DELETE", f"/{kind}/fscrawler_{name}_*")
+    return out
+
+
 def end_to_end(args: argparse.Namespace) -> None:
     """Runs each worker count and mode `args.runs` times, alternating, each in a fresh
     process; prints the per-run rows and the medians."""
@@ -521,13 +622,41 @@ def end_to_end(args: argparse.Namespace) -> None:
     if args.engine == "elasticsearch" and not es_url:
         sys.exit("--end-to-end needs --es-url or DIARIUM_TEST_ES_URL "
                  "(source var/engines/env.sh)")
+    dist: Path | None = args.fscrawler
+    if dist is not None:
+        if args.engine != "elasticsearch":
+            sys.exit("--fscrawler needs --engine elasticsearch")
+        if not (dist / "bin" / "fscrawler").is_file():
+            sys.exit(f"--fscrawler: no bin/fscrawler in {dist} (benchmarks/fscrawler/build.sh "
+                     "builds the distribution)")
     paths, _ = corpus_files(args.corpus, args.limit)
     print(f"end to end: {len(paths)} files -> searchable documents ({args.engine}"
           f"{' ' + es_url if args.engine == 'elasticsearch' else ''}), OCR off, "
-          f"semantic off; {args.runs} runs of {counts} workers x {modes} alternating, "
+          f"semantic off; {args.runs} runs of {counts} workers x {modes}"
+          f"{' and FSCrawler' if dist else ''} alternating, "
           f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    if dist is not None:
+        built = dist / "diarium-build.txt"
+        print(f"  FSCrawler: {dist}"
+              + (f" ({built.read_text(encoding='utf-8').strip()})" if built.is_file() else "")
+              + f", indexed_chars {args.fscrawler_indexed_chars}, java "
+              + (os.environ.get("JAVA_HOME") or shutil.which("java") or "?"))
     runs: dict[tuple[int, str], list[dict[str, Any]]] = {c: [] for c in configs}
+    fsc_runs: list[dict[str, Any]] = []
     for round_ in range(args.runs):
+        if dist is not None:
+            # FSCrawler first in each round, then diarium's configurations: alternating.
+            load = os.getloadavg()[0]
+            fsc = fscrawler_run(dist, args.corpus, args.limit, es_url,
+                                args.fscrawler_indexed_chars)
+            fsc["load"] = (load + os.getloadavg()[0]) / 2
+            fsc_runs.append(fsc)
+            print(f"  run {round_ + 1}, FSCrawler (JVM, --loop 1)   : total "
+                  f"{fsc['total']['cpu']:5.1f} CPU-s {fsc['total']['wall']:5.1f} s wall, "
+                  f"searchable at {fsc['searchable']['wall']:5.1f} s | exit at "
+                  f"{fsc['exited']:.1f} s, node {fsc['total']['node']:.1f} CPU-s, "
+                  f"{fsc['in_index']} in the index | load {load:.1f}-"
+                  f"{os.getloadavg()[0]:.1f}")
         for workers, mode in configs:
             command = [sys.executable, str(Path(__file__).resolve()), "--e2e-child",
                        str(workers), "--e2e-modes", mode, "--corpus", str(args.corpus),
@@ -572,6 +701,20 @@ def end_to_end(args: argparse.Namespace) -> None:
     if first.get("node_source"):
         print(f"  node CPU from {first['node_source']} (a shared node: others' requests "
               "count too)")
+    fsc_med: dict[str, dict[str, float]] = {}
+    if fsc_runs:
+        print(f"  FSCrawler: {fsc_runs[0]['in_index']} in its index, "
+              f"{fsc_runs[0]['hits_och']} match content:och (ES {fsc_runs[0]['version']})")
+        print(f"\n  medians of {len(fsc_runs)} runs, FSCrawler   CPU-s (the JVM)   wall s   "
+              "node CPU-s")
+        for name, label in (("searchable", "to searchable"),
+                            ("total", "total (JVM exit, refresh)")):
+            fsc_med[name] = {key: statistics.median(r[name][key] for r in fsc_runs)
+                             for key in ("cpu", "wall", "node")}
+            print(f"    {label:30s} {fsc_med[name]['cpu']:10.1f} "
+                  f"{fsc_med[name]['wall']:18.1f} {fsc_med[name]['node']:10.1f}")
+        print(f"    load average during the runs: median "
+              f"{statistics.median(r['load'] for r in fsc_runs):.1f}")
     for (workers, mode), results in runs.items():
         print(f"\n  medians of {len(results)} runs, {workers} worker(s), {mode}   "
               "CPU-s (this process + children)   wall s   node CPU-s")
@@ -593,14 +736,24 @@ def end_to_end(args: argparse.Namespace) -> None:
                   f"{cell(med('node'), 10)}")
         print(f"    load average during the runs: median "
               f"{statistics.median(r['load'] for r in results):.1f}")
+        if fsc_med:
+            for name in ("total", "searchable"):
+                cpu, wall, used = (med(k, name) for k in ("cpu", "wall", "node"))
+                f = fsc_med[name]
+                print(f"    ratio FSCrawler / diarium, {name} (measured in this run): CPU "
+                      f"{f['cpu'] / cpu:.2f}x, wall {f['wall'] / wall:.2f}x, node CPU "
+                      f"{f['node'] / used:.2f}x; CPU with the node's "
+                      f"{(f['cpu'] + f['node']) / (cpu + used):.2f}x (goal at least 3x)")
+            continue
         if args.limit or args.corpus.resolve() != CORPUS.resolve():
             print("    (FSCrawler's figures are for the whole corpus: no ratio for this run)")
             continue
-        print(f"    FSCrawler ({FSCRAWLER_SOURCE}): {FSCRAWLER_CPU_S} CPU-s, "
-              f"{FSCRAWLER_WALL_S} s wall")
+        print(f"    FSCrawler, not measured here ({FSCRAWLER_SOURCE}): {FSCRAWLER_CPU_S} "
+              f"CPU-s, {FSCRAWLER_WALL_S} s wall")
         for name in ("total", "searchable"):
             cpu, wall = med("cpu", name), med("wall", name)
-            print(f"    ratio FSCrawler / diarium, {name}: CPU {FSCRAWLER_CPU_S / cpu:.2f}x, "
+            print(f"    ratio FSCrawler (issue 19's constants) / diarium, {name}: CPU "
+                  f"{FSCRAWLER_CPU_S / cpu:.2f}x, "
                   f"wall {FSCRAWLER_WALL_S / wall:.2f}x (goal at least 3x: at most "
                   f"{FSCRAWLER_CPU_S / 3:.1f} CPU-s and {FSCRAWLER_WALL_S / 3:.1f} s wall)")
 
@@ -632,6 +785,13 @@ def main() -> None:
                         default="elasticsearch", help="engine of --end-to-end")
     parser.add_argument("--es-url", default="",
                         help="Elasticsearch node (default: env DIARIUM_TEST_ES_URL)")
+    parser.add_argument("--fscrawler", type=Path, default=None, metavar="DIST",
+                        help="--end-to-end: also run FSCrawler from this unpacked "
+                             "distribution (benchmarks/fscrawler/build.sh), alternating "
+                             "with diarium's runs on the same node and files")
+    parser.add_argument("--fscrawler-indexed-chars", default="-1",
+                        help="FSCrawler's fs.indexed_chars (default -1: the whole text, "
+                             "as diarium; FSCrawler's own default is 100000.0)")
     parser.add_argument("--flagged", action="store_true",
                         help="only section 5: the two flagged documents, before and now")
     parser.add_argument("--e2e-child", type=int, default=None, help=argparse.SUPPRESS)
