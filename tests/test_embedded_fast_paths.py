@@ -267,3 +267,31 @@ def test_nested_facet_counts_equal_filter_aggregations(tmp_path: Path) -> None:
     assert nested_used == 12
     upper = engine.search(SearchRequest("", filters={"handlingstyp": ("beslut",)}))
     assert {v.value for v in upper.facets["handlingstyp"]} >= {"Beslut", "BESLUT"}
+
+
+def test_snippet_precheck_gives_the_same_snippets(backend: EmbeddedBackend) -> None:
+    """A stemmed body field's snippet is skipped on the page's hits the index holds
+    none of the query's terms for (snippets.Snippets.holders): the same snippets as
+    trying every field on every hit, and the check does skip hits."""
+    from diarium.indexer.embedded import snippets
+
+    searcher = backend.index_obj.searcher()
+    record = next(iter(generate_records(120, seed=7)))
+    skipped = 0
+    for text in (record.diarienummer, f"{record.organisation} {record.diarienummer}",
+                 "beslut", "bygglov OR tillsyn", '"beslut om"', "föresk*", "kommun"):
+        planned, compiler, main = backend._compiled(text)
+        found = searcher.search(compiler.ranked(main, None), 40).hits
+        records = [backend._record(searcher, address) for _, address in found]
+        pairs = list(zip([address for _, address in found], records, strict=True))
+        checked = snippets.Snippets(searcher, main, planned.has_words,
+                                    page=[(address, hit.doc_id) for address, hit in pairs])
+        plain = snippets.Snippets(searcher, main, planned.has_words)
+        for address, hit in pairs:
+            assert checked.of(hit, address) == plain.of(hit), (text, hit.doc_id)
+        skipped += sum(len(checked.keys) - len(holding)
+                       for holding in checked.holding.values() if holding is not None)
+    assert skipped > 0
+    # a query tantivy describes with a type the reader does not know is not read
+    assert snippets._field_terms("Query(RegexQuery { regex: \"a.*\" })") is None
+    assert snippets._field_terms(repr(main)) is not None

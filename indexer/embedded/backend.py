@@ -281,18 +281,21 @@ class EmbeddedBackend:
         # The empty query and pure filters have nothing to mark: no snippet generation
         # (tantivy would spend its term lookups on every hit to produce nothing).
         state = generation(self.path, searcher)
+        records = [record_from_json(loaded[doc_id].get_first("record"))  # type: ignore[arg-type]
+                   if doc_id in loaded else self._record(searcher, address)
+                   for _, address, _, _, doc_id in page]
         snippets = Snippets(searcher, self._marked(searcher, state, main, planned, partial),
-                            stemmed_first=planned.has_words) if (
-            page and planned.markable and request.with_snippets) else None
+                            stemmed_first=planned.has_words,
+                            page=[(address, record.doc_id) for (_, address, semantic, _, _),
+                                  record in zip(page, records, strict=True) if not semantic]
+                            ) if (page and planned.markable and request.with_snippets) else None
         hits = []
-        for score, address, semantic, position, doc_id in page:
-            record = (record_from_json(loaded[doc_id].get_first("record"))  # type: ignore[arg-type]
-                      if doc_id in loaded else self._record(searcher, address))
+        for (score, address, semantic, position, _), record in zip(page, records, strict=True):
             shown: tuple[Snippet, ...] = ()
             if semantic and self.semantic is not None:
                 shown = passage_snippet(record, position, self.semantic)
             elif snippets is not None:
-                shown = snippets.of(record)
+                shown = snippets.of(record, address)
             hits.append(_hit(record, score, shown, semantic))
         facets = self.facet_cache.get_or_count(
             (state, request_key(request, partial), tuple(related)),

@@ -3,6 +3,10 @@ marked ranges and the page of the first mark (tantivy's SnippetGenerator)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
 import tantivy
 from tantivy import Occur, Query
 
@@ -43,16 +47,52 @@ def prefixes(node: q.Node) -> list[str]:
     return []
 
 
+# A term as tantivy's Debug output of a query names it, and the other words that output
+# may hold for the query types the compiler builds: a query naming anything else is not
+# read for its terms (see _field_terms).
+_TERM = re.compile(r'Term\(field=(\d+), type=(\w+), "((?:[^"\\]|\\.)*)"\)')
+_KNOWN_WORDS = frozenset(word.encode() for word in (
+    "Query", "BooleanQuery", "subqueries", "Should", "Must", "MustNot",
+    "minimum_number_should_match", "TermQuery", "PhraseQuery", "phrase_terms", "slop",
+    "field", "Field", "DisjunctionMaxQuery", "disjuncts", "tie_breaker", "Boost", "boost",
+    "query", "Const", "score", "AllQuery", "EmptyQuery", "TermSetQuery", "terms_map",
+    "PhrasePrefixQuery", "prefix", "max_expansions", "e", "inf", "NaN"))
+# bytes.translate table: ASCII letters and "_" kept, every other byte a space
+_WORDS_ONLY = bytes(c if chr(c).isascii() and (chr(c).isalpha() or c == 0x5F) else 0x20
+                    for c in range(256))
+# The stemmed body fields: long texts, stemmed anew for every hit (20-60 µs), so a hit
+# is pre-checked for the query's terms in them, when it names a few (the check of one
+# term costs 30 µs a page; a union of common terms several times that, as much as it
+# saves). The exact field re-tokenises in a third of the time; the title fields are short.
+_CHECKED = ("text", "folded")
+_CHECKED_TERMS = 3
+Key = tuple[int, int]      # a DocAddress as (segment_ord, doc)
+
+
 class Snippets:
     """Snippets for the hits of one search. A SnippetGenerator per field is built once
-    per search (it looks up the query's terms and their statistics), not once per hit."""
+    per search (it looks up the query's terms and their statistics), not once per hit.
+
+    A stemmed body field's snippet is tried only on hits that hold one of the query's
+    terms in it: once such a field gives a hit no snippet, one search over the page's
+    records (by doc_id) tells which of them hold any term the query names in that field
+    (read from the query, _field_terms), and the generator, which stems the whole text
+    anew (20-60 µs a hit), is skipped on the others. The same snippets: a record whose
+    indexed field holds none of those terms has none in the text shown (that text, or
+    for `folded` a part of what it indexes)."""
 
     def __init__(self, searcher: tantivy.Searcher, query: tantivy.Query,
-                 stemmed_first: bool = True) -> None:
-        """`stemmed_first`: whether the query has plain words (QueryPlan.has_words)."""
+                 stemmed_first: bool = True,
+                 page: Sequence[tuple[tantivy.DocAddress, str]] = ()) -> None:
+        """`stemmed_first`: whether the query has plain words (QueryPlan.has_words);
+        `page`: the address and doc_id of each hit snippets will be asked for."""
         self.searcher = searcher
         self.query = query
         self.generators: dict[str, tantivy.SnippetGenerator] = {}
+        self.page = [((address.segment_ord, address.doc), doc_id) for address, doc_id in page]
+        self.keys = frozenset(key for key, _ in self.page)
+        self.holding: dict[str, frozenset[Key] | None] = {}    # holders(), once needed
+        self.terms: dict[int, set[str]] | None = None         # _field_terms() of the query
         # Words match every inflection in the stemmed field, so highlight there first;
         # phrases and prefixes only have terms in the exact field.
         self.body_fields = (("text", "text_exact", "folded") if stemmed_first
@@ -66,12 +106,17 @@ class Snippets:
             self.generators[field] = found
         return found
 
-    def of(self, record: PublicRecord) -> tuple[Snippet, ...]:
-        """A snippet of the body with its page; else of the title, case title or party."""
+    def of(self, record: PublicRecord, address: tantivy.DocAddress | None = None
+           ) -> tuple[Snippet, ...]:
+        """A snippet of the body with its page; else of the title, case title or party.
+        `address`: the hit's (one of `page`: its body fields are pre-checked)."""
+        key = (address.segment_ord, address.doc) if address is not None else None
+        if key not in self.keys:
+            key = None
         pages = [(number, page.strip()) for number, page in enumerate(record_pages(record), 1)]
         pages = [(number, page) for number, page in pages if page]
         for field in self.body_fields:
-            snippet = self.snippet(field, pages)
+            snippet = self.checked(field, pages, key)
             if snippet is not None:
                 return (Snippet(snippet.text, snippet.marks, "text", snippet.page),)
         for name in ("rubrik", "arendemening", "part"):
@@ -81,6 +126,43 @@ class Snippets:
                 if snippet is not None:
                     return (Snippet(snippet.text, snippet.marks, name, None),)
         return ()
+
+    def checked(self, field: str, pages: list[tuple[int, str]], key: Key | None
+                ) -> Snippet | None:
+        """snippet() of a body field, skipped for a page hit known to hold none of the
+        field's terms."""
+        if not pages:
+            return None
+        holding = self.holding.get(field)
+        if key is not None and holding is not None and key not in holding:
+            return None
+        found = self.snippet(field, pages)
+        if found is None and key is not None and field not in self.holding:
+            self.holding[field] = self.holders(field)
+        return found
+
+    def holders(self, field: str) -> frozenset[Key] | None:
+        """The page's hits holding any term the query names in `field`; None (no hit is
+        skipped) for a field not checked or when the query's terms cannot be read."""
+        if field not in _CHECKED:
+            return None
+        if self.terms is None:
+            self.terms = _field_terms(repr(self.query)) or {}
+        if not self.terms:
+            return None
+        named = sorted(self.terms.get(_field_ids()[field], ()))
+        if not named:
+            return frozenset()
+        if len(named) > _CHECKED_TERMS:
+            return None
+        ids = Query.boolean_query([(Occur.Should, Query.term_query(SCHEMA, "doc_id", doc_id))
+                                   for _, doc_id in self.page])
+        holding = Query.boolean_query([(Occur.Should, Query.term_query(SCHEMA, field, term))
+                                       for term in named])
+        found = self.searcher.search(
+            Query.boolean_query([(Occur.Must, ids), (Occur.Must, holding)]), len(self.page),
+            count=False)
+        return frozenset((address.segment_ord, address.doc) for _, address in found.hits)
 
     def snippet(self, field: str, pages: list[tuple[int, str]]) -> Snippet | None:
         """A snippet of `pages` (number, text) for the query's terms in `field`, or None."""
@@ -110,3 +192,32 @@ class Snippets:
             page = number
             offset += len(text.encode("utf-8")) + 1
         return Snippet(fragment, marks, field, page if page > 0 else None)
+
+
+def _field_terms(debug: str) -> dict[int, set[str]] | None:
+    """The text terms a query names, by field id, from tantivy's Debug output of it
+    (every term the snippet generator can highlight is among them); None when the
+    output names a query type the compiler does not build or a term with an escape."""
+    out: dict[int, set[str]] = {}
+    pieces = _TERM.split(debug)      # text, then (field, type, term, text) per term
+    for at in range(1, len(pieces), 4):
+        field, kind, text = pieces[at:at + 3]
+        if "\\" in text:
+            return None
+        if kind == "Str":
+            out.setdefault(int(field), set()).add(text)
+    rest = "".join(pieces[0::4])
+    if '"' in rest or not set(rest.encode().translate(_WORDS_ONLY).split()) <= _KNOWN_WORDS:
+        return None
+    return out
+
+
+@lru_cache(maxsize=1)
+def _field_ids() -> dict[str, int]:
+    """The field id tantivy's Debug output gives each body field of the schema."""
+    ids: dict[str, int] = {}
+    for name in _CHECKED:
+        match = _TERM.search(repr(Query.term_query(SCHEMA, name, "x")))
+        assert match is not None, "tantivy names a term query's field"
+        ids[name] = int(match.group(1))
+    return ids
