@@ -10,7 +10,7 @@ from pathlib import Path
 import extraction_fixtures as fx
 import pytest
 
-from diarium.config import Settings
+from diarium.config import Settings, load_settings
 from diarium.errors import EngineUnavailable
 from diarium.indexer import open_backend
 from diarium.indexer.base import SearchBackend
@@ -137,3 +137,37 @@ def test_on_elasticsearch_as_a_sequential_run_leaves_it(tmp_path: Path, settings
         assert backend.count() == 4 and _hits(backend, WORD) == 1
         assert last_seq(store, backend.state_name) == _head(store)
         assert index(store, settings, backend).indexed == 0
+
+
+def test_passages_are_embedded_from_the_text_that_arrived_later(
+        tmp_path: Path, settings: Settings, corpus_dir: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Semantic search on, one text passage per document: an index run while files are
+    # still read embeds what the projection has then (the title); the runs after it
+    # embed the text as it arrives, so every document ends with its final passages.
+    from diarium import embeddings, vectors
+    from diarium.hybrid import vectors_dir
+
+    monkeypatch.setenv("DIARIUM_SEMANTIC", "1")
+    model_id = embeddings.installed_model_id()
+    if model_id is None:
+        pytest.fail("the embedding model is not installed (./dev setup)")
+    (settings.data_dir / "diarium.toml").write_text(
+        "[semantic]\nmax_passages = 1\nworkers = 1\n", encoding="utf-8")
+    settings = load_settings(settings.data_dir)
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, _files(tmp_path, corpus_dir))
+        both = extract_and_index(
+            store, settings, config=ExtractConfig(workers=2, ocr=False, split_pages=100),
+            open_backend=lambda: open_backend(settings, "embedded"))
+        both.backend.close()
+        assert both.indexed.count == 4
+        semantic = embeddings.semantic_settings(settings)
+        for record in public_records(store, settings):
+            wanted = [(p.position, p.hash) for p in embeddings.passages(record, semantic)]
+            assert len(wanted) == 2                      # the title and a text passage
+            stored = [(int(r[0]), str(r[1])) for r in store.conn.execute(
+                "SELECT position, text_hash FROM document_passages WHERE model = ? AND "
+                "document_id = ? ORDER BY position", (model_id, int(record.doc_id)))]
+            assert stored == wanted
+        assert vectors.is_current(store, model_id, vectors_dir(settings))
