@@ -66,6 +66,7 @@ _WORDS_ONLY = bytes(c if chr(c).isascii() and (chr(c).isalpha() or c == 0x5F) el
 # saves). The exact field re-tokenises in a third of the time; the title fields are short.
 _CHECKED = ("text", "folded")
 _CHECKED_TERMS = 3
+_CHECKED_PAGE = 8          # on fewer hits the check costs about what it could save
 Key = tuple[int, int]      # a DocAddress as (segment_ord, doc)
 
 
@@ -137,7 +138,8 @@ class Snippets:
         if key is not None and holding is not None and key not in holding:
             return None
         found = self.snippet(field, pages)
-        if found is None and key is not None and field not in self.holding:
+        if (found is None and key is not None and field not in self.holding
+                and len(self.page) >= _CHECKED_PAGE):
             self.holding[field] = self.holders(field)
         return found
 
