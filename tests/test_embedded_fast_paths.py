@@ -269,12 +269,16 @@ def test_nested_facet_counts_equal_filter_aggregations(tmp_path: Path) -> None:
     assert {v.value for v in upper.facets["handlingstyp"]} >= {"Beslut", "BESLUT"}
 
 
-def test_snippet_precheck_gives_the_same_snippets(backend: EmbeddedBackend) -> None:
+@pytest.mark.parametrize("rare", [256, 0])
+def test_snippet_precheck_gives_the_same_snippets(backend: EmbeddedBackend, rare: int,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     """A stemmed body field's snippet is skipped on the page's hits the index holds
-    none of the query's terms for (snippets.Snippets.holders): the same snippets as
-    trying every field on every hit, and the check does skip hits."""
+    none of the query's terms for (snippets.Snippets.holders, by the records holding
+    rare terms or by the page's doc_ids): the same snippets as trying every field on
+    every hit, and the check does skip hits."""
     from diarium.indexer.embedded import snippets
 
+    monkeypatch.setattr(snippets, "_RARE", rare)
     searcher = backend.index_obj.searcher()
     record = next(iter(generate_records(120, seed=7)))
     skipped = 0

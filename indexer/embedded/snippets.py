@@ -67,6 +67,7 @@ _WORDS_ONLY = bytes(c if chr(c).isascii() and (chr(c).isalpha() or c == 0x5F) el
 _CHECKED = ("text", "folded")
 _CHECKED_TERMS = 3
 _CHECKED_PAGE = 8          # on fewer hits the check costs about what it could save
+_RARE = 256                # terms held by at most this many records: read those records
 Key = tuple[int, int]      # a DocAddress as (segment_ord, doc)
 
 
@@ -145,7 +146,10 @@ class Snippets:
 
     def holders(self, field: str) -> frozenset[Key] | None:
         """The page's hits holding any term the query names in `field`; None (no hit is
-        skipped) for a field not checked or when the query's terms cannot be read."""
+        skipped) for a field not checked or when the query's terms cannot be read. Terms
+        no record holds (the typical case: a case number's words in the stemmed text)
+        need no search; rare ones a search of their own; else the page's records by
+        doc_id AND any of the terms."""
         if field not in _CHECKED:
             return None
         if self.terms is None:
@@ -155,12 +159,20 @@ class Snippets:
         named = sorted(self.terms.get(_field_ids()[field], ()))
         if not named:
             return frozenset()
+        held = sum(self.searcher.doc_freq(field, term) for term in named)
+        if held == 0:
+            return frozenset()
+        holding = Query.boolean_query([(Occur.Should, Query.term_query(SCHEMA, field, term))
+                                       for term in named])
+        if held <= _RARE:
+            # Few records hold them: those records, without the page's doc_ids.
+            found = self.searcher.search(holding, held, count=False)
+            return frozenset(key for _, address in found.hits
+                             if (key := (address.segment_ord, address.doc)) in self.keys)
         if len(named) > _CHECKED_TERMS:
             return None
         ids = Query.boolean_query([(Occur.Should, Query.term_query(SCHEMA, "doc_id", doc_id))
                                    for _, doc_id in self.page])
-        holding = Query.boolean_query([(Occur.Should, Query.term_query(SCHEMA, field, term))
-                                       for term in named])
         found = self.searcher.search(
             Query.boolean_query([(Occur.Must, ids), (Occur.Must, holding)]), len(self.page),
             count=False)
