@@ -18,8 +18,9 @@ Exit codes (`SyncReport.exit_code`):
 With `overlap`, extraction and indexing run at once (diarium.pipeline.overlap): the
 index is brought up to date while the files are read, with the same report, exit codes
 and resumability; an unreachable engine still ends with every file extracted (exit 3).
-It is off by default (OVERLAP): measured on the real corpus it saves wall time only
-with one worker and costs CPU (benchmarks/README.md, extract_bench end to end).
+It is off by default (OVERLAP): measured side by side on the real corpus it costs CPU
+with one worker and with two, for a wall gain only a quiet machine shows (README,
+"Extraction").
 
 The lock is an advisory `flock` on `<data>/sync.lock`, held for the whole run. The
 kernel drops it when the process ends however it ends, so a killed sync never leaves a
