@@ -1,5 +1,6 @@
 """Request filters and facet counts of the embedded backend: facet filters as `kw` term
-queries, and the counts as one tantivy aggregation request."""
+queries, and the counts as one tantivy aggregation request (terms aggregations nested
+per filtered facet when facets have filters of their own; see facet_counts)."""
 
 from __future__ import annotations
 
