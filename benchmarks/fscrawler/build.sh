@@ -5,8 +5,10 @@
 #   benchmarks/fscrawler/build.sh /path/to/fscrawler-checkout
 #
 # Built and measured: dadoonet/fscrawler 3.0-SNAPSHOT at commit FSCRAWLER_COMMIT below.
-# Another commit may need other substitutions. Edits the checkout's POMs in place (sed,
-# idempotent); prints the path of the unpacked distribution on its last line.
+# Another commit may need other substitutions. Edits the checkout in place (POMs, three
+# Java files, one JSON template; idempotent), builds with Maven (needs unzip, perl,
+# python3), unpacks the zip into FSCRAWLER_DIST_DIR (default: fscrawler-dist beside the
+# checkout) and prints the path of the unpacked distribution on its last line.
 set -euo pipefail
 SRC=$(cd "${1:?usage: build.sh FSCRAWLER_CHECKOUT}" && pwd)
 FSCRAWLER_COMMIT=37343fff8dd5ddeca86ff130c82d5c7901167fce
@@ -102,7 +104,7 @@ MVN_OPTS=(-B -DskipTests -Dmaven.javadoc.skip -Ddocker.skip=true -Denforcer.skip
           ${FSCRAWLER_MVN_OFFLINE:+-o})
 nice -n 10 mvn "${MVN_OPTS[@]}" -pl distribution -am package
 OUT=${FSCRAWLER_DIST_DIR:-$(dirname "$SRC")/fscrawler-dist}
-rm -rf "$OUT"; mkdir -p "$OUT"
+rm -rf "$OUT/fscrawler-distribution-3.0-SNAPSHOT"; mkdir -p "$OUT"
 unzip -q distribution/target/fscrawler-distribution-3.0-SNAPSHOT.zip -d "$OUT"
 echo "dadoonet/fscrawler $HEAD, built by diarium's benchmarks/fscrawler/build.sh" \
   > "$OUT/fscrawler-distribution-3.0-SNAPSHOT/diarium-build.txt"
