@@ -17,7 +17,7 @@ from diarium.indexer.base import SearchBackend
 from diarium.pipeline.extracting import ExtractConfig, state_counts
 from diarium.pipeline.indexing import index, last_seq
 from diarium.pipeline.overlap import extract_and_index
-from diarium.public import PRIVATE_PERSON, public_records, takes_back
+from diarium.public import PRIVATE_PERSON, PublicRecord, public_records, takes_back
 from diarium.search import SearchRequest
 from diarium.store import Store
 
@@ -171,3 +171,37 @@ def test_passages_are_embedded_from_the_text_that_arrived_later(
                 "document_id = ? ORDER BY position", (model_id, int(record.doc_id)))]
             assert stored == wanted
         assert vectors.is_current(store, model_id, vectors_dir(settings))
+
+
+@pytest.mark.parametrize("indexed_before", [False, True])
+def test_only_documents_the_index_may_hold_are_looked_up(
+        tmp_path: Path, settings: Settings, corpus_dir: Path, indexed_before: bool) -> None:
+    # A record that may take something back is compared with its indexed version (one
+    # engine request). Documents held back since the index was empty are not in it:
+    # no request for them. Documents an earlier run wrote (their register entries) are.
+    with Store(settings.store_path) as store:
+        docs = fx.register_files(store, settings, _files(tmp_path, corpus_dir))
+        with store.transaction():
+            for doc in docs.values():            # as the importer records them
+                store.record_change(doc)
+        backend = open_backend(settings, "embedded")
+        looked_up: list[str] = []
+        real_get = backend.get
+
+        def get(doc_id: str) -> PublicRecord | None:
+            looked_up.append(doc_id)
+            return real_get(doc_id)
+
+        backend.get = get  # type: ignore[method-assign]
+        try:
+            if indexed_before:
+                assert index(store, settings, backend).indexed == 4   # no text yet
+            both = extract_and_index(store, settings, backend,
+                                     ExtractConfig(workers=1, ocr=False))
+            assert backend.count() == 4 and _hits(backend, WORD) == 1
+            if indexed_before:
+                assert both.index_runs >= 2 and looked_up
+            elif both.index_runs >= 2:       # a run held them back (nearly always)
+                assert looked_up == []
+        finally:
+            backend.close()

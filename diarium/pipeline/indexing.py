@@ -122,6 +122,7 @@ def index(
     embed_progress: Callable[[EmbedProgress], None] | None = None,
     hold_pending: bool = False,
     include: Collection[int] = (),
+    unindexed: Collection[int] = (),
 ) -> IndexReport:
     """Bring `backend` up to date with the store (see the module doc); returns an
     IndexReport. `today` (default: the current date) is the day records are projected
@@ -135,7 +136,10 @@ def index(
     writes it then, with its text (the projection of a document without its file's
     text could publish what its text would withdraw). The report's `held` names them:
     last_seq moves past their changes, so the caller hands them to a later run as
-    `include` (documents an incremental run writes besides the changed ones)."""
+    `include` (documents an incremental run writes besides the changed ones).
+    `unindexed`: documents the caller knows the index does not hold (held back since
+    it was empty): written for the first time, they take nothing back, so they are not
+    looked up in the engine first (one request each)."""
     started = time.perf_counter()
     day = today or date.today()
     name = state_name(backend)
@@ -202,7 +206,9 @@ def index(
             chunk = changed[start:start + CHUNK]
             records = list(public_records(store, settings, chunk, today=day))
             if not withdrawn:
-                withdrawn = _withdraws(backend, _seen_before(store, since, records))
+                known = [r for r in records if int(r.doc_id) not in unindexed] \
+                    if unindexed else records
+                withdrawn = _withdraws(backend, _seen_before(store, since, known))
             indexed += _write(backend, records, counter)
             seen = {int(r.doc_id) for r in records}
             gone = [str(i) for i in chunk if i not in seen]

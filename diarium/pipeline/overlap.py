@@ -9,7 +9,9 @@ is written once, with its text, as soon as its files are committed, never first 
 register entry whose file link its text might withdraw. The documents a run held back
 are handed to the next run (`include`), since last_seq has moved past their changes:
 the last run holds nothing back and writes them all (with the files this run does not
-extract, such as pending files in a `--retry-failed` run, as `diarium index` would). The
+extract, such as pending files in a `--retry-failed` run, as `diarium index` would).
+Documents held back since the index was empty (a first sync) are not looked up in the
+engine when they are written (`unindexed`: they cannot take anything back). The
 search engine's own work (analysis, segment writes) and the projection in this process
 then overlap the workers' reading instead of following it.
 
@@ -77,6 +79,9 @@ class _Indexer(threading.Thread):
         self.runs = 0
         self.written = 0
         self.held: frozenset[int] = frozenset()   # held back by the previous run
+        # Held back by every run so far, with an index empty before the first one: not
+        # in the index, so the run that writes them need not look them up (withdrawals).
+        self.absent: frozenset[int] = frozenset()
 
     def run(self) -> None:
         try:
@@ -88,6 +93,7 @@ class _Indexer(threading.Thread):
             # Its own connection: SQLite connections stay in the thread that made them.
             with Store(self.settings.store_path) as store:
                 seen = -1
+                empty = backend.count() == 0
                 while True:
                     last = self.finished.is_set()
                     if last and self.abandon:
@@ -99,10 +105,12 @@ class _Indexer(threading.Thread):
                         self.report = index(store, self.settings, backend,
                                             rebuild=self.rebuild and self.runs == 0,
                                             today=self.today, hold_pending=not last,
-                                            include=self.held)
+                                            include=self.held, unindexed=self.absent)
                         self.runs += 1
                         self.written += self.report.indexed
                         self.held = self.report.held
+                        self.absent = (self.held if empty and self.runs == 1
+                                       else self.absent & self.held)
                     if last:
                         return
                     # Returns at once when the extraction ends, for the last run.
