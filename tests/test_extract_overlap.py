@@ -4,6 +4,7 @@ sequential `extract` then `index` would leave it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 
@@ -203,5 +204,48 @@ def test_only_documents_the_index_may_hold_are_looked_up(
                 assert both.index_runs >= 2 and looked_up
             elif both.index_runs >= 2:       # a run held them back (nearly always)
                 assert looked_up == []
+        finally:
+            backend.close()
+
+
+def test_documents_held_back_when_the_engine_goes_away_are_indexed_next_time(
+        tmp_path: Path, settings: Settings, corpus_dir: Path) -> None:
+    # A --retry-failed run does not extract the new files: the first index run holds
+    # their documents back and moves last_seq past their changes; the last run, which
+    # would write them, finds the engine gone. The next `diarium index` writes them.
+    from diarium.pipeline.extracting import extract
+
+    broken = tmp_path / "trasig.pdf"
+    broken.write_bytes(b"%PDF-1.4 not really a PDF")
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, [*_files(tmp_path, corpus_dir), broken])
+        extract(store, settings, ExtractConfig(workers=1, ocr=False))
+        backend = open_backend(settings, "embedded")
+        try:
+            assert index(store, settings, backend).count == 5
+            new = []
+            for i in range(2):
+                path = tmp_path / f"ny-{i}.txt"
+                path.write_text(f"Ny handling {i} om {WORD}.\n", encoding="utf-8")
+                new.append(path)
+            added = fx.register_files(store, settings, new)
+            with store.transaction():
+                for doc in added.values():               # as the importer records them
+                    store.record_change(doc)
+            real_index = backend.index
+
+            def unreachable(records: Iterable[PublicRecord]) -> int:
+                if list(records):
+                    raise EngineUnavailable("the engine went away")
+                return 0
+
+            backend.index = unreachable  # type: ignore[method-assign]
+            with pytest.raises(EngineUnavailable, match="went away"):
+                extract_and_index(store, settings, backend,
+                                  ExtractConfig(workers=1, ocr=False), retry_failed=True)
+            assert state_counts(store) == {"extracted": 4, "failed": 1, "pending": 2}
+            backend.index = real_index  # type: ignore[method-assign]
+            again = index(store, settings, backend)
+            assert again.count == 7 and backend.count() == 7
         finally:
             backend.close()

@@ -20,7 +20,9 @@ on its own, index_state moves only after the engine has committed the records, a
 run is an ordinary incremental run, so a run that is killed resumes with `diarium
 extract` and `diarium index` (or this function) where it stopped. A failing index run
 (the engine unreachable) ends the indexing thread, not the extraction; its error is
-raised once the extraction is done, and the next index run repeats its work.
+raised once the extraction is done, and the next index run repeats its work (the
+documents held back by the last run that succeeded get a change recorded for it: no
+last run writes them).
 """
 
 from __future__ import annotations
@@ -119,6 +121,16 @@ class _Indexer(threading.Thread):
             self.error = exc
 
 
+def _release(store: Store, held: frozenset[int]) -> None:
+    """No last run will write the documents the last index run held back, and last_seq
+    has moved past their changes: record a change of each, so that the next `diarium
+    index` writes them (with or without their text) instead of leaving them out."""
+    if held:
+        with store.transaction():
+            for document_id in sorted(held):
+                store.record_change(document_id)
+
+
 def extract_and_index(store: Store, settings: Settings,
                       backend: SearchBackend | None = None,
                       config: ExtractConfig | None = None, *,
@@ -158,6 +170,7 @@ def extract_and_index(store: Store, settings: Settings,
         indexer.abandon = True
         indexer.finished.set()
         indexer.join()
+        _release(store, indexer.held)
         if indexer.opener is not None and indexer.backend is not None:
             indexer.backend.close()
         raise
@@ -168,6 +181,7 @@ def extract_and_index(store: Store, settings: Settings,
     finally:
         indexer.join()
     if indexer.error is not None:
+        _release(store, indexer.held)
         if indexer.opener is not None and indexer.backend is not None:
             indexer.backend.close()
         raise indexer.error
