@@ -220,10 +220,10 @@ def prepare(
                                      open_backend=lambda: open_backend(settings, engine),
                                      progress=read)
             both.backend.close()
-            extracted, indexed = both.extracted, both.indexed
+            extracted, indexed = both.extracted, both.total
             # Records written by all its index runs (a document twice if it changed
             # between two of them).
-            report.indexed = both.records_written
+            report.indexed = indexed.indexed
             report.seconds[COMBINED] = time.perf_counter() - started
             tell(COMBINED, files[0], files[0], started, "filer", True)
         else:

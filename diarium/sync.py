@@ -199,7 +199,7 @@ def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
                 both = extract_and_index(store, settings, config=config,
                                          open_backend=lambda: open_backend(settings, engine),
                                          on_extracted=extracted)
-                backend, report.indexed = both.backend, both.indexed
+                backend, report.indexed = both.backend, both.total
             else:
                 report.extracted = extract(store, settings, config)
                 current = "index"

@@ -108,6 +108,7 @@ def test_overlap_sync_leaves_the_index_a_sequential_sync_leaves(
         tmp_path: Path, export: Path, engine: str, monkeypatch: pytest.MonkeyPatch,
         request: pytest.FixtureRequest, make_elastic) -> None:  # type: ignore[no-untyped-def]
     seen: dict[str, dict[str, PublicRecord | None]] = {}
+    summaries: dict[str, dict] = {}  # type: ignore[type-arg]
     for mode in ("--no-overlap", "--overlap"):
         data = _data(tmp_path, mode.strip("-"))
         remote = _target(engine, data, monkeypatch, request, make_elastic)
@@ -118,6 +119,7 @@ def test_overlap_sync_leaves_the_index_a_sequential_sync_leaves(
         assert summary["extract"]["failed"] == 1
         assert summary["extract"]["failures"] == {"corrupt": 1}
         assert summary["index"]["count"] == 40
+        summaries[mode] = summary
         backend = _open(data, remote)
         try:
             with Store(load_settings(data).store_path) as store:
@@ -141,6 +143,8 @@ def test_overlap_sync_leaves_the_index_a_sequential_sync_leaves(
     assert list(overlapped) == list(sequential) and len(sequential) == 40
     assert all(record is not None for record in sequential.values())
     assert overlapped == sequential
+    # The summary's index figures are all the runs' (each document written once).
+    assert summaries["--overlap"]["index"] == summaries["--no-overlap"]["index"]
 
 
 def test_overlap_sync_records_a_failed_file_and_extract_index_retries_it(

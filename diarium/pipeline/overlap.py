@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -59,6 +59,10 @@ class ExtractIndexReport:
     index_runs: int
     records_written: int
     backend: SearchBackend           # the one given, or the one opened (the caller closes it)
+    # All runs as one IndexReport (what a sequential `index` reports): records written
+    # and deleted by all of them, rebuild / purged when one did, their seconds; count,
+    # last_seq and semantic as of the last run.
+    total: IndexReport
 
 
 class _Indexer(threading.Thread):
@@ -80,6 +84,9 @@ class _Indexer(threading.Thread):
         self.report: IndexReport | None = None
         self.runs = 0
         self.written = 0
+        self.deleted = 0
+        self.rebuilt = self.purged = False
+        self.seconds = 0.0
         self.held: frozenset[int] = frozenset()   # held back by the previous run
         # Held back by every run so far, with an index empty before the first one: not
         # in the index, so the run that writes them need not look them up (withdrawals).
@@ -110,6 +117,10 @@ class _Indexer(threading.Thread):
                                             include=self.held, unindexed=self.absent)
                         self.runs += 1
                         self.written += self.report.indexed
+                        self.deleted += self.report.deleted
+                        self.rebuilt = self.rebuilt or self.report.rebuild
+                        self.purged = self.purged or self.report.purged
+                        self.seconds += self.report.seconds
                         self.held = self.report.held
                         self.absent = (self.held if empty and self.runs == 1
                                        else self.absent & self.held)
@@ -186,8 +197,11 @@ def extract_and_index(store: Store, settings: Settings,
             indexer.backend.close()
         raise indexer.error
     assert indexer.report is not None and indexer.backend is not None
+    total = replace(indexer.report, indexed=indexer.written, deleted=indexer.deleted,
+                    rebuild=indexer.rebuilt, purged=indexer.purged,
+                    seconds=indexer.seconds, held=frozenset())
     return ExtractIndexReport(extracted, indexer.report, indexer.runs, indexer.written,
-                              indexer.backend)
+                              indexer.backend, total)
 
 
 __all__ = ["ExtractIndexReport", "extract_and_index"]
