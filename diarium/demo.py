@@ -9,8 +9,8 @@ runs `diarium.web.server.serve` afterwards).
 
 With `overlap`, extraction and indexing run at once (diarium.pipeline.overlap) as one
 stage, "extract+index", timed as one: its seconds are not split between the two. It is
-off by default (OVERLAP): it costs CPU, though it often shortens the wall time since the
-embedding workers start while the files are read (README, "Extraction").
+off by default (OVERLAP): measured on the small sample it shows no consistent gain
+(README, "Extraction").
 
 The demo refuses a data folder whose diarium.toml is not the sample's, so that sample
 records can never be mixed into a real diary.
