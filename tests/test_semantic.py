@@ -18,13 +18,14 @@ import numpy as np
 import pytest
 from manifests import write_csv
 
-from diarium import embeddings, vectors
+from diarium import embeddings, hybrid, vectors
 from diarium.config import Settings, load_settings
 from diarium.hybrid import vectors_dir
 from diarium.indexer import open_backend
 from diarium.pipeline.extracting import config_from_settings, extract
 from diarium.pipeline.importing import import_manifest
 from diarium.pipeline.indexing import index
+from diarium.query_plan import plan
 from diarium.search import SearchRequest, result_to_json
 from diarium.store import Store
 
@@ -380,6 +381,16 @@ def test_document_page_and_api_show_related_documents(client, site: Settings) ->
     if data["related"]:
         assert section is not None and "Liknande handlingar" in section.get_text()
     assert client.get(f"/api/v1/documents/{secret_id}").get_json()["related"] == []
+
+
+def test_a_query_of_numbers_only_is_not_embedded(site: Settings) -> None:
+    # A phone number, a personnummer or a bare number means nothing to the model: no
+    # vector query, so no unrelated "Liknande träff" (seen on the real corpus).
+    for text in ("640823-3234", "0300835409", "0300 83 54 09", '"2024"'):
+        assert hybrid.query_text(plan(text)) == "", text
+        assert not [h for h in _search(site, text).hits if h.semantic], text
+    assert hybrid.query_text(plan("budget 2027")) == "budget 2027"
+    assert hybrid.query_text(plan("skolbuss -2024")) == "skolbuss"
 
 
 def test_fusion_keeps_exact_keyword_hits_on_top() -> None:
