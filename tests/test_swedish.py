@@ -72,6 +72,10 @@ def test_lemmas_join_ansokan_and_ansokningar() -> None:
     # The modal's forms share a lemma that is not the noun skola (school).
     assert {lemma("ska"), lemma("skall"), lemma("skulle")} == {"ska"}
     assert lemma("skolor") == lemma("skolan") == "skola"
+    # A lemma that is a function word is not given (dom → de, första → en, är → vara).
+    assert [lemma(w) for w in ("dom", "första", "är", "varor", "IT", "ev")] == [
+        "dom", "första", "är", "varor", "it", "ev"]
+    assert lemma("domen") == "dom" and lemma("gick") == "gå"
     assert lemmatize("Gick ansökningarna till KS 2023?") .split() == [
         "gå", "ansökan", "till", "ks", "2023",
     ]

@@ -17,16 +17,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from diarium.swedish import wordcache, wordlist
+from diarium.swedish import stopwords, wordcache, wordlist
 from diarium.swedish.wordlist import zipf
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 AN_NOUN_ZIPF = 3.0      # ansökan 4.2, anmälan 4.3; tidan (from tidning) is 2.2
-# Forms whose dictionary lemma is a common noun of another meaning: simplemma gives the
+# Forms whose dictionary lemma is a common word of another meaning: simplemma gives the
 # modal ska/skall/skulle the infinitive `skola`, which is also "school", so the query
-# `skola` matched every document with "ska" (185 of the 197 real documents). The modal
-# keeps a lemma of its own, shared by its forms.
-_OWN_LEMMA = {"ska": "ska", "skall": "ska", "skulle": "ska"}
+# `skola` matched every document with "ska" (185 of the 197 real documents); it reads
+# "IT" as a form of `se`, the abbreviation "ev." as the name Eva and "jan" as `ja`. These
+# keep a lemma of their own (the modal's forms share one).
+_OWN_LEMMA = {"ska": "ska", "skall": "ska", "skulle": "ska", "it": "it", "ev": "ev",
+              "jan": "jan"}
 
 _LOCK = threading.Lock()
 _LEMMATIZER: Any = None
@@ -74,7 +76,8 @@ def _build_lemmatizer() -> Any:
 
 # Lemmas of earlier processes (wordcache.WordMemo), keyed by this module's code and the
 # word list's, whose -an rule it applies.
-_SOURCES = (Path(__file__), Path(wordlist.__file__), Path(wordcache.__file__))
+_SOURCES = (Path(__file__), Path(wordlist.__file__), Path(wordcache.__file__),
+            Path(stopwords.__file__))
 MEMO = wordcache.WordMemo("sv-lemma-memo", ("simplemma", "wordfreq"), _SOURCES)
 
 
@@ -101,6 +104,12 @@ def _lemma(token: str) -> str:
     if own is not None:
         return own
     base = str(_lemmatizer().lemmatize(token, lang="sv")).lower()
+    if base != token and base in stopwords.STOPWORDS:
+        # A lemma that is a function word joins the word to the commonest words of all:
+        # dom (a court's judgment) → de, första → en, varor → vara (is: "är" → vara), so
+        # "dom" matched 165 of the 197 real documents. The word keeps itself (the stem
+        # field still joins varor and vara).
+        return token
     if base.endswith("ning") and len(base) > 6:
         noun = base[:-4] + "an"
         if zipf(noun) >= AN_NOUN_ZIPF:
