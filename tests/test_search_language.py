@@ -43,6 +43,7 @@ FORMS = {
     "f-skolan": "Eleverna i skolan fick besök.",
     "f-ska": "Nämnden ska besluta i frågan; ärendet skulle ha avgjorts i våras.",
     "f-dom": "Tingsrätten meddelade dom i målet.",
+    "f-text-dnr": "Upphandlingen med diarienummer KS 1198/2023 avbröts.",
     "f-domen": "Domen överklagades.",
     "f-function": "De kom till mötet en dag och ärendet är avslutat. Se bilaga, ev. senare.",
     "f-stader": "Flera städer deltar i samarbetet.",
@@ -178,6 +179,14 @@ def test_a_word_whose_dictionary_lemma_is_a_function_word(backend: EmbeddedBacke
 def test_dom_finds_domen(backend: EmbeddedBackend) -> None:
     assert {"f-dom", "f-domen"} <= found(backend, "dom")
     assert {"f-dom", "f-domen"} <= found(backend, "domen")
+
+
+@pytest.mark.parametrize("query", ["KS 1198/2023", "KS 2023/1198", "ks-2023-1198",
+                                   "2023/1198"])
+def test_a_case_number_in_the_text_typed_the_other_way_round(backend: EmbeddedBackend,
+                                                              query: str) -> None:
+    # The text writes serial/year; a visitor may type year/serial (the common order).
+    assert "f-text-dnr" in found(backend, query)
 
 
 def test_unaccented_typing_finds_the_accented_word(backend: EmbeddedBackend) -> None:

@@ -74,8 +74,9 @@ def identifiers(text: str) -> list[str]:
 
 
 def query_identifiers(query: str) -> list[str]:
-    """Return the normalized identifier a whole query stands for (as a one-element list),
-    or [] when the query does not look like one identifier.
+    """Return the normalized identifier a whole query stands for, or [] when the query
+    does not look like one identifier; a series and two numbers, one of them a year, give
+    the numbers swapped too (the year first or last, as the text may write it).
 
     Accepts any separators: `afs 2023 1`, `AFS 2023:1`, `2012/13:144`, `prop 2012/13 144`,
     `ks 1646 2024`, `KS-1646-2024`. A query of ordinary words gives [].
@@ -95,4 +96,10 @@ def query_identifiers(query: str) -> list[str]:
         return []
     if not all(t.isdigit() or re.fullmatch(_SESSION, t) for t in numbers):
         return []
-    return [" ".join(tokens)]
+    found = [" ".join(tokens)]
+    years = [t for t in numbers if _YEAR.match(t)]
+    if len(numbers) == 2 and len(years) == 1 and not re.search(r"\d\s*:\s*\d", query):
+        # A case number written the other way round in the text: "Ks 1198/2023" in a
+        # document, typed "KS 2023/1198" (or back). Not for a regulation (`AFS 2023:1`).
+        found.append(" ".join([*letters, *reversed(numbers)]))
+    return found
