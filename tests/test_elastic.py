@@ -99,6 +99,10 @@ def test_filters_and_facets(backend: ElasticBackend) -> None:
     both = backend.search(SearchRequest(filters={"handlingstyp": ("Beslut", "Remiss")},
                                         date_from="2022-01-01", date_to="2022-12-31"))
     assert sorted(h.record.doc_id for h in both.hits) == ["3", "5"]
+    # The abbreviation finds the body's name (the site's help: `nämnd:KS`), and back.
+    assert ids(backend, "nämnd:TN") == ids(backend, "nämnd:tn") == ["3"]
+    assert ids(backend, 'nämnd:"Tekniska nämnden"') == ["3"]
+    assert ids(backend, "nämnd:KS") == ["1", "2", "4", "5", "6"]   # Kommunstyrelsen
     with pytest.raises(QueryError, match="unknown filter"):
         backend.search(SearchRequest(filters={"nope": ("x",)}))
     with pytest.raises(QueryError):

@@ -92,6 +92,7 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> EmbeddedBackend:
                 handlingstyp="Yttrande", riktning="Utgående"),
         planted("p-rubrik", "Text.", rubrik="Remissvar om kollektivtrafik",
                 handlingstyp="Remiss", riktning="Inkommande"),
+        planted("p-namnd", "Text.", namnd="Tekniska nämnden"),
     ]
     engine.index(records)
     return engine
@@ -237,11 +238,15 @@ def test_field_filters(backend: EmbeddedBackend) -> None:
     assert found(backend, "typ:Remiss riktning:inkommande") == {"p-rubrik"}
     assert found(backend, "typ:remiss riktning:utgående") == set()
     assert found(backend, "rubrik:kollektivtrafik") == {"p-rubrik"}
+    # The abbreviation finds the body's name (the site's help: `nämnd:KS`), and back.
+    assert found(backend, "nämnd:TN") == found(backend, "nämnd:tn") == {"p-namnd"}
+    assert found(backend, 'nämnd:"tekniska nämnden"') == {"p-namnd"}
+    assert found(backend, "nämnd:KF") == set()
 
 
 def test_date_range_in_query_and_request(backend: EmbeddedBackend) -> None:
     everything = found(backend, "")
-    assert len(everything) == len(FORMS) + 6       # all planted records are 2023-05-12
+    assert len(everything) == len(FORMS) + 7       # all planted records are 2023-05-12
     assert found(backend, "datum:2023-05-01..2023-05-31") == everything
     assert found(backend, "datum:2023-06-01..2023-12-31") == set()
     assert found(backend, "", date_from="2023-05-12", date_to="2023-05-12") == everything
