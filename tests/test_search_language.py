@@ -287,6 +287,15 @@ def test_graceful_and_returns_partial_results(backend: EmbeddedBackend) -> None:
     assert run(backend, "xyzzyq").total == 0
 
 
+def test_graceful_and_never_matches_a_function_word_alone(backend: EmbeddedBackend) -> None:
+    # "recept på kanelbullar" listed every real document holding "på".
+    assert run(backend, "recept för kanelbullar").total == 0
+    assert run(backend, "xylofon i marimba").total == 0    # "i" alone is no partial hit
+    partial = run(backend, "gåsen för xylofon")
+    assert partial.partial is True
+    assert {h.record.doc_id for h in partial.hits} == {"f-exclude-a", "f-exclude-b"}
+
+
 def test_graceful_and_keeps_field_filters_required(backend: EmbeddedBackend) -> None:
     # The query plan (diarium.query_plan): a field filter stays required, and a partial
     # hit holds at least one of the words ("the hits match some of them", README), not
