@@ -44,6 +44,7 @@ FORMS = {
     "f-ska": "Nämnden ska besluta i frågan; ärendet skulle ha avgjorts i våras.",
     "f-dom": "Tingsrätten meddelade dom i målet.",
     "f-text-dnr": "Upphandlingen med diarienummer KS 1198/2023 avbröts.",
+    "f-text-dnr-ks": "Upphandlingsdokument Örebro kommun Nätverkskonsult Ks 1646/2024",
     "f-domen": "Domen överklagades.",
     "f-function": "De kom till mötet en dag och ärendet är avslutat. Se bilaga, ev. senare.",
     "f-stader": "Flera städer deltar i samarbetet.",
@@ -188,6 +189,11 @@ def test_a_case_number_in_the_text_typed_the_other_way_round(backend: EmbeddedBa
                                                               query: str) -> None:
     # The text writes serial/year; a visitor may type year/serial (the common order).
     assert "f-text-dnr" in found(backend, query)
+
+
+@pytest.mark.parametrize("query", ["KS 2024/1646", "ks 1646/2024", "2024/1646"])
+def test_a_title_case_series_in_the_text(backend: EmbeddedBackend, query: str) -> None:
+    assert "f-text-dnr-ks" in found(backend, query)
 
 
 def test_unaccented_typing_finds_the_accented_word(backend: EmbeddedBackend) -> None:

@@ -98,6 +98,9 @@ def test_fold() -> None:
         ("se prop. 2012/13:144.", ["prop 2012/13 144", "2012/13 144"]),
         ("Dnr 123-2013", ["dnr 123 2013", "123 2013"]),
         ("(KS-1646-2024)", ["ks 1646 2024", "1646 2024"]),
+        # A title-case series only before a case number's shape (Örebro: "Ks 1646/2024").
+        ("Nätverkskonsult Ks 1646/2024 Publicerad", ["ks 1646 2024", "1646 2024"]),
+        ("Av 12-2023 och Ks 3:2023", []),
         ("KS 2023/0123", ["ks 2023 123", "2023 123"]),
         ("bara 2012/13:144", ["2012/13 144"]),
         ("mötet 2023-05-12 kl 10:30", []),      # dates and times are not identifiers

@@ -30,6 +30,10 @@ _SERIES_BEFORE = re.compile(
     r"(?:^|[^\w-])(?P<series>[A-ZÅÄÖ]{2,8}(?:-[A-ZÅÄÖ]{1,4})?|(?i:"
     + "|".join(_LOWER_SERIES) + r"))\.?[ \t]?-?$"
 )
+# A series in title case (Örebro writes "Ks 1646/2024"), read only before a case
+# number's shape: serial/year or year/serial with a slash and a four-digit year.
+_TITLE_SERIES_BEFORE = re.compile(r"(?:^|[^\w-])(?P<series>[A-ZÅÄÖ][a-zåäö]{1,2})[ \t]?$")
+_CASE_NUMBERS = re.compile(r"^(?:\d{1,6}/(?:19|20)\d{2}|(?:19|20)\d{2}/\d{1,6})$")
 _LOOKBACK = 16
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _TOKEN = re.compile(_SESSION + r"|[^\W_]+", re.UNICODE)
@@ -58,7 +62,10 @@ def identifiers(text: str) -> list[str]:
     seen: set[str] = set()
     for match in _NUMBERS.finditer(text):
         nums = match.group(0)
-        before = _SERIES_BEFORE.search(text[max(0, match.start() - _LOOKBACK):match.start()])
+        window = text[max(0, match.start() - _LOOKBACK):match.start()]
+        before = _SERIES_BEFORE.search(window)
+        if before is None and _CASE_NUMBERS.match(nums):
+            before = _TITLE_SERIES_BEFORE.search(window)
         series = before.group("series") if before else ""
         is_session = re.match(_SESSION + ":", nums) is not None
         if not series and not is_session:
