@@ -45,6 +45,7 @@ FORMS = {
     "f-dom": "Tingsrätten meddelade dom i målet.",
     "f-text-dnr": "Upphandlingen med diarienummer KS 1198/2023 avbröts.",
     "f-text-dnr-ks": "Upphandlingsdokument Örebro kommun Nätverkskonsult Ks 1646/2024",
+    "f-phone": "Avropande myndighet: Kungsbacka kommun. Telefonnummer: 0300–835409",
     "f-domen": "Domen överklagades.",
     "f-function": "De kom till mötet en dag och ärendet är avslutat. Se bilaga, ev. senare.",
     "f-stader": "Flera städer deltar i samarbetet.",
@@ -194,6 +195,12 @@ def test_a_case_number_in_the_text_typed_the_other_way_round(backend: EmbeddedBa
 @pytest.mark.parametrize("query", ["KS 2024/1646", "ks 1646/2024", "2024/1646"])
 def test_a_title_case_series_in_the_text(backend: EmbeddedBackend, query: str) -> None:
     assert "f-text-dnr-ks" in found(backend, query)
+
+
+@pytest.mark.parametrize("query", ["0300–835409", "0300-835409", "0300 83 54 09",
+                                   "0300835409", "+46 300 835409", "+46 (0)300-83 54 09"])
+def test_a_phone_number_typed_any_way(backend: EmbeddedBackend, query: str) -> None:
+    assert found(backend, query) == {"f-phone"}
 
 
 def test_unaccented_typing_finds_the_accented_word(backend: EmbeddedBackend) -> None:

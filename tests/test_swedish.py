@@ -101,6 +101,10 @@ def test_fold() -> None:
         # A title-case series only before a case number's shape (Örebro: "Ks 1646/2024").
         ("Nätverkskonsult Ks 1646/2024 Publicerad", ["ks 1646 2024", "1646 2024"]),
         ("Av 12-2023 och Ks 3:2023", []),
+        # Telephone numbers: their national digits, however grouped.
+        ("Telefonnummer: 0300–835409, växel +46 (0)8-123 456 78", ["0300835409",
+                                                                 "0812345678"]),
+        ("Dnr 0047/2017", ["dnr 47 2017", "47 2017"]),   # no number starts 00
         ("KS 2023/0123", ["ks 2023 123", "2023 123"]),
         ("bara 2012/13:144", ["2012/13 144"]),
         ("mötet 2023-05-12 kl 10:30", []),      # dates and times are not identifiers
@@ -122,6 +126,10 @@ def test_identifiers_in_text(text: str, expected: list[str]) -> None:
         ("KS-1646-2024", ["ks 1646 2024", "ks 2024 1646"]),
         ("KS 2023/1198", ["ks 2023 1198", "ks 1198 2023"]),   # the text: "Ks 1198/2023"
         ("SFS 2010:900", ["sfs 2010 900"]),
+        ("0300 83 54 09", ["0300835409"]),
+        ("+46 300 835409", ["0300835409"]),
+        ("070-123 45 67", ["0701234567"]),
+        ("08 123", []),
         ("bygglov ansökan", []),
         ("3 2", []),
         ("kl 10 30", []),

@@ -35,6 +35,14 @@ _SERIES_BEFORE = re.compile(
 _TITLE_SERIES_BEFORE = re.compile(r"(?:^|[^\w-])(?P<series>[A-ZÅÄÖ][a-zåäö]{1,2})[ \t]?$")
 _CASE_NUMBERS = re.compile(r"^(?:\d{1,6}/(?:19|20)\d{2}|(?:19|20)\d{2}/\d{1,6})$")
 _LOOKBACK = 16
+# A Swedish telephone number however it is grouped ("0300-83 54 09", "08–123 456 78",
+# "+46 300 835409", "0300835409"): indexed and looked up as its digits, national form.
+_PHONE = re.compile(
+    r"(?<![\w+])(?:\+46[ \t]?(?:\(0\)[ \t]?)?|0)\d{1,3}"
+    r"(?:(?:[ \t]?[-–/][ \t]?|[ \t])?\d{2,4}){0,4}(?![\w])"
+)
+_PHONE_QUERY = re.compile(r"^[ \t]*(?:\+46|0)[\d \t()\-–/]{6,20}$")
+_PHONE_DIGITS = range(8, 11)      # 0 and 7-9 digits: 08-123 45 67, 0300-835409, 070-...
 _DATE = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _TOKEN = re.compile(_SESSION + r"|[^\W_]+", re.UNICODE)
 _YEAR = re.compile(r"^(?:19|20)\d{2}$")
@@ -77,7 +85,27 @@ def identifiers(text: str) -> list[str]:
             if form and form not in seen:
                 seen.add(form)
                 found.append(form)
+    for match in _PHONE.finditer(text):
+        digits = _phone_digits(match.group(0))
+        if digits and digits not in seen:
+            seen.add(digits)
+            found.append(digits)
     return found
+
+
+def _phone_digits(written: str) -> str:
+    """The national digits of a telephone number as written ("+46 (0)300 83 54 09" →
+    "0300835409"), trailing digit groups dropped while too long; "" when none fits."""
+    national = written.strip()
+    if national.startswith("+46"):
+        national = "0" + national[3:].replace("(0)", "", 1)
+    groups = re.findall(r"\d+", national)
+    while len(groups) > 1 and len("".join(groups)) > _PHONE_DIGITS[-1]:
+        groups.pop()
+    digits = "".join(groups)
+    if len(digits) not in _PHONE_DIGITS or not digits.startswith("0") or digits[1] == "0":
+        return ""
+    return digits
 
 
 def query_identifiers(query: str) -> list[str]:
@@ -88,6 +116,8 @@ def query_identifiers(query: str) -> list[str]:
     Accepts any separators: `afs 2023 1`, `AFS 2023:1`, `2012/13:144`, `prop 2012/13 144`,
     `ks 1646 2024`, `KS-1646-2024`. A query of ordinary words gives [].
     """
+    if _PHONE_QUERY.match(query) and (phone := _phone_digits(query)):
+        return [phone]
     tokens = _tokens(query)
     if not 2 <= len(tokens) <= 5:
         return []
