@@ -43,6 +43,7 @@ from diarium.search import (
 
 WINDOW = 10_000            # from+size limit of the index (max_result_window)
 SCROLL_BATCH = 1_000       # search_after batch size when paging deeper than WINDOW
+MB = 1024 * 1024
 
 
 class ElasticBackend(IndexAdmin):
@@ -89,7 +90,11 @@ class ElasticBackend(IndexAdmin):
     def index(self, records: Iterable[PublicRecord]) -> int:
         """Add or replace records by doc_id, visible to searches on return; returns how
         many were written. Raises EngineUnavailable / EngineRefused."""
-        indexer = BulkIndexer(self.conn, self.alias)
+        # Two chunks in flight and 1 MB chunks: the node indexes one chunk while this
+        # process builds the next (the Swedish derived fields), instead of the two taking
+        # turns. On the real corpus end to end (extract_bench --end-to-end, 2 workers) the
+        # index stage's wall went from a median 3.8 s to 2.65 s at the same CPU.
+        indexer = BulkIndexer(self.conn, self.alias, parallel=2, chunk_bytes=MB)
         if self.layout == routing.ORGANISATION:     # routed by organisation: routing.py
             written = routing.write(self, indexer, records)
         else:
