@@ -1,8 +1,9 @@
 """The JSON document of a record in Elasticsearch/OpenSearch, and the record back from it.
 
 The fields are described in settings.py (the mappings): every PublicRecord field is in
-`_source` (pages as the values of `text`, the record's own text as the unindexed `body`),
-so a hit rebuilds the record exactly; the derived fields (folded, parts, lemma, ident,
+`_source` (pages as the values of `text`; the record's own text as the unindexed `body`
+only when the pages do not give it back, PAGE_JOIN between them, as for nearly every
+file), so a hit rebuilds the record exactly; the derived fields (folded, parts, lemma, ident,
 kw, dnr_year_serial) are computed here in Python, as the embedded engine computes its own.
 The passage vectors (settings.VECTOR_FIELD) come from the store's embeddings of the very
 record written (PassageVectors, indexer/elastic/vectors.py), so a document carries the
@@ -23,6 +24,9 @@ from diarium.search import FACETS
 from diarium.swedish.folding import fold
 
 RECORD_FIELDS = tuple(f.name for f in fields(PublicRecord))
+# How an extraction's text joins its pages (diarium.extractors); a record whose text is
+# its pages so joined needs no second copy of it in `body`.
+PAGE_JOIN = "\n\n"
 
 
 def facet_value(record: PublicRecord, name: str) -> str:
@@ -61,11 +65,13 @@ class DocumentBuilder:
                                if name not in ("text", "pages")}
         # As in the embedded backend, `text` holds one value per page (a phrase never
         # spans two pages, and a snippet's page is the value it came from); the record's
-        # own text is kept unindexed in `body`.
+        # own text is kept unindexed in `body` when the pages do not give it back (a
+        # second copy of every text would be a third of the bytes sent and stored).
         doc["text"] = list(record.pages) if record.pages else (
             [record.text] if record.text else [])
         doc["paged"] = bool(record.pages)
-        doc["body"] = record.text
+        if record.pages and record.text != PAGE_JOIN.join(record.pages):
+            doc["body"] = record.text
         free = free_text(record)
         extras = self.swedish.document_fields(free)
         doc["parts"] = extras.get("parts", "")
@@ -99,5 +105,10 @@ def record_from_source(source: Mapping[str, Any]) -> PublicRecord:
     """The PublicRecord stored in a document's _source."""
     data = {k: source[k] for k in RECORD_FIELDS if k in source}
     data["pages"] = tuple(source.get("text") or ()) if source.get("paged") else ()
-    data["text"] = source.get("body", "")
+    if "body" in source:          # the text apart from its pages (or a document
+        data["text"] = source["body"]   # written before `body` was left out)
+    else:
+        values = source.get("text") or ()
+        data["text"] = PAGE_JOIN.join(values) if source.get("paged") else (
+            values[0] if values else "")
     return PublicRecord(**data)
