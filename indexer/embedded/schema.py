@@ -34,7 +34,9 @@ from tantivy import Filter, TextAnalyzerBuilder, Tokenizer
 from diarium.indexer.ranking import TEXT_FIELDS
 from diarium.search import FACETS
 
-SCHEMA_VERSION = 4  # 4: the sammantrade facet (issue 16)
+# 4: the sammantrade facet (issue 16); 5: derived words changed (a lemma that is a function
+# word no longer stands for the word, ska/skall/skulle -> ska; telephone numbers as digits)
+SCHEMA_VERSION = 5
 SCHEMA_FILE = "diarium-schema.json"
 
 
