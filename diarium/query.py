@@ -4,8 +4,9 @@ Grammar (DESIGN.md, "Query language")::
 
     bygglov ansökan              words are ANDed
     "exakt fras"                 an exact phrase
-    -skola   NOT skola           exclusion
-    skola OR förskola  a | b     alternatives (OR upper-case; `|` anywhere)
+    -skola   NOT skola           exclusion (INTE, in Swedish)
+    skola OR förskola  a | b     alternatives (OR upper-case, or ELLER; `|` anywhere)
+    bygglov AND garage           the same as without AND (or OCH)
     (skola OR förskola) beslut   grouping
     bygg*                        prefix
     dnr:KS-2023/123              field filters, also field:"quoted value"
@@ -47,6 +48,12 @@ from diarium.errors import InvalidDiarienummer
 from diarium.models import Riktning
 
 MAX_LENGTH = 1000
+# Operators as words, in capitals only (`eller` and `inte` stay words): English, as most
+# search engines take them, and Swedish, as a Swedish journalist types them.
+_OR_WORDS = frozenset({"OR", "ELLER"})
+_NOT_WORDS = frozenset({"NOT", "INTE"})
+_AND_WORDS = frozenset({"AND", "OCH"})
+_OPERATOR_WORDS = _OR_WORDS | _NOT_WORDS | _AND_WORDS
 MAX_DEPTH = 8
 MIN_PREFIX = 2          # `b*` would expand to half the index; shorter stems stay words
 _DNR_WINDOW = 3         # at most "Dnr KS 2023/123": how many words a diarienummer spans
@@ -239,11 +246,11 @@ def _tokenize(text: str) -> list[_Tok]:
                     continue
             if name is not None and value:
                 tokens.append(_Tok("FIELD", value, field=name))
-            elif raw in ("OR", "||"):
+            elif raw in _OR_WORDS or raw == "||":
                 tokens.append(_Tok("OR", raw))
-            elif raw == "NOT":
+            elif raw in _NOT_WORDS:
                 tokens.append(_Tok("NEG", raw))
-            elif raw in ("AND", "&&", "+"):
+            elif raw in _AND_WORDS or raw in ("&&", "+"):
                 continue        # words are ANDed anyway
             else:
                 tokens.append(_Tok("WORD", raw.lstrip("+") or raw))
@@ -287,14 +294,14 @@ def _repair(tokens: list[_Tok]) -> list[_Tok]:
             nxt = tokens[i + 1].kind if i + 1 < len(tokens) else None
             if prev in _ENDS and nxt in _STARTS:
                 out.append(tok)
-            elif tok.text == "OR":
-                out.append(_Tok("WORD", "or"))
+            elif tok.text in _OR_WORDS:
+                out.append(_Tok("WORD", tok.text.lower()))
         elif tok.kind == "NEG":
             nxt = tokens[i + 1].kind if i + 1 < len(tokens) else None
             if nxt in _STARTS:
                 out.append(tok)
-            elif tok.text == "NOT":
-                out.append(_Tok("WORD", "not"))
+            elif tok.text in _NOT_WORDS:
+                out.append(_Tok("WORD", tok.text.lower()))
         else:
             out.append(tok)
     return out
@@ -481,7 +488,7 @@ def _strip(text: str) -> str:
 
 def _plain_word(text: str) -> Word | None:
     core = _strip_all(text)
-    if core in ("OR", "NOT", "AND"):
+    if core in _OPERATOR_WORDS:
         core = core.lower()     # an operator that ended up a word must stay one in to_text
     return Word(core) if core else None
 

@@ -63,6 +63,23 @@ def test_or_with_word_and_bar() -> None:
     assert parse("skola|förskola") == expected
 
 
+def test_swedish_operators_in_capitals() -> None:
+    """A Swedish journalist types OCH, ELLER, INTE: in capitals they are the operators."""
+    assert parse("skola ELLER förskola") == parse("skola OR förskola")
+    assert parse("skola INTE förskola") == parse("skola NOT förskola")
+    assert parse("bygglov OCH garage") == parse("bygglov garage")
+    assert parse("(skola ELLER förskola) OCH beslut INTE avslag") == And(
+        (Or((Word("skola"), Word("förskola"))), Word("beslut"), Not(Word("avslag"))))
+    # In lower case they are words (`inte` and `och` are in the text too).
+    assert parse("skola eller förskola") == And(
+        (Word("skola"), Word("eller"), Word("förskola")))
+    assert parse("beslut inte överklagat") == And(
+        (Word("beslut"), Word("inte"), Word("överklagat")))
+    # Stray, as any operator: a word, never an error.
+    assert parse("ELLER") == Word("eller")
+    assert parse("bygglov INTE") == And((Word("bygglov"), Word("inte")))
+
+
 def test_lower_case_or_is_a_word() -> None:
     assert parse("skola or förskola") == And((Word("skola"), Word("or"), Word("förskola")))
 
@@ -365,8 +382,9 @@ def _without_dnr_alternatives(node: Node) -> Node:
 
 
 _QUERY_ALPHABET = st.sampled_from(
-    list('abcåäöÅÄÖ  ()"|-*:/.,+') + ["OR", "NOT", "AND", "typ:", "dnr:", "datum:", "..",
-                                     "2023", "KS ", "47/2017", "\x00", "\u0301", "€", "\n"]
+    list('abcåäöÅÄÖ  ()"|-*:/.,+') + ["OR", "NOT", "AND", "ELLER", "INTE", "OCH", "typ:",
+                                     "dnr:", "datum:", "..", "2023", "KS ", "47/2017",
+                                     "\x00", "\u0301", "€", "\n"]
 )
 
 
