@@ -33,13 +33,16 @@ class SwedishExtras:
 
     def synonyms(self, word: str) -> tuple[str, ...]:
         """Other ways of writing `word` (KS ↔ kommunstyrelsen) in any organisation's
-        table; a search runs across organisations, so their tables are united."""
+        table (a search runs across organisations, so their tables are united), then the
+        official terms of an everyday word (dagis → förskola; one way)."""
         if self.module is None:
             return ()
         found: list[str] = []
         for table in self.synonym_tables or (None,):
             found += self.module.synonyms(word, table)
-        return tuple(dict.fromkeys(found))
+        found += self.module.official_terms(word)
+        key = word.strip().lower()
+        return tuple(t for t in dict.fromkeys(found) if t != key)
 
     def document_fields(self, text: str) -> dict[str, Any]:
         """{"parts": str, "lemma": str, "identifiers": [str]} of a record's text.

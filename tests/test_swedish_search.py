@@ -39,6 +39,9 @@ DOCS = {
     "far-apart": "Brandstation planeras. " + "Ärendet bereds vidare. " * 3 + "Vid hamnen.",
     # graceful AND: one record matches two rare words, another one word many times
     "coord-two": "Grävlingar och igelkottar i parken.",
+    # everyday words for official terms (diarium.swedish.everyday)
+    "avfall": "Hämtning av avfall från villor sker varannan vecka.",
+    "dagis-text": "Föräldrarna på dagiset Solrosen vill ha längre öppettider.",
 }
 # Identical records but for their date: the newer ranks first on equal relevance.
 DATED = {"old-twin": "2016-03-01", "new-twin": "2025-03-01"}
@@ -174,6 +177,16 @@ def test_partial_results_rank_by_number_of_words_matched(backend: EmbeddedBacken
 # --- the same behaviour on Elasticsearch and OpenSearch -----------------------------------
 
 
+def test_everyday_words_find_the_official_terms(backend: EmbeddedBackend,
+                                                 plain: EmbeddedBackend) -> None:
+    assert "avfall" in found(backend, "sophämtning")
+    assert "avfall" not in found(plain, "sophämtning")
+    # The word as typed and the official term are found; never the other way round.
+    hits = found(backend, "dagis")
+    assert "dagis-text" in hits and "forskoleverksamheten" in hits
+    assert "dagis-text" not in found(backend, "förskola")
+
+
 def _planted_records() -> list[PublicRecord]:
     records = [planted(doc_id, text) for doc_id, text in DOCS.items()]
     records += [planted(doc_id, TWIN_TEXT, datum) for doc_id, datum in DATED.items()]
@@ -207,6 +220,10 @@ def test_elastic_joins_compounds_lemmas_identifiers(elastic) -> None:  # type: i
                           ("ks 1646 2024", "ks-dnr")]:
         assert found(elastic, query)[:1] == [doc_id], query
     assert "foreskrift" in found(elastic, "foreskrift")
+    assert "avfall" in found(elastic, "sophämtning")
+    hits = found(elastic, "dagis")
+    assert "dagis-text" in hits and "forskoleverksamheten" in hits
+    assert "dagis-text" not in found(elastic, "förskola")
     assert "far" not in found(elastic, "får")
     for query in ("troll", "kon", "het", "ans"):
         assert "kontroll" not in found(elastic, query), query

@@ -9,7 +9,8 @@ must be installed on search nodes:
 - `fold(text)`: å, ä → a, ö → o, lowercase, for the low-boost folded field;
 - `identifiers(text)`: normalized regulation and document identifiers ("afs 2023 1");
   `query_identifiers(query)` normalizes a query that is one identifier;
-- `synonyms(word, table)`: per-organisation abbreviations (KS = kommunstyrelsen).
+- `synonyms(word, table)`: per-organisation abbreviations (KS = kommunstyrelsen);
+  `official_terms(word)`: the official terms of an everyday word (dagis: förskola).
 
 `index_fields(text)` gives all the derived fields of one text at once.
 """
@@ -17,6 +18,7 @@ must be installed on search nodes:
 from __future__ import annotations
 
 from diarium.swedish.compounds import compound_parts, split_compound
+from diarium.swedish.everyday import official_terms
 from diarium.swedish.folding import fold, has_swedish_letters, is_folded
 from diarium.swedish.identifiers import identifiers, query_identifiers
 from diarium.swedish.lemmas import lemma, lemmatize
@@ -31,6 +33,7 @@ __all__ = [
     "is_folded",
     "lemma",
     "lemmatize",
+    "official_terms",
     "query_identifiers",
     "split_compound",
     "synonyms",
