@@ -29,8 +29,14 @@ def test_document_page_highlights_the_query(client: FlaskClient, site: Site) -> 
     assert page.h1.get_text(strip=True) == "Beslut om planuppdrag för hamnen"
     marked = [m.get_text() for m in page.select(".page-text mark")]
     assert "beslutar" in marked and "Beslutet" in marked
+    assert "Markerat: ord från sökningen" in page.get_text()
     plain = soup(client.get(f"/handling/{doc}"))
     assert not plain.select(".page-text mark")
+    # A query none of whose words stand in the text says so instead of "Markerat".
+    other = soup(client.get(f"/handling/{doc}?q=zebrafink"))
+    assert not other.select(".page-text mark")
+    assert "Markerat" not in other.get_text()
+    assert "Inga ord från sökningen" in other.get_text()
     register = {dt.get_text(strip=True): dt.find_next("dd").get_text(" ", strip=True)
                 for dt in page.select("dl.register dt")}
     assert register["Diarienummer"] == "KS 2023/123"

@@ -32,7 +32,7 @@ from diarium.public import PublicRecord, public_case, public_record
 from diarium.search import FACETS, SORTS, Hit, SearchResult
 from diarium.web import export, feeds, meetings
 from diarium.web.app import services
-from diarium.web.highlight import highlight_text, render_snippet
+from diarium.web.highlight import find_marks, render_marks, render_snippet
 from diarium.web.params import (
     FEED_SIZE,
     MAX_QUERY_LENGTH,
@@ -199,9 +199,10 @@ def document(doc_id: int) -> Any:
     record = _record(doc_id)
     q = _carried_query()
     pages = record.pages if record.pages else ((record.text,) if record.text else ())
+    marks = [find_marks(page, q) if q else [] for page in pages]
     return render_template(
-        "document.html", record=record, q=q,
-        pages=[highlight_text(page, q) for page in pages],
+        "document.html", record=record, q=q, marked=any(marks),
+        pages=[render_marks(page, found) for page, found in zip(pages, marks, strict=True)],
         request_mailto=_request_mailto(record),
         related=related_hits(record),
     )
