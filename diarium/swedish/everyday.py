@@ -29,7 +29,6 @@ EVERYDAY: dict[str, tuple[str, ...]] = {
     "dagiset": ("förskola",),
     "lekis": ("förskola",),
     "fritids": ("fritidshem",),
-    "skolbuss": ("skolskjuts",),
     "skolmat": ("skolmåltider",),
     "hemspråk": ("modersmål",),
     "gymnasiet": ("gymnasieskola",),
