@@ -220,10 +220,9 @@ def prepare(
                                      open_backend=lambda: open_backend(settings, engine),
                                      progress=read)
             both.backend.close()
-            extracted, indexed = both.extracted, both.total
             # Records written by all its index runs (a document twice if it changed
             # between two of them).
-            report.indexed = indexed.indexed
+            extracted, indexed = both.extracted, both.total
             report.seconds[COMBINED] = time.perf_counter() - started
             tell(COMBINED, files[0], files[0], started, "filer", True)
         else:
@@ -242,7 +241,6 @@ def prepare(
                 )
             finally:
                 backend.close()
-            report.indexed = indexed.indexed
             report.seconds["index"] = time.perf_counter() - started
         report.extracted, report.failed = extracted.extracted, extracted.failed
         report.needs_ocr = extracted.needs_ocr
@@ -250,6 +248,6 @@ def prepare(
             (str(row["name"] or row["sha256"][:12]), str(row["kind"]), str(row["reason"]))
             for row in failures(store, limit=20)
         ]
-        report.index_count = indexed.count
+        report.indexed, report.index_count = indexed.indexed, indexed.count
         report.engine = indexed.engine
     return report

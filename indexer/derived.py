@@ -31,18 +31,34 @@ class SwedishExtras:
     def active(self) -> bool:
         return self.module is not None
 
-    def synonyms(self, word: str) -> tuple[str, ...]:
+    def abbreviations(self, word: str) -> tuple[str, ...]:
         """Other ways of writing `word` (KS ↔ kommunstyrelsen) in any organisation's
-        table (a search runs across organisations, so their tables are united), then the
-        official terms of an everyday word (dagis → förskola; one way)."""
+        table; a search runs across organisations, so their tables are united."""
         if self.module is None:
             return ()
         found: list[str] = []
         for table in self.synonym_tables or (None,):
             found += self.module.synonyms(word, table)
-        found += self.module.official_terms(word)
+        return tuple(dict.fromkeys(found))
+
+    def synonyms(self, word: str) -> tuple[str, ...]:
+        """What a query word also searches: its abbreviations(), then the official terms
+        of an everyday word (dagis → förskola; one way)."""
+        if self.module is None:
+            return ()
+        found = [*self.abbreviations(word), *self.module.official_terms(word)]
         key = word.strip().lower()
         return tuple(t for t in dict.fromkeys(found) if t != key)
+
+    def filter_values(self, name: str, value: str) -> tuple[str, ...]:
+        """The values a keyword filter `name:value` matches, casefolded: the value, and
+        for a committee also its abbreviations (`nämnd:KS` finds "Kommunstyrelsen", the
+        site's own example), in the order found."""
+        typed = value.strip()
+        values = [typed.casefold()]
+        if name == "namnd":
+            values += self.abbreviations(typed)
+        return tuple(dict.fromkeys(values))
 
     def document_fields(self, text: str) -> dict[str, Any]:
         """{"parts": str, "lemma": str, "identifiers": [str]} of a record's text.

@@ -57,12 +57,25 @@ class ExtractIndexReport:
     extracted: ExtractReport
     indexed: IndexReport
     index_runs: int
-    records_written: int
     backend: SearchBackend           # the one given, or the one opened (the caller closes it)
     # All runs as one IndexReport (what a sequential `index` reports): records written
     # and deleted by all of them, rebuild / purged when one did, their seconds; count,
     # last_seq and semantic as of the last run.
     total: IndexReport
+
+    @property
+    def records_written(self) -> int:
+        return self.total.indexed
+
+
+def _combined(total: IndexReport | None, run: IndexReport) -> IndexReport:
+    """`total` (the runs so far as one report) with one more run added."""
+    if total is None:
+        return replace(run, held=frozenset())
+    return replace(run, indexed=total.indexed + run.indexed,
+                   deleted=total.deleted + run.deleted, rebuild=total.rebuild or run.rebuild,
+                   purged=total.purged or run.purged, seconds=total.seconds + run.seconds,
+                   held=frozenset())
 
 
 class _Indexer(threading.Thread):
@@ -82,11 +95,8 @@ class _Indexer(threading.Thread):
         self.abandon = False             # extraction failed: no last run
         self.error: BaseException | None = None
         self.report: IndexReport | None = None
+        self.total: IndexReport | None = None     # every run so far (_combined)
         self.runs = 0
-        self.written = 0
-        self.deleted = 0
-        self.rebuilt = self.purged = False
-        self.seconds = 0.0
         self.held: frozenset[int] = frozenset()   # held back by the previous run
         # Held back by every run so far, with an index empty before the first one: not
         # in the index, so the run that writes them need not look them up (withdrawals).
@@ -116,11 +126,7 @@ class _Indexer(threading.Thread):
                                             today=self.today, hold_pending=not last,
                                             include=self.held, unindexed=self.absent)
                         self.runs += 1
-                        self.written += self.report.indexed
-                        self.deleted += self.report.deleted
-                        self.rebuilt = self.rebuilt or self.report.rebuild
-                        self.purged = self.purged or self.report.purged
-                        self.seconds += self.report.seconds
+                        self.total = _combined(self.total, self.report)
                         self.held = self.report.held
                         self.absent = (self.held if empty and self.runs == 1
                                        else self.absent & self.held)
@@ -181,9 +187,7 @@ def extract_and_index(store: Store, settings: Settings,
         indexer.abandon = True
         indexer.finished.set()
         indexer.join()
-        _release(store, indexer.held)
-        if indexer.opener is not None and indexer.backend is not None:
-            indexer.backend.close()
+        _abandon(store, indexer)
         raise
     indexer.finished.set()
     try:
@@ -192,16 +196,19 @@ def extract_and_index(store: Store, settings: Settings,
     finally:
         indexer.join()
     if indexer.error is not None:
-        _release(store, indexer.held)
-        if indexer.opener is not None and indexer.backend is not None:
-            indexer.backend.close()
+        _abandon(store, indexer)
         raise indexer.error
-    assert indexer.report is not None and indexer.backend is not None
-    total = replace(indexer.report, indexed=indexer.written, deleted=indexer.deleted,
-                    rebuild=indexer.rebuilt, purged=indexer.purged,
-                    seconds=indexer.seconds, held=frozenset())
-    return ExtractIndexReport(extracted, indexer.report, indexer.runs, indexer.written,
-                              indexer.backend, total)
+    assert indexer.report is not None and indexer.total is not None
+    assert indexer.backend is not None
+    return ExtractIndexReport(extracted, indexer.report, indexer.runs, indexer.backend,
+                              indexer.total)
+
+
+def _abandon(store: Store, indexer: _Indexer) -> None:
+    """No last index run: its held-back documents released, a backend it opened closed."""
+    _release(store, indexer.held)
+    if indexer.opener is not None and indexer.backend is not None:
+        indexer.backend.close()
 
 
 __all__ = ["ExtractIndexReport", "extract_and_index"]

@@ -245,13 +245,11 @@ class Compiler:
         """A field filter: keyword fields by equality ignoring case; part and rubrik as a
         phrase (exact or stemmed) in that field."""
         if name in q.KEYWORD_FIELDS:
-            values = [value.strip().casefold()]
-            if name == "namnd" and self.swedish is not None:
-                # `nämnd:KS` (the site's own example) finds "Kommunstyrelsen" (synonyms).
-                values += self.swedish.synonyms(value.strip())
+            values = (self.swedish.filter_values(name, value) if self.swedish is not None
+                      else (value.strip().casefold(),))
             if len(values) == 1:
                 return {"term": {"kw": f"{name}={values[0]}"}}
-            return {"terms": {"kw": sorted({f"{name}={v}" for v in values})}}
+            return {"terms": {"kw": sorted(f"{name}={v}" for v in values)}}
         if name in TEXT_FIELDS:
             return _dis_max([
                 {"match_phrase": {f"{name}.exact": {"query": value, "boost": 2.0}}},

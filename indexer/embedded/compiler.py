@@ -236,11 +236,8 @@ class Compiler:
         """A field filter: keyword fields by equality ignoring case, part and rubrik as a
         phrase (stemmed or exact) in that field."""
         if name in q.KEYWORD_FIELDS:
-            values = [value.strip().casefold()]
-            if name == "namnd":
-                # `nämnd:KS` (the site's own example) finds "Kommunstyrelsen" (synonyms).
-                values += self.swedish.synonyms(value.strip())
-            return Query.term_set_query(SCHEMA, "kw", sorted({f"{name}={v}" for v in values}))
+            values = self.swedish.filter_values(name, value)
+            return Query.term_set_query(SCHEMA, "kw", sorted(f"{name}={v}" for v in values))
         if name in TEXT_FIELDS:
             ways = [
                 _phrase(f"{name}_exact", tokens("sv_exact", value), 2.0),
