@@ -396,8 +396,7 @@ class NodeCpu:
             self.source = f"/proc/{pid}/stat utime+stime"
 
     def _get(self, path: str) -> Any:
-        with urllib.request.urlopen(self.url + path, timeout=30) as answer:
-            return json.loads(answer.read())
+        return _es(self.url, "GET", path, timeout=30)
 
     def seconds(self) -> float:
         if self.stat is not None:
