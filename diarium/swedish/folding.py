@@ -20,6 +20,10 @@ _SWEDISH_LETTERS = frozenset("åäöÅÄÖ")
 # for a record of 900 characters, most of it ASCII), and only over its non-ASCII runs.
 _TABLE: dict[int, str] = {}
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+# The non-ASCII letters of nearly every Swedish text, folded by str.replace first (one C
+# pass each): a text's remaining non-ASCII runs (dashes, quotes, §) are a few per cent of
+# them, so the per-run Python callback runs that much less (half the time on the corpus).
+_COMMON = (("å", "a"), ("ä", "a"), ("ö", "o"), ("é", "e"))
 
 
 def _fold_char(char: str) -> str:
@@ -37,6 +41,11 @@ def fold(text: str) -> str:
     result tokenizes like the original.
     """
     lowered = unicodedata.normalize("NFC", text.lower())
+    if lowered.isascii():
+        return lowered
+    for char, folded in _COMMON:
+        if char in lowered:
+            lowered = lowered.replace(char, folded)
     if lowered.isascii():
         return lowered
     return _NON_ASCII.sub(_fold_run, lowered)
