@@ -85,6 +85,8 @@ def test_fold() -> None:
     assert fold("Föreskrift Årsredovisning Ärende") == "foreskrift arsredovisning arende"
     assert fold("café Müller Ærø straße") == "cafe muller aero strasse"
     assert fold("AFS 2023:1") == "afs 2023:1"
+    # The common letters folded first, the rest (dashes, §, ü, ø) after: one result.
+    assert fold("Åtgärd – § 4 Éva Über Øre ÅÄÖÉ") == "atgard – § 4 eva uber ore aaoe"
     assert has_swedish_letters("får") and not has_swedish_letters("far")
     assert is_folded("foreskrift") and not is_folded("föreskrift")
 
@@ -177,3 +179,30 @@ def test_functions_never_raise_on_junk(junk: str) -> None:
     fold(junk)
     identifiers(junk)
     query_identifiers(junk)
+
+
+def test_identifier_scans_match_their_plain_patterns() -> None:
+    """The digit-first patterns of identifiers.py find the spans their plain forms (a
+    look-behind first, as documented beside them) find, on random number-like text."""
+    import importlib
+    import random
+    import re
+
+    ids = importlib.import_module("diarium.swedish.identifiers")  # the package shadows it
+
+    session = r"(?:19|20)\d{2}/\d{2}(?!\d)"
+    plain_numbers = re.compile(r"(?<![\w/:])(?:" + session
+                               + r":\d{1,5}|\d{1,6}(?:[-/:]\d{1,6}){1,2})(?![\w/:-]|\.\d)")
+    plain_phone = re.compile(r"(?<![\w+])(?:\+46[ \t]?(?:\(0\)[ \t]?)?|0)\d{1,3}"
+                             r"(?:(?:[ \t]?[-–/][ \t]?|[ \t])?\d{2,4}){0,4}(?![\w])")
+    rng = random.Random(19)
+    alphabet = "0123456789012 /:-+.()\t\nab–"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+             for _ in range(20000)]
+    texts += ["prop. 2012/13:144", "x2012/13:1", "1999/00:12 och 2019/20:5",
+              "+46 (0)300 83 54 09", "+46300835409", "ring 0300-83 54 09!", "a+46 300 835409",
+              "Dnr 123-2013", "KS-1646-2024", "0", "+46", "1.2-3"]
+    for fast, plain in ((ids._NUMBERS, plain_numbers), (ids._PHONE, plain_phone)):
+        for text in texts:
+            assert [m.span() for m in fast.finditer(text)] == \
+                [m.span() for m in plain.finditer(text)], text

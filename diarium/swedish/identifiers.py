@@ -23,8 +23,13 @@ _LOWER_SERIES = ("prop", "bet", "rskr", "skr", "dir", "dnr", "ds", "mot", "sou",
 _SESSION = r"(?:19|20)\d{2}/\d{2}(?!\d)"
 # Identifiers are found number-first (a cheap scan), then the series is looked for just
 # before the numbers: one combined pattern with its alternations cost 0.4 ms per record.
+# Written digit first, the look-behind after it: the same matches as
+#   (?<![\w/:])(?:SESSION:\d{1,5}|\d{1,6}(?:[-/:]\d{1,6}){1,2})(?![\w/:-]|\.\d)
+# (the session's first digit checked by a look-behind), but a pattern that starts with a
+# character class lets the engine skip to the next digit: half the time on the corpus.
 _NUMBERS = re.compile(
-    r"(?<![\w/:])(?:" + _SESSION + r":\d{1,5}|\d{1,6}(?:[-/:]\d{1,6}){1,2})(?![\w/:-]|\.\d)"
+    r"\d(?<![\w/:]\d)(?:(?<=1)9\d{2}/\d{2}(?!\d):\d{1,5}|(?<=2)0\d{2}/\d{2}(?!\d):\d{1,5}"
+    r"|\d{0,5}(?:[-/:]\d{1,6}){1,2})(?![\w/:-]|\.\d)"
 )
 _SERIES_BEFORE = re.compile(
     r"(?:^|[^\w-])(?P<series>[A-ZÅÄÖ]{2,8}(?:-[A-ZÅÄÖ]{1,4})?|(?i:"
@@ -37,8 +42,10 @@ _CASE_NUMBERS = re.compile(r"^(?:\d{1,6}/(?:19|20)\d{2}|(?:19|20)\d{2}/\d{1,6})$
 _LOOKBACK = 16
 # A Swedish telephone number however it is grouped ("0300-83 54 09", "08–123 456 78",
 # "+46 300 835409", "0300835409"): indexed and looked up as its digits, national form.
+# As _NUMBERS, the first character before the look-behind: the matches of
+#   (?<![\w+])(?:\+46[ \t]?(?:\(0\)[ \t]?)?|0)\d{1,3}...  in a third of the time.
 _PHONE = re.compile(
-    r"(?<![\w+])(?:\+46[ \t]?(?:\(0\)[ \t]?)?|0)\d{1,3}"
+    r"[+0](?<![\w+][+0])(?:(?<=\+)46[ \t]?(?:\(0\)[ \t]?)?|(?<=0))\d{1,3}"
     r"(?:(?:[ \t]?[-–/][ \t]?|[ \t])?\d{2,4}){0,4}(?![\w])"
 )
 _PHONE_QUERY = re.compile(r"^[ \t]*(?:\+46|0)[\d \t()\-–/]{6,20}$")
