@@ -45,7 +45,11 @@ _DASHES = "-\u2010\u2011\u2012\u2013\u2212"
 # optional dash or plus, optional white space (again at most one line break).
 _GAP = rf"{_H}*(?:\r?\n{_H}*)?(?:[{_DASHES}+]{_H}*(?:\r?\n{_H}*)?)?"
 # Digits not glued to other digits.
-_PATTERN = re.compile(rf"(?<!\d)(\d{{8}}|\d{{6}})({_GAP})(\d{{4}})(?!\d)")
+# The first digit before the look-behind that no digit precedes it: the matches of
+#   (?<!\d)(\d{8}|\d{6})(GAP)(\d{4})(?!\d)
+# but the engine skips to the next digit instead of trying the look-behind at every
+# character (a fifth of the time on the real corpus; tests/test_personnummer.py).
+_PATTERN = re.compile(rf"(\d(?<!\d\d)(?:\d{{7}}|\d{{5}}))({_GAP})(\d{{4}})(?!\d)")
 _FULL = re.compile(rf"(\d{{8}}|\d{{6}})({_GAP})(\d{{4}})")
 
 

@@ -170,3 +170,20 @@ def test_explain_and_count() -> None:
         (f"{HEAD} {TAIL}", f"{HEAD}-****", False), ("701063-2391", "701063-****", True)]
     assert personnummer.mask_count(text) == (f"A {HEAD}-****, B 701063-****, C 556036-0793", 2)
     assert personnummer.mask_count("") == ("", 0)
+
+
+def test_the_scan_finds_what_its_plain_pattern_finds() -> None:
+    """The digit-first pattern (personnummer._PATTERN) gives the spans and parts of its
+    plain form, a look-behind first (as documented beside it), on random digit text."""
+    import random
+    import re
+
+    plain = re.compile(rf"(?<!\d)(\d{{8}}|\d{{6}})({personnummer._GAP})(\d{{4}})(?!\d)")
+    rng = random.Random(7)
+    alphabet = "01234567890123456789 -+\n\t\u2013\u00a0a"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+             for _ in range(20000)]
+    texts += ["850709-1234", "x8507091234", "198507091234", "1198507091234", "850709 -\n1234"]
+    for text in texts:
+        assert [(m.span(), m.groups()) for m in personnummer._PATTERN.finditer(text)] == \
+            [(m.span(), m.groups()) for m in plain.finditer(text)], text
