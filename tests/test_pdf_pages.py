@@ -117,6 +117,75 @@ def test_layout_reader_assembles_glyph_by_glyph_labels(tmp_path: Path) -> None:
     assert "Melltorpsvägen" in lines
 
 
+def test_layout_reader_reads_glyph_by_glyph_labels_in_every_direction(tmp_path: Path
+                                                                    ) -> None:
+    """Labels set glyph by glyph at 0, 90 and 270 degrees and at a slant, one upside down
+    in one text object: each one whole, each writing direction apart (the reader caches
+    each angle's direction). Upside-down glyphs set one by one come out one per line:
+    pdfium orders them right to left, and the reader joins only forward steps."""
+    import pypdfium2 as pdfium
+    from fpdf import FPDF
+
+    labels = {0: "Ansökan om bygglov", 90: "Beslut i nämnden", 180: "Detaljplan för Melltorp",
+              270: "Överklagande till länsstyrelsen", 25: "Melltorpsvägen"}
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    for angle, label in labels.items():
+        with pdf.rotation(angle, 100, 140):
+            if angle == 180:
+                pdf.text(105, 140, label)
+                continue
+            x = 105.0
+            for char in label:
+                pdf.text(x, 140, char)
+                x += pdf.get_string_width(char)
+    pdf.output(str(tmp_path / "riktningar.pdf"))
+    document = pdfium.PdfDocument(str(tmp_path / "riktningar.pdf"))
+    try:
+        textpage = document[0].get_textpage()
+        text = layout_text(textpage)
+        textpage.close()
+    finally:
+        document.close()
+    assert sorted(line for line in text.splitlines() if line) == sorted(labels.values())
+
+
+def test_layout_readers_undeclared_calls_agree_with_pypdfium2(tmp_path: Path) -> None:
+    """The reader calls three pdfium functions without ctypes' argument conversion: the
+    same codes, boxes and angles as pypdfium2's declared bindings, character by character,
+    on a page with upright, slanted and rotated glyphs."""
+    import ctypes
+
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    from diarium.extractors.pdf_layout import _calls
+
+    get_unicode, get_box, get_angle = _calls()
+    path = _glyph_by_glyph_plan(tmp_path / "plankarta.pdf")
+    document = pdfium.PdfDocument(str(path))
+    try:
+        textpage = document[0].get_textpage()
+        raw = textpage.raw
+        count = pdfium_c.FPDFText_CountChars(raw)
+        angles = set()
+        for index in range(-1, count + 1):     # and an index on either side: pdfium's 0s
+            mine, theirs = pdfium_c.FS_RECTF(), pdfium_c.FS_RECTF()
+            assert get_box(raw, index, ctypes.byref(mine)) == (
+                pdfium_c.FPDFText_GetLooseCharBox(raw, index, ctypes.byref(theirs)))
+            assert (mine.left, mine.top, mine.right, mine.bottom) == (
+                theirs.left, theirs.top, theirs.right, theirs.bottom)
+            assert get_unicode(raw, index) == pdfium_c.FPDFText_GetUnicode(raw, index)
+            angle = get_angle(raw, index)
+            assert angle == pdfium_c.FPDFText_GetCharAngle(raw, index)
+            angles.add(round(angle, 2))
+        textpage.close()
+    finally:
+        document.close()
+    assert count > 300 and {0.0, -1.0} < angles and len(angles) >= 3
+
+
 def test_narrow_hyphenated_table_is_read_by_the_layout_reader(tmp_path: Path) -> None:
     path = _hyphenated_table(tmp_path / "bilaga.pdf", pages=2)
     result = extract_file(path)
