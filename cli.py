@@ -168,6 +168,9 @@ def search(app: AppContext, query: str, filters: dict[str, tuple[str, ...]], sor
     Example:
         diarium search 'bygglov -altan "Tallen 4"' --filter handlingstyp=Beslut --sort newest
         diarium search 'KS 2023/123' --json
+
+    A search whose words find nothing suggests the query with misspelt words corrected
+    ("Menade du: bygglov? (12 träffar)"), when that finds records.
     """
     import json
 
@@ -192,6 +195,10 @@ def search(app: AppContext, query: str, filters: dict[str, tuple[str, ...]], sor
     if result.partial:
         summary += " (inga träffar på alla ord: visar träffar på några av dem)"
     click.echo(summary)
+    if result.suggestion is not None:
+        found = result.suggestion.total
+        click.echo(f"Menade du: {result.suggestion.query}? "
+                   f"({found} {'träff' if found == 1 else 'träffar'})")
     for hit in result.hits:
         record = hit.record
         click.echo("")

@@ -13,7 +13,7 @@ JSON shape the CLI's --json and the web's API return.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from diarium.config import Settings
@@ -87,6 +87,9 @@ class SearchRequest:
     # False: hits without snippets (a caller that only lists records, such as the alerts
     # run, saves the highlighting work). An engine may ignore it.
     with_snippets: bool = True
+    # A spelling suggestion when the words find nothing (diarium.suggest); off for
+    # callers that only list records (feeds, exports).
+    suggest: bool = True
 
 
 def validate_request(request: SearchRequest, max_offset: int = MAX_OFFSET) -> None:
@@ -161,6 +164,17 @@ class FacetValue:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """"Menade du: …?": the query with its misspelt words corrected (diarium.suggest),
+    how many records its exact query finds under the same filters, and the corrections
+    as (typed word, replacement) pairs, both in lower case."""
+
+    query: str
+    total: int
+    corrections: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
 class SearchResult:
     total: int
     hits: tuple[Hit, ...]
@@ -168,24 +182,36 @@ class SearchResult:
     page: int = 1
     per_page: int = 20
     partial: bool = False          # graceful AND: not all words matched
+    suggestion: Suggestion | None = None   # set by search(), never by an engine
 
 
 def search(settings: Settings, request: SearchRequest,
            backend: SearchBackend | None = None) -> SearchResult:
-    """Run `request` on `backend` (default: the configured engine, opened and closed here).
+    """Run `request` on `backend` (default: the configured engine, opened and closed here),
+    with a spelling suggestion when its words found nothing (diarium.suggest).
 
     Raises QueryError for an invalid request, EngineUnavailable when the engine cannot
     be used, ConfigError for an unknown engine.
     """
     if backend is not None:
-        return backend.search(request)
+        return _with_suggestion(backend, request, backend.search(request))
     from diarium.indexer import open_backend
 
     opened = open_backend(settings)
     try:
-        return opened.search(request)
+        return _with_suggestion(opened, request, opened.search(request))
     finally:
         opened.close()
+
+
+def _with_suggestion(backend: SearchBackend, request: SearchRequest,
+                     result: SearchResult) -> SearchResult:
+    from diarium import suggest
+
+    if not suggest.wants_suggestion(request, result):
+        return result
+    found = suggest.suggest(backend, request)
+    return replace(result, suggestion=found) if found is not None else result
 
 
 def snippet_to_json(snippet: Snippet) -> dict[str, Any]:
@@ -200,8 +226,10 @@ def snippet_to_json(snippet: Snippet) -> dict[str, Any]:
 def result_to_json(result: SearchResult) -> dict[str, Any]:
     """The JSON object of a search result, shared by `diarium search --json` and the API:
     total, page, per_page, partial, hits (register fields, snippets, page, semantic: a
-    related result found by meaning, not by its words) and facets
-    (facet name -> [{"value", "count"}])."""
+    related result found by meaning, not by its words), facets
+    (facet name -> [{"value", "count"}]) and suggestion ("Menade du": {"query", "total",
+    "corrections": [{"from", "to"}]} when the words found nothing and a corrected query
+    finds records, else null)."""
     hits = []
     for hit in result.hits:
         record = hit.record
@@ -236,4 +264,16 @@ def result_to_json(result: SearchResult) -> dict[str, Any]:
             name: [{"value": v.value, "count": v.count} for v in values]
             for name, values in result.facets.items()
         },
+        "suggestion": suggestion_to_json(result.suggestion),
+    }
+
+
+def suggestion_to_json(suggestion: Suggestion | None) -> dict[str, Any] | None:
+    """{"query", "total", "corrections": [{"from", "to"}]}, or None."""
+    if suggestion is None:
+        return None
+    return {
+        "query": suggestion.query,
+        "total": suggestion.total,
+        "corrections": [{"from": typed, "to": fixed} for typed, fixed in suggestion.corrections],
     }

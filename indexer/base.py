@@ -7,11 +7,13 @@ backend with getattr.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from diarium.config import OrgSettings
 from diarium.public import PublicRecord
+from diarium.query_plan import QueryPlan
 from diarium.search import SearchRequest, SearchResult
 
 Purge = Literal["native", "rewrite"]
@@ -44,6 +46,7 @@ class SearchBackend(Protocol):
 
     name: str
     capabilities: Capabilities
+    orgs: tuple[OrgSettings, ...]      # how the organisations write diarienummer
 
     @property
     def state_name(self) -> str: ...
@@ -67,6 +70,25 @@ class SearchBackend(Protocol):
         ...
 
     def search(self, request: SearchRequest) -> SearchResult: ...
+
+    def plan(self, text: str) -> QueryPlan:
+        """The query plan of `text`, diarienummer read as the organisations write them."""
+        ...
+
+    # Spelling suggestions (diarium.suggest decides; an engine only looks words up, in
+    # the index alone, so only words of indexed public records ever come back).
+
+    def word_counts(self, words: Sequence[str]) -> list[int]:
+        """How many records each word finds as a query word of its own (every form a
+        word matches: exact, stem, lemma, compound part, folded, abbreviation)."""
+        ...
+
+    def near_terms(self, words: Sequence[str]) -> list[list[tuple[str, int]]]:
+        """Per word (lower case), indexed words of the unstemmed free-text fields
+        (diarium.suggest.EXACT_FIELDS) that may be within diarium.suggest.max_distance()
+        edits of it, as (word, document frequency in the term dictionaries, summed over
+        the fields); a superset is fine, diarium.suggest filters and ranks them."""
+        ...
 
     def get(self, doc_id: str) -> PublicRecord | None: ...
 

@@ -16,7 +16,7 @@ from diarium.search import result_to_json
 from diarium.web import openapi
 from diarium.web.app import services
 from diarium.web.params import parse_state
-from diarium.web.views import related_hits
+from diarium.web.views import related_hits, suggestion_view
 
 bp = Blueprint("api", __name__)
 MAX_ID = 2**63 - 1
@@ -66,7 +66,13 @@ def search() -> Any:
     """Search with the same parameters as the search page; the result_to_json shape."""
     state = parse_state(request.args.to_dict(flat=False))
     result = services().search(state.request())
-    return jsonify(result_to_json(result))
+    data = result_to_json(result)
+    view = suggestion_view(state, result)
+    if view is not None:
+        # "Menade du": the corrected q and the API call with the rest of the search kept.
+        data["suggestion"]["q"] = view["q"]
+        data["suggestion"]["url"] = url_for("api.search", _external=True) + view["href"]
+    return jsonify(data)
 
 
 @bp.get(f"/v1/cases/<int(max={MAX_ID}):case_id>")

@@ -185,8 +185,34 @@ def spec(server_url: str = "") -> dict[str, Any]:
                         "facets": {"type": "object", "additionalProperties": {
                             "type": "array",
                             "items": {"$ref": "#/components/schemas/FacetValue"}}},
+                        "suggestion": {"oneOf": [
+                            {"$ref": "#/components/schemas/Suggestion"}, {"type": "null"}]},
                     },
                     "additionalProperties": True,
+                },
+                "Suggestion": {
+                    "type": "object",
+                    "description": "Menade du: sökningen med felstavade ord rättade till "
+                                   "ord som finns i registret, när orden inte gav någon "
+                                   "träff och den rättade sökningen ger träffar (null "
+                                   "annars). Ord rättas bara till ord ur publicerade "
+                                   "handlingar.",
+                    "required": ["query", "total", "corrections"],
+                    "properties": {
+                        "query": {"type": "string",
+                                  "description": "Den rättade sökningen i frågespråket."},
+                        "q": {"type": "string",
+                              "description": "Den rättade texten för parametern q."},
+                        "url": {"type": "string", "format": "uri",
+                                "description": "API-anropet för den rättade sökningen, "
+                                               "med samma filter."},
+                        "total": {"type": "integer",
+                                  "description": "Antal träffar för den rättade sökningen "
+                                                 "med samma filter."},
+                        "corrections": {"type": "array", "items": {
+                            "type": "object",
+                            "properties": {"from": _STR, "to": _STR}}},
+                    },
                 },
                 "Record": {"type": "object", "properties": _RECORD_FIELDS},
                 "Case": {

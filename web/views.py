@@ -25,6 +25,7 @@ from flask import (
 )
 from markupsafe import Markup
 
+from diarium import suggest
 from diarium.diarienummer import try_parse
 from diarium.errors import EngineUnavailable
 from diarium.hybrid import related_documents, shared
@@ -76,9 +77,24 @@ def search() -> Any:
         presets=_date_presets(state),
         dnr_unreadable=dnr_unreadable,
         pages=_pages(state, result), single_case=single_case,
+        suggestion=suggestion_view(state, result),
         # Links of every hit share these prefixes; building each with url_for is slow.
         doc_base=url_for("site.search") + "handling/", case_base=url_for("site.search") + "arende/",
     )
+
+
+def suggestion_view(state: SearchState, result: SearchResult) -> dict[str, Any] | None:
+    """"Menade du": the corrected search box text, its link (the rest of the search, its
+    filters, dates and case number, kept) and its total; None without a suggestion."""
+    suggestion = result.suggestion
+    if suggestion is None or not state.q:
+        return None
+    orgs = tuple(services().settings.organisations.values())
+    corrected = suggest.corrected(state.q, dict(suggestion.corrections), orgs)
+    if corrected is None:
+        return None
+    return {"q": corrected, "total": suggestion.total,
+            "href": "?" + state.query_string(q=corrected, page=1)}
 
 
 def _date_presets(state: SearchState) -> list[tuple[str, str, bool]]:
@@ -278,7 +294,8 @@ def feed() -> Any:
     """An Atom feed of the newest records matching the search (bevakning)."""
     state = _state()
     result = services().search(
-        replace(state.request(sort="newest", page=1, per_page=FEED_SIZE), with_facets=False))
+        replace(state.request(sort="newest", page=1, per_page=FEED_SIZE), with_facets=False,
+                suggest=False))
     described = state.q or state.dnr or "alla handlingar"
     body = feeds.build_feed(
         title=f"{current_app.config['SITE_TITLE']}: {described}",
@@ -301,8 +318,9 @@ def _export_hits(state: SearchState, limit: int) -> tuple[int, Iterator[Any]]:
     svc = services()
     # One cheap search first, so an engine that is down gives a 503 page here and not a
     # response cut off in the middle of the stream.
-    first = svc.search(replace(state.request(page=1, per_page=1), with_facets=False))
-    request_ = state.request(page=1)
+    first = svc.search(replace(state.request(page=1, per_page=1), with_facets=False,
+                               suggest=False))
+    request_ = replace(state.request(page=1), suggest=False)
     return first.total, export.iter_hits(svc.search, request_, limit)
 
 

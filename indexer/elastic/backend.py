@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from diarium import query as q
+from diarium import suggest
 from diarium.config import DEFAULT_SYNONYMS, OrgSettings, Settings
 from diarium.errors import EngineUnavailable, QueryError
 from diarium.hybrid import SemanticSearch
@@ -28,7 +30,7 @@ from diarium.indexer.elastic.documents import DocumentBuilder, record_from_sourc
 from diarium.indexer.elastic.settings import VECTOR_FIELD, vector_kind
 from diarium.indexer.elastic.snippets import highlight_request, snippet
 from diarium.public import PublicRecord
-from diarium.query_plan import plan
+from diarium.query_plan import QueryPlan, plan
 from diarium.search import (
     FACET_SIZE,
     FACETS,
@@ -191,7 +193,7 @@ class ElasticBackend(IndexAdmin):
         Raises QueryError for a bad filter, sort or page; EngineUnavailable otherwise.
         """
         validate_request(request)
-        query_plan = plan(request.query, self.orgs)
+        query_plan = self.plan(request.query)
         filters = self._filters(request)
         main = self.compiler.exact(query_plan)
         markable = query_plan.markable and request.with_snippets
@@ -215,6 +217,48 @@ class ElasticBackend(IndexAdmin):
         return SearchResult(total=int(result["hits"]["total"]["value"]), hits=hits,
                             facets=facets, page=request.page, per_page=request.per_page,
                             partial=partial)
+
+    def plan(self, text: str) -> QueryPlan:
+        """The plan of a query string, diarienummer read as the organisations write them."""
+        return plan(text, self.orgs)
+
+    # -- spelling suggestions (diarium.suggest) --------------------------------------------
+
+    def word_counts(self, words: Sequence[str]) -> list[int]:
+        """How many live records each word finds as a query word of its own: one request,
+        a filter aggregation per word."""
+        if not words:
+            return []
+        body = {"size": 0, "track_total_hits": False, "aggs": {
+            f"w{i}": {"filter": self.compiler.compile(q.Word(word))}
+            for i, word in enumerate(words)}}
+        aggs = self.conn.request("POST", f"/{self.alias}/_search", body=body)["aggregations"]
+        return [int(aggs[f"w{i}"]["doc_count"]) for i in range(len(words))]
+
+    def near_terms(self, words: Sequence[str]) -> list[list[tuple[str, int]]]:
+        """Per word, the words of the exact sub-fields within its edits, from the term
+        suggester (Lucene's DirectSpellChecker over each field's term dictionary): one
+        request for every word and field, frequencies summed over the fields."""
+        if not words:
+            return []
+        body: dict[str, Any] = {"size": 0, "track_total_hits": False, "suggest": {
+            f"w{i}_{name}": {"text": word, "term": {
+                "field": f"{name}.exact", "suggest_mode": "always",
+                "max_edits": suggest.max_distance(word), "prefix_length": 0,
+                "min_word_length": suggest.MIN_LENGTH, "size": 2 * suggest.CANDIDATES,
+                "string_distance": "damerau_levenshtein"}}
+            for i, word in enumerate(words) for name in suggest.EXACT_FIELDS}}
+        answer = self.conn.request("POST", f"/{self.alias}/_search", body=body)["suggest"]
+        found: list[list[tuple[str, int]]] = []
+        for i in range(len(words)):
+            near: dict[str, int] = {}
+            for name in suggest.EXACT_FIELDS:
+                for entry in answer.get(f"w{i}_{name}", []):
+                    for option in entry.get("options", []):
+                        term = str(option["text"])
+                        near[term] = near.get(term, 0) + int(option.get("freq", 0))
+            found.append(sorted(near.items()))
+        return found
 
     def _filters(self, request: SearchRequest) -> dict[str, dict[str, Any]]:
         by_name = {f.name: f for f in FACETS}
