@@ -85,8 +85,11 @@ _SPLIT_WORD = re.compile(rf"[^\W\d_]{{2,}}-[ \t]+(?!{_CONJUNCTION})[^\W\d_]")
 _SPLIT_HYPHEN = re.compile(rf"-(?<=[^\W\d_]{{2}}-)[ \t]+(?!{_CONJUNCTION})[^\W\d_]")
 _CID = re.compile(r"\(cid:\d+\)")
 # pdfium puts no space where a tab stop separates a heading's number from its words
-# ("4Sista dag för anbud"); poppler and pdfminer do.
-_GLUED_NUMBER = re.compile(r"(?m)(^|\s)(\d{1,3}(?:\.\d{1,3})*\.?)(?=[A-ZÅÄÖ][a-zåäö])")
+# ("4Sista dag för anbud"); poppler and pdfminer do. A number at the start of a line or
+# after a space: the first digit, then a look back at the character before it (the same
+# matches as "(^|\s)" in front, twice as fast: the engine skips from digit to digit).
+# Replaced by r"\1\2 ".
+_GLUED_NUMBER = re.compile(r"(\d)(?<!\S\d)(\d{0,2}(?:\.\d{1,3})*\.?)(?=[A-ZÅÄÖ][a-zåäö])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SPACE = re.compile(r"\s")
 _STOPWORDS = frozenset((
@@ -210,6 +213,14 @@ def _letters(text: str) -> int:
     return sum(map(len, _WORD.findall(text)))
 
 
+def _checks(text: str) -> tuple[int, bool]:
+    """(letters, garbage) of a page's text from one pass over its letter runs: those of
+    text.lower(), which is_garbage needs, have the letters of text (lower() keeps the
+    number of letters of every character, tests/test_pdf_pages.py checks them all)."""
+    words = _WORD.findall(text.lower())
+    return sum(map(len, words)), is_garbage(text, words)
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -236,10 +247,11 @@ def suspect_reason(text: str) -> str | None:
     return None
 
 
-def is_garbage(text: str) -> bool:
+def is_garbage(text: str, words: list[str] | None = None) -> bool:
     """True when a page's text layer cannot be real text: "(cid:3)" runs, mostly control
     characters, or words that are neither function words nor in the Swedish word list
-    (letters shifted by a font without a Unicode map)."""
+    (letters shifted by a font without a Unicode map). `words`: the letter runs of
+    text.lower(), when the caller has them."""
     if "(cid:" in text and len(_CID.findall(text)) >= 5:
         return True
     if _CONTROL.search(text):
@@ -247,7 +259,8 @@ def is_garbage(text: str) -> bool:
         if visible >= 50 and len(_CONTROL.findall(text)) > 0.3 * visible:
             return True
     # Letter runs, not space-separated tokens: a shifted space is a digit ("udq3huvvrq").
-    words = _WORD.findall(text.lower())
+    if words is None:
+        words = _WORD.findall(text.lower())
     if len(words) < GARBAGE_MIN_WORDS:
         return False
     # map() with a set's own method: no Python frame per word (this runs on every page).
@@ -363,7 +376,7 @@ def _pdfium_page(pdf: Any, index: int) -> PdfPage | None:
         finally:
             textpage.close()
         images = 0
-        letters = _letters(text)
+        letters, garbage = _checks(text)
         if letters < MIN_LETTERS_PER_PAGE:
             # Only pages with little text are looked at for images: a possible scan.
             images = sum(1 for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,),
@@ -372,7 +385,7 @@ def _pdfium_page(pdf: Any, index: int) -> PdfPage | None:
         return None
     finally:
         page.close()
-    return PdfPage(index + 1, text, reader, images, garbage=is_garbage(text), letters=letters)
+    return PdfPage(index + 1, text, reader, images, garbage=garbage, letters=letters)
 
 
 def _pdfium_metadata(pdf: Any) -> dict[str, Any]:
@@ -488,8 +501,9 @@ def read_pdfminer(path: Path, wanted: Iterable[int] | None = None
                     continue
                 interpreter.process_page(page)
                 text, images = _page_text(device.get_result())
-                pages.append(PdfPage(index + 1, text, "pdfminer", images,
-                                     garbage=is_garbage(text)))
+                letters, garbage = _checks(text)
+                pages.append(PdfPage(index + 1, text, "pdfminer", images, garbage=garbage,
+                                     letters=letters))
     except ExtractionFailed:
         raise
     except PDFTextExtractionNotAllowed as exc:

@@ -178,6 +178,26 @@ def test_normalize() -> None:
     assert normalize("rad 1\r\n\n\n\n\nrad 2  \t slut") == "rad 1\n\nrad 2 slut"
 
 
+def test_normalize_spaces_and_blank_lines_as_the_plain_patterns() -> None:
+    """normalize's space and blank-line patterns are written for the regex engine's fast
+    search; they match as the plain ones they replaced, on random strings of spaces, tabs,
+    no-break and other spaces, line breaks and letters."""
+    import random
+
+    from diarium.extractors.normalize import _BLANK_LINES, _SPACES
+
+    space = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
+    plain_spaces = re.compile(rf"{space}{{2,}}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
+    plain_blank_lines = re.compile(r"\n{3,}")
+    assert _SPACES.sub(" ", "a b  c\t\u00a0d\u2003e \u3000 f") == "a b c d e f"
+    rng = random.Random(19)
+    alphabet = "   \t\n\n\xa0\u2003\u202f\u3000\u200bab"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert _SPACES.sub(" ", text) == plain_spaces.sub(" ", text), repr(text)
+        assert _BLANK_LINES.sub("\n\n", text) == plain_blank_lines.sub("\n\n", text)
+
+
 def test_pdf_date() -> None:
     assert pdf_date("D:20230512134500+02'00'") == "2023-05-12T13:45:00+02:00"
     assert pdf_date("D:20230512") == "2023-05-12"

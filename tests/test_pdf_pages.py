@@ -243,6 +243,43 @@ def test_suspect_reason_and_garbage_checks() -> None:
                                     "Sockermajs", "Blomkål", "Broccoli", "0,01*"] * 6))
 
 
+def test_letters_and_garbage_from_one_pass_over_the_lowered_text() -> None:
+    """_checks counts letters on text.lower(): every character's lower case has as many
+    letters as it has (U+0130 "İ" becomes "i" and a combining dot), so the count is that of
+    the text itself."""
+    import re
+    import sys
+
+    from diarium.extractors.pdf import _checks, _letters
+
+    letter = re.compile(r"[^\W\d_]")
+    changed = [cp for cp in range(sys.maxunicode + 1)
+               if len(letter.findall(chr(cp))) != len(letter.findall(chr(cp).lower()))]
+    assert changed == []
+    shifted = " ".join(["udq3huvvrq", "ehvoxw", "qlpqghq", "pdujduhwd", "vwudqgvnbgg"] * 8)
+    for text in (fx.SWEDISH * 4, shifted, "İSTANBUL İzmir ΟΔΟΣ Σ ΣΣ", "", "12 ² ½ ⅷ x_y",
+                 "(cid:3)(cid:4)(cid:5)(cid:6)(cid:7) (cid:8)"):
+        assert _checks(text) == (_letters(text), is_garbage(text))
+
+
+def test_glued_heading_numbers_get_their_space() -> None:
+    """The digit-first pattern against the plain one it replaced, on the cases and on
+    random strings of digits, points, spaces, line breaks and letters."""
+    import random
+    import re
+
+    from diarium.extractors.pdf import _GLUED_NUMBER
+
+    plain = re.compile(r"(?m)(^|\s)(\d{1,3}(?:\.\d{1,3})*\.?)(?=[A-ZÅÄÖ][a-zåäö])")
+    assert _GLUED_NUMBER.sub(r"\1\2 ", "4Sista dag\n2.1Anbud och 3.Krav 1234Ab x5Ab") == (
+        "4 Sista dag\n2.1 Anbud och 3. Krav 1234Ab x5Ab")
+    rng = random.Random(19)
+    alphabet = "0123456789.. \n\t\xa0AÅÖaåöx²_-"
+    for _ in range(20000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
+        assert _GLUED_NUMBER.sub(r"\1\2 ", text) == plain.sub(r"\1\2 ", text), repr(text)
+
+
 def test_scanned_page_of_a_text_pdf_needs_ocr_per_page(tmp_path: Path) -> None:
     png = fx.make_png(tmp_path / "skanning.png", ["Beslut om bygglov",
                                                    "Nämnden avslår ansökan"])
