@@ -90,3 +90,23 @@ def test_a_hidden_word_is_never_suggested(engines: dict[str, SearchBackend],
         hidden = {"grönkvist", "ottilia", "hemligsson", "skyddsplacering", "opublicerad"}
         near = backend.near_terms([typed.lower()])[0]
         assert not hidden & {term for term, _ in near}, (name, typed, near)
+
+
+def test_a_withdrawn_word_is_never_suggested(engines: dict[str, SearchBackend]) -> None:
+    """A record's text withdrawn (made secret, unpublished) is written again without it:
+    its old words may linger in the term dictionaries until segments merge (tantivy and
+    Lucene count deleted documents in them), so a replacement is suggested only when a
+    live record finds it."""
+    from diarium.synthetic import make_record
+
+    shown = make_record("9001", rubrik="Remissvar", text="Zebrafinkarnas häckning i parken.")
+    for name, backend in engines.items():
+        backend.index([shown])
+        found = search(None, SearchRequest("Zebrafinkarns", semantic=False), backend=backend)
+        assert found.suggestion is not None, name
+        assert found.suggestion.query == "Zebrafinkarnas", name
+        backend.index([make_record("9001", rubrik="Remissvar", text="")])
+        gone = search(None, SearchRequest("Zebrafinkarns", semantic=False), backend=backend)
+        assert gone.total == 0 and gone.suggestion is None, name
+        assert backend.word_counts(["zebrafinkarnas"]) == [0], name
+        backend.delete(["9001"])
