@@ -179,8 +179,7 @@ class Compiler:
     def one_word(self, text: str) -> tantivy.Query:
         exact = tokens("sv_exact", text)
         if len(exact) != 1:
-            # `2023:1`, `e-post`: the analyzer splits it, so its pieces form a phrase.
-            return self.phrase(tuple(exact)) if exact else Query.empty_query()
+            return self.split_word(text, exact) if exact else Query.empty_query()
         ways: list[tantivy.Query] = []
         stems = tokens("sv_stem", text)
         for name in TEXT_FIELDS:
@@ -202,6 +201,28 @@ class Compiler:
             for folded in tokens("sv_folded", text)[:1]:
                 ways.append(Query.boost_query(
                     Query.term_query(SCHEMA, "folded", folded), FOLDED_BOOST))
+        return _any(ways)
+
+    def split_word(self, text: str, exact: Sequence[str]) -> tantivy.Query:
+        """A word the analyzer splits (`e-post`, `2023:1`, `IT-konsulter`): its pieces as
+        a phrase, exact first, then as a phrase of their stems, so a hyphenated compound
+        is inflected as a word is (`IT-konsulter` finds `IT-konsulten`, `LSS-boende`
+        `LSS-boendet`); typed in quotes it stays exact (`phrase`)."""
+        stems = positioned("sv_stem", text)
+        # Not for numbers (`2023:1`: their stems are the same, it would only cost), nor
+        # when a stopword piece is dropped (`på-slag` would be `slag` alone: far too much).
+        stemmed = len(stems) == len(exact) and not all(t.isdigit() for t in exact)
+        ways: list[tantivy.Query] = []
+        for name in TEXT_FIELDS:
+            boost = FIELD_BOOSTS[name]
+            if (query := _phrase(f"{name}_exact", exact, boost * EXACT_BOOST)) is not None:
+                ways.append(query)
+            if stemmed and (query := _phrase(name, stems, boost)) is not None:
+                ways.append(query)
+        if not has_swedish_letters(text):
+            folded = positioned("sv_folded", text)
+            if len(folded) >= 2 and (query := _phrase("folded", folded, FOLDED_BOOST)):
+                ways.append(query)
         return _any(ways)
 
     def prefix(self, text: str) -> tantivy.Query:
