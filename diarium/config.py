@@ -59,6 +59,15 @@ DEFAULT_SYNONYMS: dict[str, str] = {
     "ON": "omsorgsnämnden",
     "MN": "miljönämnden",
     "DNR": "diarienummer",
+    # National laws and bodies, written the same way in every register (only letters
+    # that are no Swedish word: not SoL, which is `sol`, nor KL, which is `kl.`).
+    "OSL": "offentlighets- och sekretesslagen",
+    "GDPR": "dataskyddsförordningen",
+    "PBL": "plan- och bygglagen",
+    "LOU": "lagen om offentlig upphandling",
+    "LSS": "lagen om stöd och service till vissa funktionshindrade",
+    "HSL": "hälso- och sjukvårdslagen",
+    "SKR": "Sveriges Kommuner och Regioner",
 }
 
 

@@ -154,6 +154,10 @@ def test_synonyms_both_ways_and_per_organisation() -> None:
     assert synonyms("kommunstyrelsen") == ("ks",)
     assert synonyms("dnr") == ("diarienummer",)
     assert synonyms("bygglov") == ()
+    # national laws: the abbreviation finds the name and back; no Swedish word expands
+    assert synonyms("GDPR") == ("dataskyddsförordningen",)
+    assert synonyms("offentlighets- och sekretesslagen") == ("osl",)
+    assert synonyms("sol") == () and synonyms("kl") == ()
     table = {"SBN": "stadsbyggnadsnämnden"}
     assert synonyms("sbn", table) == ("stadsbyggnadsnämnden",)
     assert synonyms("KS", table) == ()
