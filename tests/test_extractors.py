@@ -181,10 +181,11 @@ def test_normalize() -> None:
 def test_normalize_spaces_and_blank_lines_as_the_plain_patterns() -> None:
     """normalize's space and blank-line patterns are written for the regex engine's fast
     search; they match as the plain ones they replaced, on random strings of spaces, tabs,
-    no-break and other spaces, line breaks and letters."""
+    no-break and other spaces, line breaks and letters, and its check before the space
+    substitution misses no match."""
     import random
 
-    from diarium.extractors.normalize import _BLANK_LINES, _SPACES
+    from diarium.extractors.normalize import _BLANK_LINES, _OTHER_SPACE, _SPACES
 
     space = r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]"
     plain_spaces = re.compile(rf"{space}{{2,}}|[\t\u00a0\u2000-\u200a\u202f\u205f\u3000]")
@@ -195,6 +196,9 @@ def test_normalize_spaces_and_blank_lines_as_the_plain_patterns() -> None:
     for _ in range(20000):
         text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 14)))
         assert _SPACES.sub(" ", text) == plain_spaces.sub(" ", text), repr(text)
+        # normalize skips the substitution when neither is there: nothing to replace.
+        if "  " not in text and not _OTHER_SPACE.search(text):
+            assert not plain_spaces.search(text), repr(text)
         assert _BLANK_LINES.sub("\n\n", text) == plain_blank_lines.sub("\n\n", text)
 
 
