@@ -238,7 +238,7 @@ def test_bad_values_go_to_the_rejects_file_with_their_xml_path(tmp_path: Path,
             (f"{case}/record[3]/direction/@directionDefinition",
              "unknown direction 'sideways': use incoming, outgoing, internal_memo_for_follow-up,"
              " internal_memo_without_follow-up, case_draft or other"),
-            (f"{case}/record[4]/runningNumber", "'fyra' is not a positive whole number"),
+            (f"{case}/record[4]/runningNumber", "'fyra' is not a whole number"),
         ]
         assert rejected[0]["diarienummer"] == "KS 2023/1"
         assert [r["rubrik"] for r in store.conn.execute("SELECT rubrik FROM documents")] == [
@@ -465,3 +465,27 @@ def test_agent_data_decides_whose_name_is_hidden(tmp_path: Path, settings: Setti
         assert xml_exports.public_parties(store, settings) == {
             "Ansökan från en privatperson": "Privatperson",
             "Yttrande från en firma": xml_exports.CONTACT_NAME}
+
+
+def test_running_number_zero_and_the_schemas_other_date_kinds(tmp_path: Path,
+                                                             settings: Settings) -> None:
+    """DILCIS's generated ERMS 2.1 example writes runningNumber 0 (a valid xs:int) and
+    dates of kinds beside originated/received/expedited/created: such records are
+    imported, numbered by their objectId, dated by the sent, prepared or captured date."""
+    rows = xml_exports.register(tmp_path)
+    xml = xml_exports.write_erms(tmp_path / "export.xml", rows, running_zero=True,
+                                 date_types={"outgoing": "sent", "incoming": "captured",
+                                             "internal_memo_for_follow-up": "prepared"})
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml)
+        assert (report.inserted, report.rejected) == (len(rows), 0)
+        got = documents(store)
+        assert [(d["diarienummer"], d["lopnummer"], d["datum"], d["riktning"]) for d in got] \
+            == [(r["diarienummer"], int(r["lopnummer"]), r["datum"], r["riktning"])
+                for r in rows]
+        kinds = {r["riktning"]: json.loads(str(d["extra"])) for r, d in zip(rows, got,
+                                                                             strict=True)}
+        assert {k: e["datumtyp"] for k, e in kinds.items()} == {
+            "Upprättad": "upprättad", "Inkommande": "journalförd", "Utgående": "expedierad"}
+        # the 0 is kept as written, as every value without a field
+        assert all(e["record/runningNumber"] == "0" for e in kinds.values())

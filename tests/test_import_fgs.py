@@ -207,3 +207,20 @@ def test_party_data_decides_whose_name_is_hidden(tmp_path: Path, settings: Setti
         assert xml_exports.public_parties(store, settings) == {
             "Ansökan från en privatperson": "Privatperson",
             "Yttrande från en firma": f"{xml_exports.CONTACT_NAME}, Ek Konsult AB"}
+
+
+def test_lopnummer_zero_numbers_by_the_document_id(tmp_path: Path, settings: Settings) -> None:
+    """A Lopnummer 0 is no running number: the one after ':' in the ArkivobjektID
+    counts, the 0 stays as metadata, and nothing is rejected."""
+    rows = xml_exports.register(tmp_path)
+    xml = xml_exports.write_fgs(tmp_path / "export.xml", rows, zero_lopnummer=True)
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml)
+        assert (report.inserted, report.rejected) == (len(rows), 0)
+        got = [tuple(r) for r in store.conn.execute(
+            "SELECT c.diarienummer, d.lopnummer, d.extra FROM documents d "
+            "JOIN cases c ON c.id = d.case_id ORDER BY d.id")]
+        assert [(dnr, lop) for dnr, lop, _extra in got] == [
+            (r["diarienummer"], int(r["lopnummer"])) for r in rows]
+        assert all(json.loads(extra)["ArkivobjektHandling/Lopnummer"] == "0"
+                   for _dnr, _lop, extra in got)

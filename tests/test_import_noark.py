@@ -419,3 +419,65 @@ def test_a_meeting_whose_registrations_are_all_rejected_is_rejected_too(
         assert len(reasons) == 2 and "is not a date" in reasons[0]
         assert reasons[1].startswith("the meeting folder's case was not imported")
         assert store.conn.execute("SELECT count(*) FROM meetings").fetchone()[0] == 0
+
+
+def _documents(store: Store) -> list[dict[str, object]]:
+    return [dict(r) for r in store.conn.execute(
+        "SELECT c.diarienummer, d.* FROM documents d JOIN cases c ON c.id = d.case_id "
+        "ORDER BY d.id")]
+
+
+def test_an_arkivnotat_without_number_beside_numbered_journalposts(
+        tmp_path: Path, settings: Settings) -> None:
+    """noark5-tester's extraction: journalpost 2 first, then an arkivnotat with no
+    journalpostnummer and an opaque registreringsID. Its place (2) is the journalpost's
+    number, so it takes the next free one instead of being rejected as a duplicate."""
+    rows = xml_exports.register(tmp_path / "dokumenter")
+    case = [r for r in rows if r["diarienummer"] == "A2014/2289/DISK"]
+    rest = [r for r in rows if r["diarienummer"] != "A2014/2289/DISK"]
+    ordered = [case[1], {**case[0], "riktning": "Upprättad"}, case[2], *rest]
+    for row in ordered:
+        row["fil"] = f"dokumenter/{row['fil']}" if row["fil"] else ""
+    xml = xml_exports.write_noark5(tmp_path / "arkivstruktur.xml", ordered,
+                                   notes=[("A2014/2289/DISK", "1")])
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml)
+        assert (report.inserted, report.rejected) == (len(rows), 0)
+        got = {(d["diarienummer"], d["rubrik"]): d for d in _documents(store)}
+        note = got[("A2014/2289/DISK", case[0]["rubrik"])]
+        assert (note["lopnummer"], note["riktning"]) == (4, "Upprättad")
+        assert json.loads(str(note["extra"]))["registreringstype"] == "arkivnotat"
+        assert json.loads(str(note["extra"]))["registrering/registreringsID"] == "notat-1"
+        assert [got[("A2014/2289/DISK", r["rubrik"])]["lopnummer"] for r in case[1:]] == [2, 3]
+        assert import_manifest(store, settings, xml).changes == 0
+
+
+def test_dokumentobjekt_directly_in_the_registrering_and_journalpostnummer_zero(
+        tmp_path: Path, settings: Settings) -> None:
+    """Noark 5 v3.1's schema lets a registrering hold its dokumentobjekt without a
+    dokumentbeskrivelse: the archival variant is stored (the production variant kept as
+    metadata). A journalpostnummer 0 (a valid xs:integer) numbers nothing: the
+    registreringsID or the place does, and the 0 is kept as metadata."""
+    rows = xml_exports.register(tmp_path / "dokumenter")
+    for row in rows:
+        row["fil"] = f"dokumenter/{row['fil']}" if row["fil"] else ""
+    xml = xml_exports.write_noark5(tmp_path / "arkivstruktur.xml", rows, bare_objects=True,
+                                   zero_numbers=True)
+    with Store(settings.store_path) as store:
+        report = import_manifest(store, settings, xml)
+        assert (report.inserted, report.rejected) == (len(rows), 0)
+        assert report.file_problems == []
+        by_key = {(d["diarienummer"], d["rubrik"]): d for d in _documents(store)}
+        # the writer groups the cases by klasse: compared by case and title, not order
+        assert {k: d["lopnummer"] for k, d in by_key.items()} == {
+            (r["diarienummer"], r["rubrik"]): int(r["lopnummer"]) for r in rows}
+        for row in rows:
+            doc = by_key[(row["diarienummer"], row["rubrik"])]
+            extra = json.loads(str(doc["extra"]))
+            assert extra["registrering/journalpostnummer"] == "0"
+            names = [r[0] for r in store.conn.execute(
+                "SELECT name FROM document_files WHERE document_id = ?", (doc["id"],))]
+            assert names == ([Path(row["fil"]).name] if row["fil"] else [])
+            if row["fil"]:
+                assert extra["registrering/dokumentobjekt[1]/referanseDokumentfil"] == (
+                    row["fil"] + ".docx")

@@ -64,8 +64,13 @@ def erms_extra(row: dict[str, str], case_index: int, doc_index: int) -> dict[str
 
 
 def write_erms(path: Path, rows: Iterable[dict[str, str]], creator: str = "Exempelstad",
-               version: str = "3.0.2") -> Path:
-    """A CITS ERMS export (one caseFile aggregation per case) of manifest rows."""
+               version: str = "3.0.2", running_zero: bool = False,
+               date_types: dict[str, str] | None = None) -> Path:
+    """A CITS ERMS export (one caseFile aggregation per case) of manifest rows.
+
+    `running_zero` writes every runningNumber as 0 (a valid xs:int, as DILCIS's generated
+    example does: the number then comes from the objectId); `date_types` replaces the
+    dateType of a direction ({"outgoing": "sent"}: the schema's other date kinds)."""
     with path.open("w", encoding="utf-8") as out:
         out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<!-- ERMS {version} -->\n'
                   f'<erms xmlns="{ERMS_NS}" xmlns:xsi="{XSI}">\n'
@@ -89,19 +94,24 @@ def write_erms(path: Path, rows: Iterable[dict[str, str]], creator: str = "Exemp
                           + (f'<unitName>{_e(first["enhet"])}</unitName>' if first.get("enhet")
                              else "") + '</agent></agents>\n')
             for doc_index, row in enumerate(group, start=1):
-                _erms_record(out, row, case_index, doc_index)
+                _erms_record(out, row, case_index, doc_index, running_zero,
+                             date_types or {})
             out.write('</aggregation>\n')
         out.write('</aggregations>\n</erms>\n')
     return path
 
 
-def _erms_record(out: IO[str], row: dict[str, str], case_index: int, doc_index: int) -> None:
+def _erms_record(out: IO[str], row: dict[str, str], case_index: int, doc_index: int,
+                 running_zero: bool = False, date_types: dict[str, str] | None = None
+                 ) -> None:
     kind = direction(row)
+    date_type = (date_types or {}).get(kind, ERMS_DATE[kind])
     out.write(f'<record systemIdentifier="rec-{case_index}-{doc_index}" '
               f'recordType={_a(row["handlingstyp"])}>'
               f'<objectId>{_e(row["diarienummer"])}:{_e(row["lopnummer"])}</objectId>'
               f'<title>{_e(row["rubrik"])}</title>'
-              f'<runningNumber>{_e(row["lopnummer"])}</runningNumber>')
+              f'<runningNumber>{"0" if running_zero else _e(row["lopnummer"])}'
+              '</runningNumber>')
     if row.get("sekretess"):
         out.write('<restriction restrictionType="confidential">'
                   f'<regulation>{_e(row["sekretess"])}</regulation></restriction>')
@@ -110,7 +120,7 @@ def _erms_record(out: IO[str], row: dict[str, str], case_index: int, doc_index: 
         agent = "sender" if kind == "incoming" else "receiver"
         out.write(f'<agents><agent agentType="{agent}"><name>{_e(row["part"])}</name>'
                   '</agent></agents>')
-    out.write(f'<dates><date dateType="{ERMS_DATE[kind]}">{_e(row["datum"])}T09:30:00'
+    out.write(f'<dates><date dateType="{date_type}">{_e(row["datum"])}T09:30:00'
               '</date></dates>')
     if row.get("fil"):
         out.write('<additionalInformation><appendix '
@@ -120,9 +130,11 @@ def _erms_record(out: IO[str], row: dict[str, str], case_index: int, doc_index: 
 
 
 def write_fgs(path: Path, rows: Iterable[dict[str, str]], creator: str = "Exempelstad",
-              namespace: bool = True, checksums: Path | None = None) -> Path:
+              namespace: bool = True, checksums: Path | None = None,
+              zero_lopnummer: bool = False) -> Path:
     """An FGS Ärendehantering 1.0 export of manifest rows. With `checksums` (the files
-    folder), each Bilaga carries the SHA-256 of its file."""
+    folder), each Bilaga carries the SHA-256 of its file; `zero_lopnummer` writes every
+    Lopnummer as 0 (the number is then the one of the ArkivobjektID)."""
     ns = f' xmlns="{FGS_NS}"' if namespace else ""
     with path.open("w", encoding="utf-8") as out:
         out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<Leveransobjekt{ns}>\n'
@@ -150,7 +162,8 @@ def write_fgs(path: Path, rows: Iterable[dict[str, str]], creator: str = "Exempe
                     tag = "Avsandare" if status == "Inkommen" else "Mottagare"
                     out.write(f'<{tag}><Namn>{_e(row["part"])}</Namn></{tag}>')
                 out.write(f'<{date_element}>{_e(row["datum"])}T10:00:00+01:00</{date_element}>'
-                          f'<Lopnummer>{_e(row["lopnummer"])}</Lopnummer>'
+                          f'<Lopnummer>{"0" if zero_lopnummer else _e(row["lopnummer"])}'
+                          '</Lopnummer>'
                           f'<Rubrik>{_e(row["rubrik"])}</Rubrik>'
                           f'<StatusHandling>{status}</StatusHandling>')
                 if row.get("sekretess"):
@@ -171,11 +184,19 @@ def write_fgs(path: Path, rows: Iterable[dict[str, str]], creator: str = "Exempe
 
 
 def write_noark5(path: Path, rows: Iterable[dict[str, str]], creator: str = "Eksempel kommune",
-                 meetings: Iterable[dict[str, Any]] = ()) -> Path:
+                 meetings: Iterable[dict[str, Any]] = (), bare_objects: bool = False,
+                 notes: Iterable[tuple[str, str]] = (), zero_numbers: bool = False) -> Path:
     """A Noark 5 arkivstruktur.xml of manifest rows: one klasse per classification, a
     saksmappe per case (its own fields after its registrations, as the schema orders them),
     and a moetemappe for each of `meetings` ({mappeID, tittel, utvalg, moetedato, sak,
-    moetested, items, dokumenter}: see _noark_meeting)."""
+    moetested, items, dokumenter}: see _noark_meeting).
+
+    Shapes seen in real extractions: `bare_objects` writes each file's dokumentobjekt
+    directly in the registrering, without a dokumentbeskrivelse (Noark 5 v3.1's schema
+    allows it); `notes`, (diarienummer, lopnummer) pairs, writes those rows as an
+    arkivnotat with an opaque registreringsID and no journalpostnummer (noark5-tester's
+    extraction); `zero_numbers` writes journalpostnummer 0."""
+    shapes = {"bare_objects": bare_objects, "notes": set(notes), "zero": zero_numbers}
     with path.open("w", encoding="utf-8") as out:
         out.write(f'<?xml version="1.0" encoding="utf-8"?>\n<arkiv xmlns="{NOARK_NS}" '
                   f'xmlns:xsi="{XSI}"><systemID>arkiv-1</systemID><tittel>Arkiv</tittel>'
@@ -191,7 +212,7 @@ def write_noark5(path: Path, rows: Iterable[dict[str, str]], creator: str = "Eks
             out.write(f'<klasse><systemID>kl-{class_index}</systemID><klasseID>{_e(klasse)}'
                       f'</klasseID><tittel>Klasse {_e(klasse)}</tittel>\n')
             for dnr, group in members:
-                _noark_case(out, dnr, group)
+                _noark_case(out, dnr, group, shapes)
             out.write('</klasse>\n')
         for index, meeting in enumerate(meetings, start=1):
             _noark_meeting(out, index, meeting)
@@ -255,20 +276,31 @@ def _noark_meeting(out: IO[str], index: int, meeting: dict[str, Any]) -> None:
     out.write('</mappe>\n')
 
 
-def _noark_case(out: IO[str], dnr: str, group: list[dict[str, str]]) -> None:
+def _noark_case(out: IO[str], dnr: str, group: list[dict[str, str]],
+                shapes: dict[str, Any] | None = None) -> None:
+    shapes = shapes or {}
     first = group[0]
     out.write(f'<mappe xsi:type="saksmappe"><systemID>{_e(dnr)}</systemID>'
               f'<mappeID>{_e(dnr)}</mappeID><tittel>{_e(first["arendemening"])} (intern)'
               f'</tittel><offentligTittel>{_e(first["arendemening"])}</offentligTittel>\n')
     for row in group:
         code, date_element = NOARK_TYPE[direction(row)]
-        out.write(f'<registrering xsi:type="journalpost"><systemID>{_e(dnr)}-{row["lopnummer"]}'
+        note = (dnr, row["lopnummer"]) in shapes.get("notes", ())
+        reg_kind = "arkivnotat" if note else "journalpost"
+        out.write(f'<registrering xsi:type="{reg_kind}"><systemID>{_e(dnr)}-{row["lopnummer"]}'
                   '</systemID><opprettetDato>' + row["datum"] + 'T08:00:00</opprettetDato>')
         if row.get("sekretess"):
             out.write('<skjerming><tilgangsrestriksjon>13</tilgangsrestriksjon>'
                       f'<skjermingshjemmel>{_e(row["sekretess"])}</skjermingshjemmel>'
                       '<skjermingMetadata>tittel</skjermingMetadata></skjerming>')
-        if row.get("fil"):
+        if row.get("fil") and shapes.get("bare_objects"):
+            out.write('<dokumentobjekt><versjonsnummer>1</versjonsnummer><variantformat>'
+                      'Produksjonsformat</variantformat><referanseDokumentfil>'
+                      f'{_e(row["fil"])}.docx</referanseDokumentfil></dokumentobjekt>'
+                      '<dokumentobjekt><versjonsnummer>1</versjonsnummer><variantformat>'
+                      'Arkivformat</variantformat><referanseDokumentfil>'
+                      f'{_e(row["fil"])}</referanseDokumentfil></dokumentobjekt>')
+        elif row.get("fil"):
             out.write('<dokumentbeskrivelse><systemID>d</systemID>'
                       f'<dokumenttype>{_e(row["handlingstyp"])}</dokumenttype>'
                       '<dokumentstatus>Dokumentet er ferdigstilt</dokumentstatus>'
@@ -278,17 +310,20 @@ def _noark_case(out: IO[str], dnr: str, group: list[dict[str, str]]) -> None:
                       '<versjonsnummer>1</versjonsnummer><variantformat>Arkivformat'
                       f'</variantformat><referanseDokumentfil>{_e(row["fil"])}'
                       '</referanseDokumentfil></dokumentobjekt></dokumentbeskrivelse>')
-        out.write(f'<registreringsID>{_e(dnr)}-{row["lopnummer"]}</registreringsID>'
+        reg_id = f"notat-{row['lopnummer']}" if note else f"{dnr}-{row['lopnummer']}"
+        out.write(f'<registreringsID>{_e(reg_id)}</registreringsID>'
                   f'<tittel>{_e(row["rubrik"])}</tittel>')
         if row.get("part"):
             kind = "Avsender" if code == "I" else "Mottaker"
             out.write(f'<korrespondansepart><korrespondanseparttype>{kind}'
                       f'</korrespondanseparttype><korrespondansepartNavn>{_e(row["part"])}'
                       '</korrespondansepartNavn></korrespondansepart>')
-        out.write(f'<journalpostnummer>{row["lopnummer"]}</journalpostnummer>'
-                  f'<journalposttype>{code}</journalposttype>'
-                  f'<journaldato>{row["datum"]}</journaldato>'
-                  f'<{date_element}>{row["datum"]}</{date_element}></registrering>\n')
+        if not note:
+            number = "0" if shapes.get("zero") else row["lopnummer"]
+            out.write(f'<journalpostnummer>{number}</journalpostnummer>'
+                      f'<journalposttype>{code}</journalposttype>'
+                      f'<journaldato>{row["datum"]}</journaldato>')
+        out.write(f'<{date_element}>{row["datum"]}</{date_element}></registrering>\n')
     out.write(f'<saksstatus>{_e(first.get("status", ""))}</saksstatus>'
               f'<administrativEnhet>{_e(first.get("enhet", ""))}</administrativEnhet>'
               f'<saksansvarlig>{_e(first.get("handlaggare", ""))}</saksansvarlig></mappe>\n')

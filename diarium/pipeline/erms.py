@@ -24,6 +24,7 @@ from diarium.pipeline.xml_export import (
     index,
     iso_date,
     local,
+    running_number,
     text,
     typed_parties,
 )
@@ -39,8 +40,12 @@ DIRECTIONS = {
 }
 _OTHER_INTERNAL = frozenset({"internal", "intern", "internt", "upprättad", "memo"})
 # The document's date, in this order of preference, and the kind it was (datumtyp).
-DATE_ORDER = (("originated", "upprättad"), ("received", "inkommen"),
-              ("expedited", "expedierad"), ("created", "skapad"))
+# The schema's list (ERMS 2.1 and 3.0) also has prepared, sent, dispatch and captured
+# (the registration); aggregated, closed, appraisal, ... are no document's date.
+DATE_ORDER = (("originated", "upprättad"), ("prepared", "upprättad"),
+              ("received", "inkommen"), ("expedited", "expedierad"),
+              ("sent", "expedierad"), ("dispatch", "expedierad"),
+              ("captured", "journalförd"), ("created", "skapad"))
 _DATE_KIND_DIRECTION = {"inkommen": Riktning.INKOMMANDE, "expedierad": Riktning.UTGAENDE}
 # status/@value of a case (the schema's list, and spellings seen beside it).
 STATUS = {"closed": "avslutat", "ad_acta": "avslutat", "open": "öppet", "opened": "öppet",
@@ -216,11 +221,10 @@ class Erms(ExportFormat):
         identifier = text(first(idx, "objectId"))
         running = first(idx, "runningNumber")
         if running is not None:
-            value = text(running)
-            if value and not (value.isdigit() and int(value) > 0):
-                raise Bad("runningNumber", f"{value!r} is not a positive whole number")
-            fields["lopnummer"] = str(int(value)) if value else ""
-            consumed.add(running)
+            # 0 (valid xs:int) numbers nothing: kept as metadata, the id or place decides.
+            fields["lopnummer"] = running_number(text(running), "runningNumber")
+            if fields["lopnummer"]:
+                consumed.add(running)
         fields["handlingstyp"] = elem.get("recordType", "")
         consumed.add((elem, "recordType"))
         public, _public, title = _public_title(idx, consumed)
@@ -234,8 +238,8 @@ class Erms(ExportFormat):
         dates = _dates(idx, elem)
         picked = first_date(dates, DATE_ORDER)
         if picked is None:
-            raise Bad("dates", "the record has no originated, received, expedited or "
-                               "created date")
+            raise Bad("dates", "the record has no originated, prepared, received, "
+                               "expedited, sent, dispatch, captured or created date")
         fields["datum"], kind, used = picked
         consumed.add(used)
 

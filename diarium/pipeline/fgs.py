@@ -25,6 +25,7 @@ from diarium.pipeline.xml_export import (
     iso_date,
     kids,
     local,
+    running_number,
     text,
     typed_parties,
 )
@@ -182,11 +183,9 @@ class Fgs(ExportFormat):
             if name == "ArkivobjektID":
                 identifier = text(child)
             elif name == "Lopnummer":
-                value = text(child)
-                if value and not (value.isdigit() and int(value) > 0):
-                    raise Bad("Lopnummer", f"{value!r} is not a positive whole number")
-                fields["lopnummer"] = str(int(value)) if value else ""
-                consumed.add(child)
+                fields["lopnummer"] = running_number(text(child), "Lopnummer")
+                if fields["lopnummer"]:
+                    consumed.add(child)
             elif name == "Handlingstyp":
                 fields["handlingstyp"] = text(child)
                 consumed.add(child)

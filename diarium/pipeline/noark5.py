@@ -39,6 +39,7 @@ from diarium.pipeline.xml_export import (
     iso_date,
     kids,
     local,
+    running_number,
     text,
     typed_parties,
     xsi_type,
@@ -165,14 +166,6 @@ def _party_kind(part: Any) -> PartyKind | None:
     return None
 
 
-def _positive(value: str, where: str) -> str:
-    if not value:
-        return ""
-    if not (value.isdigit() and int(value) > 0):
-        raise Bad(where, f"{value!r} is not a positive whole number")
-    return str(int(value))
-
-
 class Noark5(ExportFormat):
     name = "noark5"
     label = "Noark 5 arkivstruktur"
@@ -256,8 +249,9 @@ class Noark5(ExportFormat):
         idx = index(elem)
         number = first(idx, "journalpostnummer")
         if number is not None:
-            fields["lopnummer"] = _positive(text(number), "journalpostnummer")
-            consumed.add(number)
+            fields["lopnummer"] = running_number(text(number), "journalpostnummer")
+            if fields["lopnummer"]:
+                consumed.add(number)
         reg_id = first(idx, "registreringsID")
         identifier = text(reg_id) if reg_id is not None else ""
 
@@ -309,13 +303,19 @@ class Noark5(ExportFormat):
         descriptions.sort(key=lambda d: text(_first(d, "tilknyttetRegistreringSom"))
                           .casefold() != "hoveddokument")
         files: list[FileRef] = []
+        # Noark 5 v3.1 (arkivstruktur.xsd of 5.0-5.3) also lets a registrering hold its
+        # dokumentobjekt without a dokumentbeskrivelse: the variants and versions of one
+        # document, stored after the described ones.
+        if "dokumentobjekt" in idx:
+            descriptions.append(elem)
         for position, description in enumerate(descriptions):
-            if position == 0:
+            if position == 0 and description is not elem:
                 doc_type = _first(description, "dokumenttype")
                 if doc_type is not None:
                     fields["handlingstyp"] = text(doc_type)
                     consumed.add(doc_type)
-            secret = secret or _screening(_first(description, "skjerming"), consumed)
+            if description is not elem:
+                secret = secret or _screening(_first(description, "skjerming"), consumed)
             chosen = _archival_object(description)
             if chosen is None:
                 continue

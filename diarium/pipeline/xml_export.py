@@ -172,6 +172,23 @@ def iso_date(value: str, where: str) -> str:
     return day.isoformat()
 
 
+def running_number(value: str, where: str) -> str:
+    """A document's running number as the store keeps it ("7" for "007"); "" when the
+    export writes none, or a whole number below 1 (the schemas type it xs:int or
+    xs:integer, and generated or migrated exports write 0: the caller then keeps the value
+    as metadata and numbers the document by its id or position).
+
+    Raises Bad when it is no whole number.
+    """
+    value = value.strip()
+    if not value:
+        return ""
+    if not re.fullmatch(r"[+-]?\d+", value):
+        raise Bad(where, f"{value!r} is not a whole number")
+    number = int(value)
+    return str(number) if number > 0 else ""
+
+
 def first_date(dates: dict[str, tuple[str, Any]], order: tuple[tuple[str, str], ...]
                ) -> tuple[str, str, Any] | None:
     """The document's date by the format's order of preference: (ISO date, the Swedish
@@ -511,6 +528,7 @@ class XmlExport:
             return
         roles: dict[str, int] = {}
         items: list[tuple[str, dict[str, Any] | Bad]] = []
+        numbers = _numbers(docs)
         for position, (doc_path, doc) in enumerate(docs, start=1):
             if isinstance(doc, Bad):
                 values = {**base, "\0bad": doc.reason}
@@ -522,8 +540,7 @@ class XmlExport:
                 k: v if v.isascii() else unicodedata.normalize("NFC", v)
                 for k, v in doc.extra.items() if v})}
             if not values.get("lopnummer"):
-                part = doc_part(doc.identifier) if doc.identifier else None
-                values["lopnummer"] = str(part[1] if part else position)
+                values["lopnummer"] = str(numbers[position - 1])
             if doc.files:
                 values["\0files"] = json.dumps([vars(f) for f in doc.files], ensure_ascii=False)
             yield doc_path, values, ()
@@ -574,6 +591,40 @@ class XmlExport:
         if part and not doc.fields.get("lopnummer"):
             doc.fields["lopnummer"] = str(part[1])
         yield from self._emit(path, CaseData(identifier, {}), [(path, doc)])
+
+
+def _numbers(docs: list[tuple[str, DocData | Bad]]) -> list[int]:
+    """The running number of each document of a case that names none itself: the number
+    after the case in its id ("2019/123-4"), else its place in the case, else (that place
+    is another document's number: an arkivnotat beside journalposts that carry
+    journalpostnummer) the next number no document of the case has. 0 for the others."""
+    written: list[int] = []
+    for _path, doc in docs:
+        number = 0
+        if not isinstance(doc, Bad):
+            if doc.fields.get("lopnummer", "").isdigit():
+                number = int(doc.fields["lopnummer"])
+            elif doc.identifier:
+                part = doc_part(doc.identifier)
+                number = part[1] if part else 0
+        written.append(number)
+    taken = set(written)
+    out: list[int] = []
+    spare = max(taken, default=0)
+    for position, ((_path, doc), number) in enumerate(zip(docs, written, strict=True),
+                                                     start=1):
+        if number or isinstance(doc, Bad) or doc.fields.get("lopnummer"):
+            out.append(number)
+        elif position not in taken:
+            taken.add(position)
+            out.append(position)
+        else:
+            spare += 1
+            while spare in taken:
+                spare += 1
+            taken.add(spare)
+            out.append(spare)
+    return out
 
 
 def _ancestor_path(elem: Any) -> str:
