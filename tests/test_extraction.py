@@ -161,6 +161,41 @@ def test_memory_limit_fails_the_file_not_the_run(tmp_path: Path, settings: Setti
     assert _children() == []
 
 
+def test_a_job_sent_behind_a_failing_one_is_extracted_not_failed(tmp_path: Path,
+                                                                  settings: Settings) -> None:
+    """A worker holds its next job while it reads one (diarium.pipeline.extracting
+    _Worker): when the file it reads ends the worker (memory) or is stopped (timeout), the
+    job sent behind it was never begun and goes to the next worker, never recorded as a
+    failure of its own."""
+    src = tmp_path / "src"
+    src.mkdir()
+    huge = src / "enorm.txt"
+    with open(huge, "wb") as fh:  # sparse: no disk space, NUL bytes decode as text
+        fh.truncate(200 * 1024 * 1024)
+    slow = fx.make_pdfminer_pdf(src / "lang.pdf", 600)
+    small = [fx.make_pdf(src / f"kort-{i}.pdf", [f"Beslut nummer {i} om färdtjänst"])
+             for i in range(4)]
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, [huge, *small])
+        extract(store, settings, ExtractConfig(workers=1, memory_mb=300, timeout=120,
+                                               ocr=False))
+        states = _states(store)
+        assert states["enorm.txt"][0] == "failed"
+        assert all(states[f"kort-{i}.pdf"][0] == "extracted" for i in range(4))
+        assert store.conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0] == 1
+        # The same behind a file that runs past the timeout (the worker is stopped).
+        later = [fx.make_pdf(src / f"sen-{i}.pdf", [f"Yttrande nummer {i} om parkering"])
+                 for i in range(3)]
+        fx.register_files(store, settings, [slow, *later])
+        report = extract(store, settings, ExtractConfig(workers=1, timeout=3.0, ocr=False))
+        states = _states(store)
+        assert report.failures_by_kind == {"timeout": 1}
+        assert states["lang.pdf"][:2] == ("failed", "timeout")
+        assert all(states[f"sen-{i}.pdf"][0] == "extracted" for i in range(3))
+        assert store.conn.execute("SELECT COUNT(*) FROM failures").fetchone()[0] == 2
+    assert _children() == []
+
+
 def test_email_attachments_become_files_of_the_same_document(
     tmp_path: Path, settings: Settings
 ) -> None:

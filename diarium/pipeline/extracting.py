@@ -51,6 +51,8 @@ from diarium.store import Store
 
 # How long a worker gets to exit after being asked, before it is killed.
 _STOP_GRACE = 2.0
+# Jobs a worker holds at once: the one it reads and the next (see _Worker).
+_DEPTH = 2
 # How long a worker may take to start (imports) on a loaded machine.
 _START_TIMEOUT = 120.0
 
@@ -297,7 +299,13 @@ def _worker_main(conn: Any, memory_bytes: int, options: ExtractOptions,
 
 
 class _Worker:
-    """One worker process and the job it is busy with."""
+    """One worker process, the job it is busy with and the one sent to follow it.
+
+    A worker reads its jobs in the order sent; its answers come in that order. The next
+    job is sent before the current one is answered (`queued`), so the worker never waits
+    for this process to hand it work: with the indexing thread of extract_and_index in
+    the same process, each hand-over waited for the GIL, and the two workers of the real
+    corpus spent 1.5 s each waiting for their next file."""
 
     def __init__(self, ctx: Any, memory_bytes: int, options: ExtractOptions,
                  split_pages: int = 0) -> None:
@@ -309,15 +317,34 @@ class _Worker:
                                    daemon=True, name="diarium-extract")
         self.process.start()
         child_end.close()
-        self.job: Job | None = None
+        self.jobs: deque[Job] = deque()   # sent and not answered: the current one first
         self.ready = False
         self.created = time.monotonic()
-        self.started = 0.0
+        self.started = 0.0                # when the current job began
+
+    @property
+    def job(self) -> Job | None:
+        """The job the worker is busy with (the first one sent and not answered)."""
+        return self.jobs[0] if self.jobs else None
 
     def send(self, job: Job) -> None:
-        self.job = job
-        self.started = time.monotonic()
         self.conn.send((job.sha256, job.path, job.name, job.start, job.stop))
+        if not self.jobs:
+            self.started = time.monotonic()
+        self.jobs.append(job)
+
+    def answered(self) -> Job:
+        """The current job, now answered; the next one sent begins."""
+        job = self.jobs.popleft()
+        self.started = time.monotonic()
+        return job
+
+    def take_back(self) -> list[Job]:
+        """The jobs sent after the current one, never begun: for another worker."""
+        queued = list(self.jobs)[1:]
+        while len(self.jobs) > 1:
+            self.jobs.pop()
+        return queued
 
     def stop(self) -> None:
         """Ask the worker to exit, kill it if it does not; never leaves it running."""
@@ -442,13 +469,16 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
     try:
         while runnable or any(w.job is not None for w in workers):
             for worker in workers:
-                if worker.ready and worker.job is None and runnable:
+                # A second job only while there is more than one for each worker: at the
+                # end, a file waiting behind a slow one would keep another worker idle.
+                depth = _DEPTH if len(runnable) > len(workers) else 1
+                while worker.ready and len(worker.jobs) < depth and runnable:
                     queued = runnable.popleft()
                     try:
                         worker.send(queued)
                     except (BrokenPipeError, OSError):
                         runnable.appendleft(queued)
-                        worker.job = None
+                        break
             watched = [w for w in workers if w.job is not None or not w.ready]
             now = time.monotonic()
             wait_for = min((w.started + config.timeout - now for w in watched if w.job),
@@ -485,7 +515,7 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
                         workers[index] = _replace(worker, ctx, memory, options)
                     continue
                 if message is not None:
-                    worker.job = None
+                    worker.answered()
                     added = received(job, message)
                     if message[0] == "split":
                         # Ranges first, so the file's pages spread over the whole pool.
@@ -497,17 +527,26 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
                         runnable.extend(added)
                         total += len(added)
                     tick()
-                    if not worker.process.is_alive() or message[0] == "failed" and (
-                        message[2] == "memory"
-                    ):
+                    if message[0] == "failed" and message[2] == "memory":
+                        # The worker exits after this answer: its next job was never begun.
+                        runnable.extendleft(reversed(worker.jobs))
                         workers[index] = _replace(worker, ctx, memory, options)
+                    elif not worker.process.is_alive() and worker.job is None:
+                        workers[index] = _replace(worker, ctx, memory, options)
+                    # (Dead with a job still sent: its answer may wait in the pipe; read
+                    # on the next round, else that job is the one that ended the worker.)
                     continue
                 if not worker.process.is_alive():
+                    with contextlib.suppress(OSError, ValueError):
+                        if worker.conn.poll():
+                            continue      # an answer written just before it ended: read it
                     code = worker.process.exitcode
+                    runnable.extendleft(reversed(worker.take_back()))
                     fail(job, *_death_reason(code, config.memory_mb))
                     workers[index] = _replace(worker, ctx, memory, options)
                 elif time.monotonic() - worker.started > config.timeout:
                     worker.kill()
+                    runnable.extendleft(reversed(worker.take_back()))
                     fail(job, "timeout", f"extraction took longer than {config.timeout:.0f} s "
                                          "(extraction.timeout); the worker was stopped")
                     workers[index] = _replace(worker, ctx, memory, options)
@@ -519,7 +558,7 @@ def extract(store: Store, settings: Settings, config: ExtractConfig | None = Non
 
 
 def _replace(worker: _Worker, ctx: Any, memory: int, options: ExtractOptions) -> _Worker:
-    worker.job = None
+    worker.jobs.clear()
     worker.stop()
     return _Worker(ctx, memory, options, worker.split_pages)
 
