@@ -9,15 +9,13 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 from web_site import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LiveServer,
     Site,
     axe_source,
     axe_violations,
     build_site,
+    chromium_tab,
     screenshot,
 )
 
@@ -53,11 +51,7 @@ def servers(site: Site, tmp_path_factory: pytest.TempPathFactory) -> Iterator[di
 
 @pytest.fixture(scope="module")
 def tab() -> Iterator[object]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
+    yield from chromium_tab()
 
 
 @pytest.fixture(scope="module")

@@ -10,11 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 from smtp_server import SmtpServer, smtp_server  # noqa: F401  (the fixture)
 from test_mail_alerts import ADDRESS, NEW, REGISTRY, cli, import_rows
 from test_mail_alerts import diary as diary  # noqa: F401  (the fixture)
-from web_site import CHROMIUM, CHROMIUM_ARGS, LiveServer, axe_source, axe_violations, screenshot
+from web_site import (
+    LiveServer,
+    axe_source,
+    axe_violations,
+    chromium_tab,
+    screenshot,
+)
 
 from diarium.config import load_settings
 from diarium.web.app import create_app
@@ -24,11 +29,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def tab() -> Iterator[object]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
+    yield from chromium_tab()
 
 
 def _path(message: object, prefix: str) -> str:

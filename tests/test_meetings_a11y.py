@@ -9,15 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 from test_meetings_web import build_meeting_site
 from web_site import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LiveServer,
     Site,
     axe_source,
     axe_violations,
+    chromium_tab,
     screenshot,
 )
 
@@ -40,11 +38,7 @@ def server(site: Site) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def tab() -> Iterator[object]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
+    yield from chromium_tab()
 
 
 def _pages(site: Site, folder_case: int) -> list[tuple[str, str]]:

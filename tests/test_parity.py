@@ -22,11 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from every_engine import index_on_every_engine
 
-from diarium.config import DEFAULT_SYNONYMS
 from diarium.indexer.base import SearchBackend
-from diarium.indexer.elastic import ElasticBackend, load_config
-from diarium.indexer.embedded import EmbeddedBackend
 from diarium.search import SearchRequest, SearchResult
 from diarium.synthetic import generate_records
 
@@ -45,33 +43,8 @@ MARGIN = 1.05
 @pytest.fixture(scope="module")
 def engines(tmp_path_factory: pytest.TempPathFactory,
             request: pytest.FixtureRequest) -> dict[str, SearchBackend]:
-    import uuid
-
-    records = list(generate_records(600, seed=3))
-    embedded = EmbeddedBackend(tmp_path_factory.mktemp("parity") / "embedded",
-                               writer_heap=50_000_000, writer_threads=1)
-    embedded.setup()
-    embedded.index(records)
-    found: dict[str, SearchBackend] = {"embedded": embedded}
-    made: list[ElasticBackend] = []
-    for engine, fixture in (("elasticsearch", "es_url"), ("opensearch", "os_url")):
-        url = request.getfixturevalue(fixture)
-        backend = ElasticBackend(load_config(None, engine, {
-            "url": url, "index": f"test-parity-{uuid.uuid4().hex[:8]}"}),
-            synonyms=[DEFAULT_SYNONYMS])
-        made.append(backend)
-        backend.setup()
-        assert backend.index(records) == len(records)
-        found[engine] = backend
-
-    def cleanup() -> None:
-        for backend in made:
-            for name in backend.versioned_indices():
-                backend.delete_index(name)
-            backend.close()
-
-    request.addfinalizer(cleanup)
-    return found
+    return index_on_every_engine(request, tmp_path_factory.mktemp("parity"), "parity",
+                                 generate_records(600, seed=3))
 
 
 def _facets(result: SearchResult) -> dict[str, dict[str, int]]:

@@ -5,18 +5,14 @@ the corrected search with the filters kept."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
 from web_site import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     LiveServer,
     Site,
     axe_source,
     axe_violations,
-    build_site,
+    chromium_tab,
     screenshot,
 )
 
@@ -26,8 +22,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Iterator[str]:
-    site: Site = build_site(tmp_path_factory.mktemp("suggestdata"), corpus_dir)
+def server(site: Site) -> Iterator[str]:
+    """The web tests' diary (conftest `site`), only read here."""
     live = LiveServer(create_app(site.settings, backend=site.backend))
     yield live.url
     live.stop()
@@ -35,11 +31,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Iterat
 
 @pytest.fixture(scope="module")
 def tab() -> Iterator[object]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
-        yield context.new_page()
-        browser.close()
+    yield from chromium_tab()
 
 
 def test_the_suggestion_is_accessible_and_its_link_searches(server: str, tab) -> None:  # type: ignore[no-untyped-def]

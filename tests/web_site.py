@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -162,6 +163,18 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+
+
+def chromium_tab() -> Iterator[object]:
+    """A page of Debian's chromium (Swedish locale, 1280x900), closed with the browser
+    when the generator ends: `yield from chromium_tab()` in a tab fixture."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="sv-SE", viewport={"width": 1280, "height": 900})
+        yield context.new_page()
+        browser.close()
 
 
 class LiveServer:

@@ -195,7 +195,7 @@ class Compiler:
     def one_word(self, text: str) -> Dsl:
         tokens = _TOKEN.findall(text)
         if len(tokens) != 1:
-            return self.split_word(text) if tokens else MATCH_NONE
+            return self.split_word(text, tokens) if tokens else MATCH_NONE
         exact = tokens[0].lower()
         ways: list[Dsl] = []
         for name in TEXT_FIELDS:
@@ -216,14 +216,14 @@ class Compiler:
             ways.append({"match": {"folded": {"query": fold(text), "boost": FOLDED_BOOST}}})
         return _dis_max(ways)
 
-    def split_word(self, text: str) -> Dsl:
+    def split_word(self, text: str, tokens: Sequence[str]) -> Dsl:
         """A word the analyzer splits (`e-post`, `2023:1`, `IT-konsulter`): its pieces as
         a phrase, exact first, then as a phrase of their stems, so a hyphenated compound
         is inflected as a word is (`IT-konsulter` finds `IT-konsulten`); typed in quotes
         it stays exact (`phrase`). As the embedded engine's `split_word`."""
         # Not for numbers (`2023:1`: the same stems, it would only cost), nor with a
         # stopword piece (`på-slag` would be `slag` alone: far too much).
-        pieces = [t.lower() for t in _TOKEN.findall(text)]
+        pieces = [t.lower() for t in tokens]
         stemmed = not all(t.isdigit() for t in pieces) and not any(
             t in STOPWORDS for t in pieces)
         ways: list[Dsl] = []
