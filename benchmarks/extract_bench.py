@@ -93,8 +93,42 @@ def corpus_files(corpus: Path, limit: int | None) -> tuple[list[Path], dict[str,
 
 
 def children_cpu() -> float:
+    """CPU seconds of this process's waited-for children (a finished subprocess)."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
+
+
+def descendants_cpu() -> float:
+    """CPU seconds of every descendant of this process, finished or alive: the waited-for
+    children (getrusage) and each live descendant's own and waited-for CPU (psutil). The
+    extraction workers are children of the pool's fork server, which lives as long as
+    this process (diarium.pipeline.extracting.pool_context), so getrusage alone never
+    sees them."""
+    import psutil
+
+    total = children_cpu()
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        total += times.user + times.system + times.children_user + times.children_system
+    return total
+
+
+def reap_pool() -> None:
+    """End the extraction pool's fork server and wait for it, so that its CPU (with its
+    workers') is in this process's getrusage children when this process exits, as a
+    parent measuring it with getrusage expects."""
+    import psutil
+
+    for proc in psutil.Process().children():
+        try:
+            if "forkserver" in " ".join(proc.cmdline()):
+                proc.terminate()
+                os.waitpid(proc.pid, 0)
+        except (psutil.Error, ChildProcessError):
+            continue
 
 
 # --------------------------------------------------------------------------- 1. per format
@@ -160,12 +194,12 @@ def run_pipeline(paths: list[Path], workers: int, split_pages: int = 100) -> dic
         settings = load_settings(tmp)
         with Store(settings.store_path) as store:
             fx.register_files(store, settings, paths)
-            cpu0 = children_cpu()
+            cpu0 = descendants_cpu()
             start = time.perf_counter()
             report = extract(store, settings, ExtractConfig(
                 workers=workers, timeout=1800, ocr=False, split_pages=split_pages))
             wall = time.perf_counter() - start
-            cpu = children_cpu() - cpu0
+            cpu = descendants_cpu() - cpu0
     return {"wall": wall, "cpu": cpu, "pages": float(report.pages),
             "failed": float(report.failed)}
 
@@ -369,12 +403,9 @@ STAGES = ("start", "init", "import", "extract", "index", "extract+index", "other
 
 
 def self_and_children_cpu() -> float:
-    """CPU seconds (user + system) of this process and its waited-for children."""
-    total = 0.0
-    for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN):
-        usage = resource.getrusage(who)
-        total += usage.ru_utime + usage.ru_stime
-    return total
+    """CPU seconds (user + system) of this process and all its descendants."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime + descendants_cpu()
 
 
 class NodeCpu:
@@ -430,6 +461,7 @@ def end_to_end_run(corpus: Path, limit: int | None, workers: int, es_url: str,
     "sequential": extract, then index; "overlap": both at once (diarium.pipeline.overlap:
     the index created and filled while the files are read)."""
     from diarium.config import write_default_config
+    from diarium.pipeline.extracting import start_pool
     from diarium.pipeline.importing import import_manifest
     from diarium.pipeline.indexing import index as run_index
     from diarium.pipeline.overlap import extract_and_index
@@ -471,6 +503,8 @@ def end_to_end_run(corpus: Path, limit: int | None, workers: int, es_url: str,
                 store = Store(settings.store_path)
             with store:
                 with Stage("import"):   # diarium import register.csv --files CORPUS
+                    # As diarium sync: the workers' fork server starts with the import.
+                    start_pool()
                     imported = import_manifest(store, settings, register, corpus)
                 def opened() -> SearchBackend:
                     if engine == "elasticsearch":
@@ -800,9 +834,10 @@ def main() -> None:
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     if args.e2e_child is not None:
-        print(json.dumps(end_to_end_run(args.corpus, args.limit, args.e2e_child,
-                                        args.es_url, args.engine,
-                                        self_and_children_cpu(), args.e2e_modes)))
+        result = end_to_end_run(args.corpus, args.limit, args.e2e_child, args.es_url,
+                                args.engine, self_and_children_cpu(), args.e2e_modes)
+        reap_pool()
+        print(json.dumps(result))
         return
     if args.end_to_end:
         end_to_end(args)

@@ -154,7 +154,13 @@ def prepare(
     the demo's, and whatever DiariumError the stages raise (EngineUnavailable, ...).
     """
     from diarium.indexer import open_backend
-    from diarium.pipeline.extracting import Progress, config_from_settings, extract, failures
+    from diarium.pipeline.extracting import (
+        Progress,
+        config_from_settings,
+        extract,
+        failures,
+        start_pool,
+    )
     from diarium.pipeline.importing import import_manifest
     from diarium.pipeline.indexing import index
     from diarium.pipeline.overlap import extract_and_index
@@ -191,6 +197,7 @@ def prepare(
 
     with Store(settings.store_path) as store:
         started = time.perf_counter()
+        start_pool()     # the workers' fork server imports while the manifest is read
         imported = import_manifest(
             store, settings, folder / generator.MANIFEST_NAME, folder / generator.FILES_DIR,
             progress=lambda p: tell("import", p.rows_read, n_docs, started, "rader"),

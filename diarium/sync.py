@@ -166,7 +166,7 @@ def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
     from diarium.indexer import open_backend
     from diarium.mail import deliver
     from diarium.opendata.dump import write_dump
-    from diarium.pipeline.extracting import config_from_settings, extract
+    from diarium.pipeline.extracting import config_from_settings, extract, start_pool
     from diarium.pipeline.importing import import_manifest
     from diarium.pipeline.indexing import index
     from diarium.pipeline.overlap import extract_and_index
@@ -181,6 +181,7 @@ def sync(settings: Settings, source: Path, *, files_dir: Path | None = None,
             current = "import"
             if stage:
                 stage(current)
+            start_pool()     # the workers' fork server imports while the manifest is read
             report.imported = import_manifest(store, settings, Path(source), files_dir,
                                               fmt=fmt, organisation=organisation)
             current = "extract"

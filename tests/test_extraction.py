@@ -24,12 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _children() -> list[psutil.Process]:
-    """Live child processes, except multiprocessing's resource tracker: the spawn start
-    method starts that helper once per interpreter and it ends with it; it is no worker."""
+    """Live child processes, except multiprocessing's helpers, the resource tracker and
+    the pool's fork server (diarium.pipeline.extracting.pool_context): each is started
+    once per interpreter and ends with it; neither is a worker. The workers forked from
+    the fork server are its children, so they are listed."""
     found = []
     for p in psutil.Process().children(recursive=True):
         try:
-            if p.status() == psutil.STATUS_ZOMBIE or "resource_tracker" in " ".join(p.cmdline()):
+            line = " ".join(p.cmdline())
+            if p.status() == psutil.STATUS_ZOMBIE or "resource_tracker" in line \
+                    or "forkserver" in line:
                 continue
         except psutil.NoSuchProcess:
             continue
