@@ -35,6 +35,7 @@ pages are rendered with pdfium and read by Tesseract; the others keep their text
 
 from __future__ import annotations
 
+import codecs
 import logging
 import re
 from collections.abc import Iterable, Sequence
@@ -322,8 +323,9 @@ def read_pages(path: Path, options: ExtractOptions, start: int = 0,
             meta["page_count"] = total
         pages = []
         again: list[int] = []
+        buffer = _TextBuffer()
         for index in range(start, stop):
-            page = _pdfium_page(pdf, index)
+            page = _pdfium_page(pdf, index, buffer)
             if page is None or (page.reader == "pdfium-layout" and suspect_reason(page.text)):
                 # pdfium cannot load the page, or even the geometric reading fails the
                 # check: pdfminer.six, the last resort.
@@ -354,38 +356,137 @@ def _better(pdfium_page: PdfPage, pdfminer_page: PdfPage | None) -> PdfPage:
     return pdfminer_page
 
 
-def _pdfium_page(pdf: Any, index: int) -> PdfPage | None:
-    """pdfium's text of one page, None when pdfium cannot load the page."""
-    import pypdfium2 as pdfium
+class _PageUnreadable(Exception):
+    """pdfium failed on a page (a NULL handle or an error count): the page goes to pdfminer."""
+
+
+class _TextBuffer:
+    """One UTF-16 buffer for FPDFText_GetText, grown as needed and reused page after page
+    of one document (a fresh ctypes array per page was part of pypdfium2's overhead)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+        self.array: Any = None
+
+    def get(self, size: int) -> Any:
+        if size > self.size:
+            import ctypes
+
+            self.size = max(size, 2 * self.size, 4096)
+            self.array = (ctypes.c_ushort * self.size)()
+        return self.array
+
+
+def _pdfium_page(pdf: Any, index: int, buffer: _TextBuffer | None = None) -> PdfPage | None:
+    """pdfium's text of one page, None when pdfium cannot load the page.
+
+    pdfium's raw API, not pypdfium2's PdfPage and PdfTextPage helpers: those register
+    finalizers and weak references per object, a few percent of the CPU of reading a text
+    PDF. Both handles are closed here before returning, whatever happens.
+    """
     import pypdfium2.raw as pdfium_c
 
-    try:
-        page = pdf[index]
-    except (pdfium.PdfiumError, IndexError):
+    if buffer is None:
+        buffer = _TextBuffer()
+    page = pdfium_c.FPDF_LoadPage(pdf.raw, index)
+    if not page:
         return None
     reader = "pdfium"
     try:
-        textpage = page.get_textpage()
+        textpage = pdfium_c.FPDFText_LoadPage(page)
+        if not textpage:
+            return None
         try:
-            text = textpage.get_text_range().replace("\r\n", "\n")
+            text = _text_range(textpage, buffer).replace("\r\n", "\n")
             text = _GLUED_NUMBER.sub(r"\1\2 ", text)
             if suspect_reason(text):
                 # Glyph-by-glyph labels or a narrow table: the same characters laid out
                 # by geometry (extractors/pdf_layout.py), about 4 ms a page.
                 text, reader = layout_text(textpage), "pdfium-layout"
         finally:
-            textpage.close()
+            pdfium_c.FPDFText_ClosePage(textpage)
         images = 0
         letters, garbage = _checks(text)
         if letters < MIN_LETTERS_PER_PAGE:
             # Only pages with little text are looked at for images: a possible scan.
-            images = sum(1 for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,),
-                                                     max_depth=4))
-    except pdfium.PdfiumError:
+            images = _count_images(page)
+    except _PageUnreadable:
         return None
     finally:
-        page.close()
+        pdfium_c.FPDF_ClosePage(page)
     return PdfPage(index + 1, text, reader, images, garbage=garbage, letters=letters)
+
+
+def _text_range(textpage: Any, buffer: _TextBuffer) -> str:
+    """The text of a pdfium text page: what pypdfium2's PdfTextPage.get_text_range()
+    returns (leading and trailing characters without a text index left out, pypdfium2
+    issue 261; undecodable UTF-16 dropped), into a reused buffer.
+
+    Raises _PageUnreadable when pdfium cannot count the page's characters.
+    """
+    import pypdfium2.raw as pdfium_c
+
+    count = pdfium_c.FPDFText_CountChars(textpage)
+    if count == -1:
+        raise _PageUnreadable("failed to get the character count")
+    text_index = pdfium_c.FPDFText_GetTextIndexFromCharIndex
+    first, last = 0, count - 1
+    t_first = t_last = -1
+    while first <= last:
+        t_first = text_index(textpage, first)
+        if t_first != -1:
+            break
+        first += 1
+    while first <= last:
+        t_last = text_index(textpage, last)
+        if t_last != -1:
+            break
+        last -= 1
+    if first > last:
+        return ""
+    size = t_last + 2 - t_first             # including the NUL terminator
+    array = buffer.get(size)
+    written = pdfium_c.FPDFText_GetText(textpage, first, last + 1 - first, array)
+    assert size >= written, f"Buffer too small: {size} vs {written}"
+    if written < 1:
+        # Not for a range of existing characters (pdfium writes at least the NUL).
+        return ""
+    return codecs.decode(memoryview(array)[: written - 1], "utf-16-le", "ignore")
+
+
+def _count_images(page: Any) -> int:
+    """The image objects on a page and in its Form XObjects down to three levels below it,
+    as pypdfium2's PdfPage.get_objects(filter=(FPDF_PAGEOBJ_IMAGE,), max_depth=4) counts
+    them. Raises _PageUnreadable where pdfium fails on an object."""
+    import pypdfium2.raw as pdfium_c
+
+    image, form = pdfium_c.FPDF_PAGEOBJ_IMAGE, pdfium_c.FPDF_PAGEOBJ_FORM
+    get_type = pdfium_c.FPDFPageObj_GetType
+
+    def count(parent: Any, level: int) -> int:
+        if level:
+            total = pdfium_c.FPDFFormObj_CountObjects(parent)
+            get_object = pdfium_c.FPDFFormObj_GetObject
+        else:
+            total = pdfium_c.FPDFPage_CountObjects(parent)
+            get_object = pdfium_c.FPDFPage_GetObject
+        if total < 0:
+            raise _PageUnreadable("failed to get the number of page objects")
+        found = 0
+        for i in range(total):
+            obj = get_object(parent, i)
+            if not obj:
+                raise _PageUnreadable("failed to get a page object")
+            kind = get_type(obj)
+            if kind == pdfium_c.FPDF_PAGEOBJ_UNKNOWN:
+                raise _PageUnreadable("a page object of unknown type")
+            if kind == image:
+                found += 1
+            elif kind == form and level < 3:
+                found += count(obj, level + 1)
+        return found
+
+    return count(page, 0)
 
 
 def _pdfium_metadata(pdf: Any) -> dict[str, Any]:

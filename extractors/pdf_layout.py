@@ -77,7 +77,8 @@ class _Block:
 
 
 def page_text(textpage: Any) -> str:
-    """The text of a pypdfium2 PdfTextPage laid out by geometry (see module docstring)."""
+    """The text of a page laid out by geometry (see module docstring), from pdfium's
+    text page handle (an FPDF_TEXTPAGE of pypdfium2.raw; a PdfTextPage's `.raw`)."""
     runs = _runs(textpage)
     if not runs:
         return ""
@@ -113,10 +114,9 @@ def _calls() -> tuple[Any, Any, Any]:
             bare(pdfium_c.FPDFText_GetCharAngle, ctypes.c_float))
 
 
-def _runs(textpage: Any) -> list[_Run]:
+def _runs(raw: Any) -> list[_Run]:
     import pypdfium2.raw as pdfium_c
 
-    raw = textpage.raw
     count = pdfium_c.FPDFText_CountChars(raw)
     get_unicode, get_box, get_angle = _calls()
     get_matrix = pdfium_c.FPDFText_GetMatrix

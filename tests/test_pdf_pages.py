@@ -103,7 +103,7 @@ def test_layout_reader_assembles_glyph_by_glyph_labels(tmp_path: Path) -> None:
     pdf = pdfium.PdfDocument(str(path))
     try:
         textpage = pdf[0].get_textpage()
-        text = layout_text(textpage)
+        text = layout_text(textpage.raw)
         textpage.close()
     finally:
         pdf.close()
@@ -144,7 +144,7 @@ def test_layout_reader_reads_glyph_by_glyph_labels_in_every_direction(tmp_path: 
     document = pdfium.PdfDocument(str(tmp_path / "riktningar.pdf"))
     try:
         textpage = document[0].get_textpage()
-        text = layout_text(textpage)
+        text = layout_text(textpage.raw)
         textpage.close()
     finally:
         document.close()
