@@ -366,7 +366,7 @@ def reader_on_unflagged(corpus: Path, count: int = 15) -> None:
                 textpage = pdf[index].get_textpage()
                 text = textpage.get_text_range().replace("\r\n", "\n")
                 plain.append(_GLUED_NUMBER.sub(r"\1\2 ", text))
-                laid.append(page_text(textpage))
+                laid.append(page_text(textpage.raw))
                 textpage.close()
         finally:
             pdf.close()
