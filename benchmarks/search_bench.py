@@ -15,7 +15,8 @@ Measured side by side in one run, on the same documents and the same machine:
   request of the same facets. `EmbeddedBackend.search()` is timed with its caches
   (facet counts, plans) emptied before every call (the figure the ratio uses), each run
   interleaved with a raw run so load from neighbours falls on both sides alike, and warm
-  (a user paging on);
+  (a user paging on); `--dated` adds five relevance-sorted shapes dated before the
+  recency band (ranked without it);
 - peak memory (max RSS) and index size.
 
     .venv/bin/python benchmarks/search_bench.py              # 100,000 documents
@@ -73,6 +74,15 @@ def shapes(dnr: str) -> list[tuple[str, SearchRequest]]:
             text, filters=FILTERS, date_from="2018-01-01", date_to="2023-12-31",
             sort="newest")))
         out.append((f"{kind} page 500", SearchRequest(text, page=500, per_page=20)))
+    return out
+
+
+def dated_shapes() -> list[tuple[str, SearchRequest]]:
+    """Relevance-sorted shapes dated before the recency band (the dates or the year a user
+    sets to look at older records), run with --dated: they rank without the band."""
+    out = [(f"{kind} to 2022-12-31", SearchRequest(text, date_to="2022-12-31"))
+           for kind, text in KINDS.items() if text]
+    out.append(("word, year 2019", SearchRequest(KINDS["word"], filters={"year": ("2019",)})))
     return out
 
 
@@ -205,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="build the index here and keep it (default: a temp folder)")
     parser.add_argument("--queries-only", action="store_true",
                         help="skip the indexing comparison; reuse a kept index of --docs")
+    parser.add_argument("--dated", action="store_true",
+                        help="also run relevance-sorted shapes dated before the recency band")
     args = parser.parse_args(argv)
     if args.docs < 1 or args.repeat < 1:
         parser.error("--docs and --repeat must be 1 or more")
@@ -276,7 +288,7 @@ def queries(args: argparse.Namespace, work: Path, dnr: str) -> None:
           f"{'cpu ratio':>9} {'warm p95':>8}")
     ratios: list[float] = []
     cpu_ratios: list[float] = []
-    for label, request in shapes(dnr):
+    for label, request in shapes(dnr) + (dated_shapes() if args.dated else []):
         # The raw query: the same tantivy query diarium runs (query AND filters).
         compiled = backend.compile(request.query)
         filters, _ = request_filters(request)

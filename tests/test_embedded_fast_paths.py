@@ -299,3 +299,51 @@ def test_snippet_precheck_gives_the_same_snippets(backend: EmbeddedBackend, rare
     # a query tantivy describes with a type the reader does not know is not read
     assert snippets._field_terms("Query(RegexQuery { regex: \"a.*\" })") is None
     assert snippets._field_terms(repr(main)) is not None
+
+
+def test_requests_dated_before_the_band_run_without_it(segmented: EmbeddedBackend,
+                                                       monkeypatch: pytest.MonkeyPatch
+                                                       ) -> None:
+    """A request whose date_to, year filter or required date range ends before the
+    recency band starts is ranked without the band (compiler.latest_day): no record it
+    matches lies within, so the same hits, scores, totals and facets as with it, graceful
+    AND included; a range reaching into the band keeps it."""
+    from datetime import date, timedelta
+
+    from diarium.indexer.embedded import backend as module
+    from diarium.indexer.embedded import compiler
+    from diarium.indexer.ranking import RECENCY_BANDS
+
+    start = date.today() - timedelta(days=RECENCY_BANDS[0][0])
+    before = (start - timedelta(days=1)).isoformat()
+    requests = [
+        (SearchRequest("beslut", date_to="2022-12-31"), False),
+        (SearchRequest("bygglov OR tillsyn", date_to=before, per_page=7, page=2), False),
+        (SearchRequest("", filters={"year": ("2019", "2021")}), False),
+        (SearchRequest("beslut datum:2016-01-01..2021-12-31"), False),
+        (SearchRequest(f"datum:..{before}", filters={"riktning": ("Inkommande",)}), False),
+        (SearchRequest("beslut zzzordfinnsinte", date_to="2021-06-30"), False),  # partial
+        (SearchRequest("beslut", date_to=start.isoformat()), True),
+        (SearchRequest("beslut", filters={"year": (str(start.year),)}), True),
+        (SearchRequest("beslut OR datum:..2019-12-31"), True),     # not required: no bound
+        (SearchRequest("beslut"), True),
+    ]
+    for request, banded in requests:
+        planned, _, _ = segmented._compiled(request.query)
+        latest = compiler.latest_day(planned.node, request.date_to,
+                                     request.filters.get("year"))
+        assert bool(compiler._recency_clauses(date.today(), latest)) == banded, request
+        fast = segmented.search(request)
+        with monkeypatch.context() as patched:
+            patched.setattr(module, "latest_day", lambda *_: None)   # the band always
+            segmented.clear_caches()
+            slow = segmented.search(request)
+        assert [(h.record.doc_id, h.score) for h in fast.hits] == [
+            (h.record.doc_id, h.score) for h in slow.hits], request
+        assert (fast.total, fast.partial, fast.facets) == (slow.total, slow.partial,
+                                                           slow.facets), request
+        assert fast.total > 0, request
+    assert segmented.search(requests[5][0]).partial
+    # a bound that is no date, or no bound at all, keeps the band
+    assert compiler.latest_day(planned.node, None, ("20x9",)) is None
+    assert compiler.latest_day(planned.node, None, ()) is None

@@ -28,6 +28,7 @@ from diarium.indexer.base import Capabilities
 from diarium.indexer.derived import SwedishExtras
 from diarium.indexer.embedded.compiler import (
     Compiler,
+    latest_day,
     merge_band,
     must,
     recency_band,
@@ -244,15 +245,19 @@ class EmbeddedBackend:
                         else (request.per_page, offset))
         # The landing page (no words, no filters): the recency band by two searches.
         bare = isinstance(planned.node, q.MatchAll) and not filter_queries
+        # A request dated before the recency band (by its dates or year filter) runs
+        # without it: no record it matches lies within.
+        latest = latest_day(planned.node, request.date_to, request.filters.get("year"))
         found, total = self._page(searcher, compiler, combined, order, limit, start, bare,
-                                  bare)
+                                  bare, latest)
         partial = False
         if total == 0:
             relaxed = compiler.relaxed(planned)
             if relaxed is not None:
                 main = relaxed
                 combined = must([main, *filter_queries.values()])
-                found, total = self._page(searcher, compiler, combined, order, limit, start)
+                found, total = self._page(searcher, compiler, combined, order, limit, start,
+                                          latest=latest)
                 partial = total > 0
         # (score, address, semantic, best passage, doc_id when read) of the page's hits
         page: list[tuple[float, tantivy.DocAddress, bool, int | None, str | None]] = [
@@ -350,12 +355,14 @@ class EmbeddedBackend:
 
     def _page(self, searcher: tantivy.Searcher, compiler: Compiler, query: tantivy.Query,
               order: tantivy.Order | None, limit: int, offset: int, merge: bool = False,
-              match_all: bool = False) -> tuple[list[tuple[float, tantivy.DocAddress]], int]:
+              match_all: bool = False, latest: date | None = None
+              ) -> tuple[list[tuple[float, tantivy.DocAddress]], int]:
         """(score, address) of the hits from `offset` on, and how many records match.
         `merge`: add the recency band by two searches (merge_band) instead of in one
         query; the same hits and scores, cheaper for the query matching every record
         (with filters or words, the second search costs more than the band saves).
-        `match_all`: `query` is the query matching every record (score 1)."""
+        `match_all`: `query` is the query matching every record (score 1). `latest`:
+        the last day a record of `query` can be dated (Compiler.ranked)."""
         band = recency_band(date.today()) if merge and self.ranking and order is None \
             else None
         if band is not None:
@@ -368,7 +375,7 @@ class EmbeddedBackend:
             within = _run(searcher, within_band(query, band[0], 1.0 if match_all else None),
                           offset + limit, 0, None, count=False)
             return merge_band(every.hits, within.hits, band[1], offset, limit), _total(every)
-        found = _run(searcher, compiler.ranked(query, order), limit, offset, order)
+        found = _run(searcher, compiler.ranked(query, order, latest), limit, offset, order)
         return ([(float(score) if order is None else 0.0, address)
                  for score, address in found.hits], _total(found))
 

@@ -62,18 +62,24 @@ class Compiler:
             main = Query.boolean_query([(Occur.Should, main), (Occur.Should, ident)])
         return main
 
-    def ranked(self, query: tantivy.Query, order: tantivy.Order | None) -> tantivy.Query:
+    def ranked(self, query: tantivy.Query, order: tantivy.Order | None,
+               latest: date | None = None) -> tantivy.Query:
         """`query` as run for the hits of a relevance-sorted page: with the proximity
         boosts of the last top() and the recency tie-breaker. Counting and facets run
         `query` itself (same matches, no scores needed), and a date-sorted page needs no
-        scores either."""
+        scores either. `latest`: no record `query` matches is dated after it
+        (latest_day()); a band starting later holds none of them and is left out."""
         if not self.ranking or order is not None:
             return query
+        bands = _recency_clauses(date.today(), latest)
+        if not bands:
+            # Without a band no Boolean query around it either: even an optional clause
+            # matching nothing costs tantivy about 10 ns a matching record.
+            return self.with_proximity(query)
         # The recency band sits alone beside the (query + proximity) part: tantivy then
         # seeks the band's date range to each matching record instead of walking it in
         # one union with the proximity phrases. Same scores (a sum either way).
-        return Query.boolean_query([(Occur.Must, self.with_proximity(query)),
-                                    *_recency_clauses(date.today())])
+        return Query.boolean_query([(Occur.Must, self.with_proximity(query)), *bands])
 
     def with_proximity(self, query: tantivy.Query) -> tantivy.Query:
         """`query` with the proximity boosts of the last top(): ranked() without the
@@ -298,15 +304,43 @@ def terms(field: str, values: Sequence[str]) -> tantivy.Query:
                                 for value in values])
 
 
-@lru_cache(maxsize=2)
-def _recency_clauses(today: date) -> tuple[tuple[Occur, tantivy.Query], ...]:
+@lru_cache(maxsize=64)
+def _recency_clauses(today: date, latest: date | None = None
+                     ) -> tuple[tuple[Occur, tantivy.Query], ...]:
     """Optional clauses giving recent records a small score (RECENCY_BANDS): a
-    tie-breaker that never changes what matches. Built once a day."""
+    tie-breaker that never changes what matches; only the bands starting on or before
+    `latest` (all for None). Built once a day (per `latest`)."""
     return tuple(
         (Occur.Should, Query.boost_query(
             date_query((today - timedelta(days=days)).isoformat(), None), boost))
         for days, boost in RECENCY_BANDS
+        if latest is None or today - timedelta(days=days) <= latest
     )
+
+
+def latest_day(node: q.Node, date_to: str | None, years: Sequence[str] | str | None
+               ) -> date | None:
+    """The last day a record can be dated and match: the earliest of the request's
+    `date_to`, the end of the latest year its year filter names (`years`) and the end
+    of a date range the query requires (the plan's node or a child of its top-level
+    AND, which graceful AND keeps required); None when nothing bounds it (or a bound
+    is no date). A record dated within the recency band cannot match when it ends
+    before the band starts (ranked() leaves the band out: the same hits and scores)."""
+    ends: list[date] = []
+    try:
+        if date_to:
+            ends.append(date.fromisoformat(date_to[:10]))
+        if years:
+            values = (years,) if isinstance(years, str) else tuple(years)
+            numbers = [int(value) for value in values if str(value).strip()]
+            if numbers:
+                ends.append(date(max(numbers), 12, 31))
+        children = node.children if isinstance(node, q.And) else (node,)
+        ends.extend(date.fromisoformat(child.end[:10]) for child in children
+                    if isinstance(child, q.DateRange) and child.end)
+    except ValueError:
+        return None
+    return min(ends, default=None)
 
 
 def recency_band(today: date) -> tuple[tantivy.Query, float] | None:
