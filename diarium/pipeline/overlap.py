@@ -41,9 +41,12 @@ from diarium.store import Store
 if TYPE_CHECKING:
     from diarium.indexer.base import SearchBackend
 
-# Seconds between the start of one index run and the next one while files keep coming:
-# each run costs a refresh of the engine and a few store queries, so files committed in
-# the meantime go together.
+# Seconds from the end of one index run to the start of the next while files keep coming:
+# each run costs the engine a refresh and a small segment to merge, so files committed in
+# the meantime go together. Measured against starting the next run INTERVAL after the
+# previous one began (back to back when runs are long, so less is left for the last run):
+# that gave more runs, 0.3 node CPU-s more and 0.2 s later searchable (real corpus,
+# 2 workers, 6 alternating runs each).
 INTERVAL = 1.0
 
 
