@@ -23,9 +23,10 @@ SYNONYM_BOOST = 0.8
 # (graceful AND) ranks by how many of the words a record matches, then by relevance.
 PROXIMITY_SLOP = 3
 PROXIMITY_BOOST = 1.0
-# One band, not two: each band is a date range every search of the embedded engine
-# walks whatever the words match (about 0.15 ms per band at 20,000 records, measured with
-# benchmarks/search_bench.py); a second band (0.01 for six years) bought a finer tie-break
-# among older records that no test or user could tell apart.
+# One band, not two: each band is an optional date-range clause the embedded engine walks
+# at every record the words match (about 0.15 ms per band at 20,000 records, measured with
+# benchmarks/search_bench.py; a request dated entirely before the band skips it,
+# indexer/embedded/compiler.latest_day); a second band (0.01 for six years) bought a finer
+# tie-break among older records that no test or user could tell apart.
 RECENCY_BANDS: tuple[tuple[int, float], ...] = ((2 * 365, 0.02),)
 COORD_SCORE = 1000.0
