@@ -3,6 +3,7 @@ retry, and a run killed midway that resumes without redoing finished files."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -119,6 +120,51 @@ def test_bad_files_in_one_batch(tmp_path: Path, settings: Settings) -> None:
         changed = store.conn.execute("SELECT COUNT(DISTINCT document_id) FROM changes")
         assert changed.fetchone()[0] == len(paths)
     assert _children() == []
+
+
+def test_workers_fork_from_the_pool_fork_server(tmp_path: Path, settings: Settings) -> None:
+    """On Linux the workers are children of the pool's fork server (which has imported
+    the extractors once, diarium.pipeline.extracting._PRELOAD), not of this process; the
+    server outlives the run, its workers do not."""
+    from diarium.pipeline import extracting
+
+    if extracting.pool_context().get_start_method() != "forkserver":
+        pytest.skip("no fork server on this platform: workers are spawned")
+    extracting.start_pool()
+    servers = [p for p in psutil.Process().children()
+               if "forkserver" in " ".join(p.cmdline())]
+    assert len(servers) == 1
+    server = servers[0]
+    src = tmp_path / "src"
+    src.mkdir()
+    paths = [fx.make_pdf(src / f"beslut-{i}.pdf", [f"Beslut nummer {i} om färdtjänst"])
+             for i in range(4)]
+    seen: dict[int, int] = {}
+
+    def look(_: Progress) -> None:
+        for child in server.children():
+            with contextlib.suppress(psutil.Error):
+                seen[child.pid] = child.ppid()
+
+    with Store(settings.store_path) as store:
+        fx.register_files(store, settings, paths)
+        report = extract(store, settings, ExtractConfig(workers=2, ocr=False),
+                         progress=look)
+    assert report.extracted == 4
+    assert seen and set(seen.values()) == {server.pid}
+    assert server.is_running()              # the next run forks at once
+    assert _children() == []
+
+
+def test_the_fork_server_preloads_the_word_list_of_the_page_check() -> None:
+    import importlib
+
+    from diarium.pipeline import extracting
+    from diarium.swedish import wordlist
+
+    assert "diarium.pipeline.pool_preload" in extracting._PRELOAD
+    importlib.import_module("diarium.pipeline.pool_preload")
+    assert wordlist._ZIPF is not None and wordlist.zipf("kommun") > 0
 
 
 def test_hanging_file_is_stopped_and_batch_continues(tmp_path: Path, settings: Settings) -> None:
