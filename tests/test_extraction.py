@@ -32,14 +32,19 @@ def _children() -> list[psutil.Process]:
     found = []
     for p in psutil.Process().children(recursive=True):
         try:
-            line = " ".join(p.cmdline())
-            if p.status() == psutil.STATUS_ZOMBIE or "resource_tracker" in line \
-                    or "forkserver" in line:
+            if p.status() == psutil.STATUS_ZOMBIE or _is_helper(p, "resource_tracker") \
+                    or _is_helper(p, "forkserver"):
                 continue
         except psutil.NoSuchProcess:
             continue
         found.append(p)
     return found
+
+
+def _is_helper(process: psutil.Process, module: str) -> bool:
+    """Whether `process` runs multiprocessing's helper `module` (its command line names
+    multiprocessing.<module>)."""
+    return module in " ".join(process.cmdline())
 
 
 def _states(store: Store) -> dict[str, tuple[str, str | None, str | None]]:
@@ -131,8 +136,7 @@ def test_workers_fork_from_the_pool_fork_server(tmp_path: Path, settings: Settin
     if extracting.pool_context().get_start_method() != "forkserver":
         pytest.skip("no fork server on this platform: workers are spawned")
     extracting.start_pool()
-    servers = [p for p in psutil.Process().children()
-               if "forkserver" in " ".join(p.cmdline())]
+    servers = [p for p in psutil.Process().children() if _is_helper(p, "forkserver")]
     assert len(servers) == 1
     server = servers[0]
     src = tmp_path / "src"
