@@ -15,9 +15,6 @@ import pytest
 from diarium.extractors import pdf as pdf_module
 from diarium.extractors.pdf import _count_images, _pdfium_page, _text_range, _TextBuffer
 
-REAL = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "real"
-FORMATS = REAL.parent / "formats"
-
 
 @contextmanager
 def _document(path: Path) -> Iterator[Any]:
@@ -30,21 +27,21 @@ def _document(path: Path) -> Iterator[Any]:
         pdf.close()
 
 
-def _sample(tmp_path: Path) -> list[Path]:
+def _sample(tmp_path: Path, corpus_dir: Path) -> list[Path]:
     """Generated pages (long, empty, one character, a Form XObject) and real ones."""
     made = fx.make_pdf(tmp_path / "sidor.pdf", [fx.SWEDISH * 40, "", "x", fx.SWEDISH])
     forms = fx.make_form_xobject_pdf(tmp_path / "huvud.pdf")
-    real = [REAL / name for name in ("livsmedelsverket__LIVSFS-2006_22bil1.pdf",)
-            if (REAL / name).exists()]
-    return [made, forms, *real, FORMATS / "multipage.pdf"]
+    return [made, forms, corpus_dir / "livsmedelsverket__LIVSFS-2006_22bil1.pdf",
+            corpus_dir.parent / "formats" / "multipage.pdf"]
 
 
-def test_text_range_is_pypdfium2s_get_text_range_with_one_buffer(tmp_path: Path) -> None:
+def test_text_range_is_pypdfium2s_get_text_range_with_one_buffer(tmp_path: Path,
+                                                                  corpus_dir: Path) -> None:
     """Long pages before short and empty ones: nothing of an earlier page shows through
     the reused buffer."""
     buffer = _TextBuffer()
     pages = 0
-    for path in _sample(tmp_path):
+    for path in _sample(tmp_path, corpus_dir):
         with _document(path) as pdf:
             for index in range(len(pdf)):
                 page = pdf[index]
@@ -84,13 +81,15 @@ def _nested_forms_pdf(path: Path, depth: int = 6) -> Path:
     return fx._write_pdf(path, objects)
 
 
-def test_image_count_is_pypdfium2s_get_objects_to_depth_four(tmp_path: Path) -> None:
+def test_image_count_is_pypdfium2s_get_objects_to_depth_four(tmp_path: Path,
+                                                             corpus_dir: Path) -> None:
     import pypdfium2.raw as pdfium_c
 
     png = fx.make_png(tmp_path / "skanning.png", ["Beslut om bygglov"])
     paths = [_nested_forms_pdf(tmp_path / "former.pdf"),
              fx.make_mixed_pdf(tmp_path / "blandad.pdf", png, fx.SWEDISH),
-             fx.make_form_xobject_pdf(tmp_path / "huvud.pdf"), FORMATS / "multipage.pdf"]
+             fx.make_form_xobject_pdf(tmp_path / "huvud.pdf"),
+             corpus_dir.parent / "formats" / "multipage.pdf"]
     counts = []
     for path in paths:
         with _document(path) as pdf:
