@@ -17,6 +17,14 @@ Measured side by side in one run, on the same documents and the same machine:
   interleaved with a raw run so load from neighbours falls on both sides alike, and warm
   (a user paging on); `--dated` adds five relevance-sorted shapes dated before the
   recency band (ranked without it);
+- the same page by raw tantivy (`same_page`): what an application calling tantivy
+  directly does to show diarium's results page, with the query compiled beforehand: the
+  ranked query (proximity and the recency band) for the page's top 20 with the count,
+  the stored records read and decoded, tantivy's SnippetGenerator on each hit's text,
+  and the facet counts a filtered facet needs (counted without its own filter: one
+  `filter` aggregation per group, the straightforward request). Timed interleaved with
+  `search()` (caches emptied) and checked to give the same page and the same counts,
+  so the ratio is diarium's own overhead over the engine doing the same work;
 - peak memory (max RSS) and index size.
 
     .venv/bin/python benchmarks/search_bench.py              # 100,000 documents
@@ -29,6 +37,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import resource
 import shutil
 import statistics
@@ -45,9 +54,16 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
 import tantivy  # noqa: E402
 
 from diarium.indexer.embedded import SCHEMA, EmbeddedBackend  # noqa: E402
+from diarium.indexer.embedded.compiler import Compiler, latest_day  # noqa: E402
 from diarium.indexer.embedded.facets import filters as request_filters  # noqa: E402
 from diarium.public import PublicRecord  # noqa: E402
-from diarium.search import FACET_SIZE, FACETS, SearchRequest  # noqa: E402
+from diarium.search import (  # noqa: E402
+    FACET_SIZE,
+    FACETS,
+    SNIPPET_CHARS,
+    SearchRequest,
+    SearchResult,
+)
 from diarium.synthetic import generate_records  # noqa: E402
 
 FILTERS = {"organisation": ("exkommun", "norrby"), "handlingstyp": ("Beslut", "Yttrande")}
@@ -180,6 +196,96 @@ def measure_pair(theirs: Callable[[], object], ours: Callable[[], object], repea
     return out[0], out[1]
 
 
+SamePage = tuple[list[str], int, dict[str, list[tuple[str, int]]]]
+
+
+def same_page(backend: EmbeddedBackend, request: SearchRequest
+              ) -> Callable[[], SamePage]:
+    """Diarium's results page for `request` made by raw tantivy calls (see the module
+    docstring), the query planned and compiled beforehand: a function returning the
+    page's doc_ids, the count and the facet counts (value, count) per facet."""
+    searcher = backend.index_obj.searcher()
+    planned = backend.plan(request.query)
+    compiler = Compiler(backend.swedish, backend.ranking)
+    main = compiler.top(planned)
+    filters, filter_terms = request_filters(request)
+    order = {"newest": tantivy.Order.Desc, "oldest": tantivy.Order.Asc}.get(request.sort)
+    latest = latest_day(planned.node, request.date_to, request.filters.get("year"))
+
+    def all_of(*queries: tantivy.Query) -> tantivy.Query:
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, q_) for q_ in queries])
+
+    # Facets: a facet with a filter of its own counts without it, the others within all.
+    unfiltered = [f for name, f in filters.items() if name not in filter_terms]
+    ranked = compiler.ranked(all_of(main, *filters.values()), order, latest)
+    base = all_of(main, *unfiltered)
+    # Graceful AND: when nothing matches every word, the records matching most of them.
+    relaxed = compiler.relaxed(planned)
+    if relaxed is not None:
+        relaxed_ranked = compiler.ranked(all_of(relaxed, *filters.values()), order, latest)
+        relaxed_base = all_of(relaxed, *unfiltered)
+    offset = (request.page - 1) * request.per_page
+    sort = {} if order is None else {"order_by_field": "datum", "order": order}
+
+    def terms(names: list[str]) -> dict[str, object]:
+        return {f.name: {"terms": {"field": f.field, "size": FACET_SIZE}}
+                for f in FACETS if f.name in names}
+
+    def within(names: list[str], aggs: dict[str, object]) -> dict[str, object]:
+        if not names:
+            return aggs
+        return {"filter": " AND ".join("(" + " OR ".join(f'kw:"{t}"' for t in filter_terms[n])
+                                       + ")" for n in names), "aggs": aggs}
+
+    own = list(filter_terms)
+    aggs: dict[str, object] = terms([f.name for f in FACETS if f.name not in own])
+    if own:
+        aggs = {"_shared": within(own, aggs)}
+        for name in own:
+            others = [n for n in own if n != name]
+            aggs.update({f"_own_{name}": within(others, terms([name]))} if others
+                        else terms([name]))
+
+    def run() -> SamePage:
+        found, counted, marked = searcher.search(
+            ranked, request.per_page, count=True, offset=offset, **sort), base, main
+        if found.count == 0 and relaxed is not None:
+            found, counted, marked = searcher.search(
+                relaxed_ranked, request.per_page, count=True, offset=offset, **sort
+            ), relaxed_base, relaxed
+        records = [json.loads(searcher.doc(address).get_first("record"))
+                   for _, address in found.hits]
+        if planned.markable and records:
+            generator = tantivy.SnippetGenerator.create(searcher, marked, SCHEMA, "text")
+            generator.set_max_num_chars(SNIPPET_CHARS)
+            for record in records:
+                doc = tantivy.Document()
+                for text in record["pages"] or [record["text"] or ""]:
+                    doc.add_text("text", text)
+                snippet = generator.snippet_from_doc(doc)
+                snippet.fragment(), snippet.highlighted()
+        answer = searcher.aggregate(counted, aggs)
+        flat: dict[str, dict[str, object]] = {}
+        for key, value in answer.items():
+            flat.update({k: v for k, v in value.items() if k in FACETS_BY_NAME}
+                        if key.startswith("_") else {key: value})
+        counts = {name: [(str(b["key"]), int(b["doc_count"])) for b in value["buckets"]]
+                  for name, value in flat.items()}
+        return [str(r["doc_id"]) for r in records], int(found.count), counts
+
+    return run
+
+
+FACETS_BY_NAME = frozenset(f.name for f in FACETS)
+
+
+def page_of(result: SearchResult) -> SamePage:
+    """What same_page() returns, from diarium's SearchResult."""
+    return ([hit.record.doc_id for hit in result.hits], result.total,
+            {name: [(v.value, v.count) for v in values] for name, values in result.facets.items()
+             if values})
+
+
 def build_index(args: argparse.Namespace, work: Path) -> str:
     """Index the synthetic records through diarium (reusing a kept index holding exactly
     --docs records); returns the middle record's case number typed differently from how
@@ -288,6 +394,7 @@ def queries(args: argparse.Namespace, work: Path, dnr: str) -> None:
           f"{'cpu ratio':>9} {'warm p95':>8}")
     ratios: list[float] = []
     cpu_ratios: list[float] = []
+    page_rows: list[tuple[str, float, float, float, float, str]] = []
     for label, request in shapes(dnr) + (dated_shapes() if args.dated else []):
         # The raw query: the same tantivy query diarium runs (query AND filters).
         compiled = backend.compile(request.query)
@@ -321,6 +428,16 @@ def queries(args: argparse.Namespace, work: Path, dnr: str) -> None:
             raw_aggs, ours, args.repeat, before_ours=getattr(
                 backend, "clear_caches", backend.facet_cache.clear))
         _, warm95, _ = measure(ours, args.repeat)
+        made = same_page(backend, request)
+        made_counts = made()
+        made_counts = (made_counts[0], made_counts[1],
+                       {k: v for k, v in made_counts[2].items() if v})
+        same = "same" if made_counts == page_of(backend.search(request)) else "DIFFERS"
+        (_, page95, page_cpu), (_, ours95, ours_cpu) = measure_pair(
+            made, ours, args.repeat, before_ours=getattr(
+                backend, "clear_caches", backend.facet_cache.clear))
+        page_rows.append((label, page_cpu, ours_cpu, ours95 / page95, ours_cpu / page_cpu,
+                          same))
         ratio = our95 / agg95 if agg95 else float("nan")
         cpu_ratio = our_cpu / agg_cpu if agg_cpu else float("nan")
         ratios.append(ratio)
@@ -331,6 +448,18 @@ def queries(args: argparse.Namespace, work: Path, dnr: str) -> None:
     print(f"p95 ratio diarium/(raw+aggs) over the {len(ratios)} shapes: median "
           f"{statistics.median(ratios):.2f}, worst {max(ratios):.2f}; CPU ratio median "
           f"{statistics.median(cpu_ratios):.2f}, worst {max(cpu_ratios):.2f}")
+    print("\n== the same page by raw tantivy (same_page: ranked query, records decoded, "
+          "snippets of the text, the same facet counts; CPU ms per call)")
+    print(f"{'shape':38} {'page cpu':>8} {'ours cpu':>8} {'p95 ratio':>9} {'cpu ratio':>9} "
+          f"{'page, counts':>12}")
+    for label, page_cpu, ours_cpu, p95_ratio, cpu_ratio, same in page_rows:
+        print(f"{label:38} {page_cpu:8.2f} {ours_cpu:8.2f} {p95_ratio:9.2f} {cpu_ratio:9.2f} "
+              f"{same:>12}")
+    print(f"ratio diarium / same page over the {len(page_rows)} shapes: p95 median "
+          f"{statistics.median(r[3] for r in page_rows):.2f}, worst "
+          f"{max(r[3] for r in page_rows):.2f}; CPU median "
+          f"{statistics.median(r[4] for r in page_rows):.2f}, worst "
+          f"{max(r[4] for r in page_rows):.2f}")
     backend.close()
 
 
