@@ -66,7 +66,11 @@ _WORDS_ONLY = bytes(c if chr(c).isascii() and (chr(c).isalpha() or c == 0x5F) el
 # saves). The exact field re-tokenises in a third of the time; the title fields are short.
 _CHECKED = ("text", "folded")
 _CHECKED_TERMS = 3
-_CHECKED_PAGE = 8          # on fewer hits the check costs about what it could save
+# The check (0.1 ms in place: a doc_freq per term, maybe a search) is made once the
+# field's generator can be expected to run on this many more of the page's hits: the
+# hits after this one, times the share of hits so far that reached the field (every hit
+# reaches the first body field; few reach `folded`, after two others gave nothing).
+_CHECK_AFTER = 4
 _RARE = 256                # terms held by at most this many records: read those records
 Key = tuple[int, int]      # a DocAddress as (segment_ord, doc)
 
@@ -76,8 +80,9 @@ class Snippets:
     per search (it looks up the query's terms and their statistics), not once per hit.
 
     A stemmed body field's snippet is tried only on hits that hold one of the query's
-    terms in it: once such a field gives a hit no snippet, one search over the page's
-    records (by doc_id) tells which of them hold any term the query names in that field
+    terms in it: once such a field gives a hit no snippet and is expected to be tried on
+    enough of the hits left (_CHECK_AFTER), one search over the page's records (by
+    doc_id) tells which of them hold any term the query names in that field
     (read from the query, _field_terms), and the generator, which stems the whole text
     anew (20-60 µs a hit), is skipped on the others. The same snippets: a record whose
     indexed field holds none of those terms has none in the text shown (that text, or
@@ -93,6 +98,8 @@ class Snippets:
         self.generators: dict[str, tantivy.SnippetGenerator] = {}
         self.page = [((address.segment_ord, address.doc), doc_id) for address, doc_id in page]
         self.keys = frozenset(key for key, _ in self.page)
+        self.position = {key: at for at, (key, _) in enumerate(self.page)}
+        self.reached: dict[str, int] = {}       # page hits a body field was tried on
         self.holding: dict[str, frozenset[Key] | None] = {}    # holders(), once needed
         self.terms: dict[int, set[str]] | None = None         # _field_terms() of the query
         # Words match every inflection in the stemmed field, so highlight there first;
@@ -139,9 +146,11 @@ class Snippets:
         if key is not None and holding is not None and key not in holding:
             return None
         found = self.snippet(field, pages)
-        if (found is None and key is not None and field not in self.holding
-                and len(self.page) >= _CHECKED_PAGE):
-            self.holding[field] = self.holders(field)
+        if key is not None and field not in self.holding:
+            reached = self.reached[field] = self.reached.get(field, 0) + 1
+            seen = self.position[key] + 1
+            if found is None and (len(self.page) - seen) * reached >= _CHECK_AFTER * seen:
+                self.holding[field] = self.holders(field)
         return found
 
     def holders(self, field: str) -> frozenset[Key] | None:
