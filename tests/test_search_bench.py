@@ -21,7 +21,15 @@ def test_search_bench_runs_tiny(tmp_path: Path) -> None:
     shape_lines = [line for line in out.splitlines()
                    if line.split() and line.split()[0] in
                    ("word", "phrase", "boolean", "prefix", "diarienummer")]
-    assert len(shape_lines) == 20
+    # 20 shapes in the table against raw + aggregations, 20 against the same page
+    assert len(shape_lines) == 40
+    same_page = out.split("== the same page by raw tantivy", 1)[1]
+    page_lines = [line for line in same_page.splitlines()[2:] if line.split()
+                  and not line.startswith(("ratio", "peak"))]
+    assert len(page_lines) == 22
+    # the raw page is the one diarium gives: the same hits, count and facet counts
+    assert all(line.split()[-1] == "same" for line in page_lines), same_page
+    assert "ratio diarium / same page over the 22 shapes" in out
     assert any(line.startswith("empty query") for line in out.splitlines())
     assert any(line.startswith("filters only") for line in out.splitlines())
     assert "p95 ratio diarium/(raw+aggs) over the 22 shapes" in out
