@@ -217,6 +217,37 @@ def test_snippets_are_text_with_character_marks_and_the_page(tmp_path: Path) -> 
     assert [snippet.text[m.start:m.end] for m in snippet.marks] == ["broar"]
 
 
+def test_words_of_a_phrase_are_marked_only_where_the_phrase_stands(tmp_path: Path) -> None:
+    """tantivy's snippet generator marks each term of a phrase wherever it occurs; a term
+    the query names only inside phrases (a typed phrase, a synonym's expansion, a word the
+    analyzer splits) keeps its mark only where the whole phrase stands."""
+    engine = small(tmp_path)
+    engine.index([
+        make_record("phrase", text="Frågan om taxan. Ett beslut om bygglov, och om "
+                    "strandskydd, fattades i går."),
+        make_record("synonym", text="Barn och utbildningsnämnden beslutade. Skolor och "
+                    "förskolor får nya lokaler."),
+        make_record("digits", text="Mötet hölls 2021-08-31. Se ärende 2021-0133 om lokaler."),
+        make_record("stray", text="Beslutet fattades 2021-08-31 och gäller från 2021-09-01."),
+    ])
+
+    def marked(query: str, doc_id: str) -> list[str]:
+        hit = next(h for h in engine.search(SearchRequest(query)).hits
+                   if h.record.doc_id == doc_id)
+        return [s.text[m.start:m.end] for s in hit.snippets for m in s.marks]
+
+    assert marked('"beslut om bygglov"', "phrase") == ["beslut", "om", "bygglov"]
+    # a word typed on its own is marked wherever it stands
+    assert marked('"beslut om bygglov" om', "phrase") == [
+        "om", "beslut", "om", "bygglov", "om"]
+    assert marked("bun", "synonym") == ["Barn", "och", "utbildningsnämnden"]
+    # the split word marked where it stands whole, not the year in the date before it
+    assert marked("2021-0133", "digits") == ["2021", "0133"]
+    # the year of a split word is not marked in every date of that year
+    assert "2021" not in marked("beslutet OR 2021-0133", "stray")
+    assert marked("beslutet OR 2021-0133", "stray") == ["Beslutet"]
+
+
 def test_a_register_entry_without_text_gets_a_title_snippet(tmp_path: Path) -> None:
     engine = small(tmp_path)
     engine.index([make_record("r", rubrik="Överklagande av bygglov")])

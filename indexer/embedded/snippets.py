@@ -102,6 +102,7 @@ class Snippets:
         self.reached: dict[str, int] = {}       # page hits a body field was tried on
         self.holding: dict[str, frozenset[Key] | None] = {}    # holders(), once needed
         self.terms: dict[int, set[str]] | None = None         # _field_terms() of the query
+        self.phrasal: _Phrasal | None = None                  # _phrasal() of the query
         # Words match every inflection in the stemmed field, so highlight there first;
         # phrases and prefixes only have terms in the exact field.
         self.body_fields = (("text", "text_exact", "folded") if stemmed_first
@@ -206,6 +207,15 @@ class Snippets:
                  len(raw[:r.end].decode("utf-8", "ignore")))
             for r in ranges
         )
+        if self.phrasal is None:
+            self.phrasal = _phrasal(repr(self.query))
+        only = self.phrasal.only.get(_snippet_field_ids().get(field, -1))
+        if only:
+            marks = _phrase_marks(fragment, marks, field, only,
+                                  self.phrasal.phrases[_snippet_field_ids()[field]])
+            # Only stray words of phrases: the fragment stays, unmarked (the title and
+            # case title are shown beside it; trying every other field on every hit of
+            # a case number's page would double its snippet time).
         # The field's values are joined with one space: find the page of the first mark.
         hit_at = found.fragment_range().start + ranges[0].start
         page, offset = pages[0][0], 0
@@ -240,6 +250,91 @@ def _field_ids() -> dict[str, int]:
     """The field id tantivy's Debug output gives each body field of the schema."""
     ids: dict[str, int] = {}
     for name in _CHECKED:
+        match = _TERM.search(repr(Query.term_query(SCHEMA, name, "x")))
+        assert match is not None, "tantivy names a term query's field"
+        ids[name] = int(match.group(1))
+    return ids
+
+
+# A phrase query as tantivy's Debug output writes it: its field, its terms with their
+# positions, its slop.
+_PHRASE = re.compile(r'PhraseQuery \{ field: Field\((\d+)\), phrase_terms: \[(.*?)\], '
+                     r'slop: (\d+) \}')
+_POSITIONED = re.compile(r'\((\d+), Term\(field=\d+, type=Str, "((?:[^"\\]|\\.)*)"\)\)')
+# The analyzer of each field a snippet is made of (schema.py).
+_SNIPPET_ANALYZERS = {"text": "sv_stem", "rubrik": "sv_stem", "arendemening": "sv_stem",
+                      "part": "sv_stem", "text_exact": "sv_exact", "rubrik_exact": "sv_exact",
+                      "arendemening_exact": "sv_exact", "part_exact": "sv_exact",
+                      "folded": "sv_folded"}
+
+
+class _Phrasal:
+    """The query's terms that it names only inside phrases, by field id (`only`), and
+    those phrases' terms in order (`phrases`): a phrase the user typed, a synonym's
+    expansion (BUN: "barn och utbildningsnämnden"), a word the analyzer splits
+    (2021-0133: "2021 0133")."""
+
+    def __init__(self) -> None:
+        self.only: dict[int, frozenset[str]] = {}
+        self.phrases: dict[int, list[tuple[str, ...]]] = {}
+
+
+def _phrasal(debug: str) -> _Phrasal:
+    """_Phrasal of a query from tantivy's Debug output of it; empty (no mark is dropped)
+    when the output cannot be read (_field_terms) or a phrase has gaps or slop."""
+    found = _Phrasal()
+    every = _field_terms(debug)
+    if not every:
+        return found
+    phrases: dict[int, list[tuple[str, ...]]] = {}
+    for match in _PHRASE.finditer(debug):
+        field, inner, slop = int(match.group(1)), match.group(2), int(match.group(3))
+        terms = _POSITIONED.findall(inner)
+        if slop or [int(at) for at, _ in terms] != list(range(len(terms))):
+            return found           # a proximity clause or a stopword's gap: keep every mark
+        phrases.setdefault(field, []).append(tuple(text for _, text in terms))
+    if not phrases:
+        return found
+    # The terms named outside phrases: the phrases' spans cut out of the output.
+    single = _field_terms(_PHRASE.sub("PhraseQuery", debug)) or {}
+    for field, listed in phrases.items():
+        only = frozenset(t for phrase in listed for t in phrase) - single.get(field, set())
+        if only:
+            found.only[field] = only
+            found.phrases[field] = listed
+    return found
+
+
+def _phrase_marks(fragment: str, marks: tuple[Mark, ...], field: str, only: frozenset[str],
+                  phrases: list[tuple[str, ...]]) -> tuple[Mark, ...]:
+    """`marks` without those of a term the query names only inside phrases that do not
+    stand in a run of marks spelling one of those phrases (tantivy's snippet generator
+    marks each term of a phrase wherever it occurs: "om" of "beslut om bygglov", "och"
+    of BUN's expansion, "2021" of 2021-0133 in every date of the year). Consecutive
+    marks form a run when only spaces and punctuation stand between them."""
+    analyzer = _SNIPPET_ANALYZERS.get(field)
+    if analyzer is None:
+        return marks
+    terms: list[str | None] = []
+    for mark in marks:
+        made = tokens(analyzer, fragment[mark.start:mark.end])
+        terms.append(made[0] if len(made) == 1 else None)
+    keep = [term is None or term not in only for term in terms]
+    for at in range(len(marks)):
+        for phrase in phrases:
+            end = at + len(phrase)
+            if tuple(terms[at:end]) == phrase and all(
+                    not any(ch.isalnum() for ch in fragment[marks[k].end:marks[k + 1].start])
+                    for k in range(at, end - 1)):
+                keep[at:end] = [True] * len(phrase)
+    return tuple(mark for mark, kept in zip(marks, keep, strict=True) if kept)
+
+
+@lru_cache(maxsize=1)
+def _snippet_field_ids() -> dict[str, int]:
+    """The field id tantivy's Debug output gives each field a snippet is made of."""
+    ids: dict[str, int] = {}
+    for name in _SNIPPET_ANALYZERS:
         match = _TERM.search(repr(Query.term_query(SCHEMA, name, "x")))
         assert match is not None, "tantivy names a term query's field"
         ids[name] = int(match.group(1))
