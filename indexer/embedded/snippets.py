@@ -209,10 +209,10 @@ class Snippets:
         )
         if self.phrasal is None:
             self.phrasal = _phrasal(repr(self.query))
-        only = self.phrasal.only.get(_snippet_field_ids().get(field, -1))
+        only = self.phrasal.only.get(_field_ids().get(field, -1))
         if only:
             marks = _phrase_marks(fragment, marks, field, only,
-                                  self.phrasal.phrases[_snippet_field_ids()[field]])
+                                  self.phrasal.phrases[_field_ids()[field]])
             # Only stray words of phrases: the fragment stays, unmarked (the title and
             # case title are shown beside it; trying every other field on every hit of
             # a case number's page would double its snippet time).
@@ -247,9 +247,9 @@ def _field_terms(debug: str) -> dict[int, set[str]] | None:
 
 @lru_cache(maxsize=1)
 def _field_ids() -> dict[str, int]:
-    """The field id tantivy's Debug output gives each body field of the schema."""
+    """The field id tantivy's Debug output gives each field a snippet is made of."""
     ids: dict[str, int] = {}
-    for name in _CHECKED:
+    for name in _SNIPPET_ANALYZERS:
         match = _TERM.search(repr(Query.term_query(SCHEMA, name, "x")))
         assert match is not None, "tantivy names a term query's field"
         ids[name] = int(match.group(1))
@@ -328,14 +328,3 @@ def _phrase_marks(fragment: str, marks: tuple[Mark, ...], field: str, only: froz
                     for k in range(at, end - 1)):
                 keep[at:end] = [True] * len(phrase)
     return tuple(mark for mark, kept in zip(marks, keep, strict=True) if kept)
-
-
-@lru_cache(maxsize=1)
-def _snippet_field_ids() -> dict[str, int]:
-    """The field id tantivy's Debug output gives each field a snippet is made of."""
-    ids: dict[str, int] = {}
-    for name in _SNIPPET_ANALYZERS:
-        match = _TERM.search(repr(Query.term_query(SCHEMA, name, "x")))
-        assert match is not None, "tantivy names a term query's field"
-        ids[name] = int(match.group(1))
-    return ids
