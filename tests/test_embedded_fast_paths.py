@@ -285,6 +285,9 @@ def test_snippet_precheck_gives_the_same_snippets(backend: EmbeddedBackend, rare
     for text in (record.diarienummer, f"{record.organisation} {record.diarienummer}",
                  "beslut", "bygglov OR tillsyn", '"beslut om"', "föresk*", "kommun"):
         planned, compiler, main = backend._compiled(text)
+        # the phrases' reading of the query names the terms _field_terms reads
+        read = snippets._phrasal(repr(main)).every
+        assert read is None or read == snippets._field_terms(repr(main)), text
         found = searcher.search(compiler.ranked(main, None), 40).hits
         records = [backend._record(searcher, address) for _, address in found]
         pairs = list(zip([address for _, address in found], records, strict=True))

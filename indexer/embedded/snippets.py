@@ -103,10 +103,17 @@ class Snippets:
         self.holding: dict[str, frozenset[Key] | None] = {}    # holders(), once needed
         self.terms: dict[int, set[str]] | None = None         # _field_terms() of the query
         self.phrasal: _Phrasal | None = None                  # _phrasal() of the query
+        self.debug_text: str | None = None
         # Words match every inflection in the stemmed field, so highlight there first;
         # phrases and prefixes only have terms in the exact field.
         self.body_fields = (("text", "text_exact", "folded") if stemmed_first
                             else ("text_exact", "text", "folded"))
+
+    def debug(self) -> str:
+        """tantivy's Debug output of the query (read for its terms), made once."""
+        if self.debug_text is None:
+            self.debug_text = repr(self.query)
+        return self.debug_text
 
     def generator(self, field: str) -> tantivy.SnippetGenerator:
         found = self.generators.get(field)
@@ -163,7 +170,8 @@ class Snippets:
         if field not in _CHECKED:
             return None
         if self.terms is None:
-            self.terms = _field_terms(repr(self.query)) or {}
+            read = self.phrasal.every if self.phrasal is not None else None
+            self.terms = (read if read is not None else _field_terms(self.debug())) or {}
         if not self.terms:
             return None
         named = sorted(self.terms.get(_field_ids()[field], ()))
@@ -208,14 +216,14 @@ class Snippets:
             for r in ranges
         )
         if self.phrasal is None:
-            self.phrasal = _phrasal(repr(self.query))
+            self.phrasal = _phrasal(self.debug())
         only = self.phrasal.only.get(_field_ids().get(field, -1))
         if only:
+            # When no mark is left, the fragment stays, unmarked: the title and case
+            # title are shown beside it, and trying every other field on every hit of
+            # a case number's page would double its snippet time.
             marks = _phrase_marks(fragment, marks, field, only,
                                   self.phrasal.phrases[_field_ids()[field]])
-            # Only stray words of phrases: the fragment stays, unmarked (the title and
-            # case title are shown beside it; trying every other field on every hit of
-            # a case number's page would double its snippet time).
         # The field's values are joined with one space: find the page of the first mark.
         hit_at = found.fragment_range().start + ranges[0].start
         page, offset = pages[0][0], 0
@@ -272,31 +280,37 @@ class _Phrasal:
     """The query's terms that it names only inside phrases, by field id (`only`), and
     those phrases' terms in order (`phrases`): a phrase the user typed, a synonym's
     expansion (BUN: "barn och utbildningsnämnden"), a word the analyzer splits
-    (2021-0133: "2021 0133")."""
+    (2021-0133: "2021 0133"); and, when the query has phrases, every term it names
+    (`every`, what _field_terms reads: the output is read once)."""
 
     def __init__(self) -> None:
         self.only: dict[int, frozenset[str]] = {}
         self.phrases: dict[int, list[tuple[str, ...]]] = {}
+        self.every: dict[int, set[str]] | None = None
 
 
 def _phrasal(debug: str) -> _Phrasal:
     """_Phrasal of a query from tantivy's Debug output of it; empty (no mark is dropped)
     when the output cannot be read (_field_terms) or a phrase has gaps or slop."""
     found = _Phrasal()
-    every = _field_terms(debug)
-    if not every:
+    if "PhraseQuery {" not in debug:
         return found
     phrases: dict[int, list[tuple[str, ...]]] = {}
     for match in _PHRASE.finditer(debug):
         field, inner, slop = int(match.group(1)), match.group(2), int(match.group(3))
         terms = _POSITIONED.findall(inner)
-        if slop or [int(at) for at, _ in terms] != list(range(len(terms))):
+        if (slop or "\\" in inner or _POSITIONED.sub("", inner).strip(", ")
+                or [int(at) for at, _ in terms] != list(range(len(terms)))):
             return found           # a proximity clause or a stopword's gap: keep every mark
         phrases.setdefault(field, []).append(tuple(text for _, text in terms))
-    if not phrases:
+    # The terms named outside phrases: the phrases' spans cut out of the output (read
+    # as _field_terms reads a query, so an output it does not know drops no mark).
+    single = _field_terms(_PHRASE.sub("PhraseQuery", debug))
+    if not phrases or single is None:
         return found
-    # The terms named outside phrases: the phrases' spans cut out of the output.
-    single = _field_terms(_PHRASE.sub("PhraseQuery", debug)) or {}
+    found.every = {field: set(terms) for field, terms in single.items()}
+    for field, listed in phrases.items():
+        found.every.setdefault(field, set()).update(t for phrase in listed for t in phrase)
     for field, listed in phrases.items():
         only = frozenset(t for phrase in listed for t in phrase) - single.get(field, set())
         if only:
