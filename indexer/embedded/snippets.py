@@ -253,6 +253,14 @@ def _field_terms(debug: str) -> dict[int, set[str]] | None:
     return out
 
 
+@lru_cache(maxsize=8192)
+def _term(analyzer: str, marked: str) -> str | None:
+    """The term `analyzer` makes of a marked word (None unless exactly one): a page's
+    marks repeat the same few words, and a call into the analyzer costs 1-2 µs."""
+    made = tokens(analyzer, marked)
+    return made[0] if len(made) == 1 else None
+
+
 @lru_cache(maxsize=1)
 def _field_ids() -> dict[str, int]:
     """The field id tantivy's Debug output gives each field a snippet is made of."""
@@ -329,10 +337,7 @@ def _phrase_marks(fragment: str, marks: tuple[Mark, ...], field: str, only: froz
     analyzer = _SNIPPET_ANALYZERS.get(field)
     if analyzer is None:
         return marks
-    terms: list[str | None] = []
-    for mark in marks:
-        made = tokens(analyzer, fragment[mark.start:mark.end])
-        terms.append(made[0] if len(made) == 1 else None)
+    terms = [_term(analyzer, fragment[mark.start:mark.end]) for mark in marks]
     keep = [term is None or term not in only for term in terms]
     for at in range(len(marks)):
         for phrase in phrases:
