@@ -61,14 +61,21 @@ def _analyzers() -> dict[str, tantivy.TextAnalyzer]:
 ANALYZERS = _analyzers()
 
 
+# The analyzer of each field holding a free text as written (what snippets are made of):
+# each text field stemmed and exact, and all of them folded.
+TEXT_ANALYZERS: dict[str, str] = {
+    **{field: analyzer for name in TEXT_FIELDS
+       for field, analyzer in ((name, "sv_stem"), (f"{name}_exact", "sv_exact"))},
+    "folded": "sv_folded",
+}
+
+
 def _build_schema() -> tantivy.Schema:
     sb = tantivy.SchemaBuilder()
     sb.add_text_field("doc_id", stored=True, tokenizer_name="raw")
     sb.add_bytes_field("record", stored=True)
-    for name in TEXT_FIELDS:
-        sb.add_text_field(name, tokenizer_name="sv_stem")
-        sb.add_text_field(f"{name}_exact", tokenizer_name="sv_exact")
-    sb.add_text_field("folded", tokenizer_name="sv_folded")
+    for field, analyzer in TEXT_ANALYZERS.items():
+        sb.add_text_field(field, tokenizer_name=analyzer)
     sb.add_text_field("parts", tokenizer_name="sv_words", index_option="freq")
     sb.add_text_field("lemma", tokenizer_name="sv_words", index_option="freq")
     sb.add_text_field("ident", tokenizer_name="raw", index_option="basic")

@@ -12,7 +12,7 @@ from tantivy import Occur, Query
 
 from diarium import query as q
 from diarium.indexer.embedded.records import pages as record_pages
-from diarium.indexer.embedded.schema import SCHEMA, tokens
+from diarium.indexer.embedded.schema import SCHEMA, TEXT_ANALYZERS, tokens
 from diarium.public import PublicRecord
 from diarium.search import SNIPPET_CHARS, Mark, Snippet
 
@@ -217,13 +217,14 @@ class Snippets:
         )
         if self.phrasal is None:
             self.phrasal = _phrasal(self.debug())
-        only = self.phrasal.only.get(_field_ids().get(field, -1))
+        field_id = _field_ids()[field]
+        only = self.phrasal.only.get(field_id)
         if only:
             # When no mark is left, the fragment stays, unmarked: the title and case
             # title are shown beside it, and trying every other field on every hit of
             # a case number's page would double its snippet time.
-            marks = _phrase_marks(fragment, marks, field, only,
-                                  self.phrasal.phrases[_field_ids()[field]])
+            marks = _phrase_marks(fragment, marks, TEXT_ANALYZERS[field], only,
+                                  self.phrasal.phrases[field_id])
         # The field's values are joined with one space: find the page of the first mark.
         hit_at = found.fragment_range().start + ranges[0].start
         page, offset = pages[0][0], 0
@@ -265,7 +266,7 @@ def _term(analyzer: str, marked: str) -> str | None:
 def _field_ids() -> dict[str, int]:
     """The field id tantivy's Debug output gives each field a snippet is made of."""
     ids: dict[str, int] = {}
-    for name in _SNIPPET_ANALYZERS:
+    for name in TEXT_ANALYZERS:
         match = _TERM.search(repr(Query.term_query(SCHEMA, name, "x")))
         assert match is not None, "tantivy names a term query's field"
         ids[name] = int(match.group(1))
@@ -277,11 +278,6 @@ def _field_ids() -> dict[str, int]:
 _PHRASE = re.compile(r'PhraseQuery \{ field: Field\((\d+)\), phrase_terms: \[(.*?)\], '
                      r'slop: (\d+) \}')
 _POSITIONED = re.compile(r'\((\d+), Term\(field=\d+, type=Str, "((?:[^"\\]|\\.)*)"\)\)')
-# The analyzer of each field a snippet is made of (schema.py).
-_SNIPPET_ANALYZERS = {"text": "sv_stem", "rubrik": "sv_stem", "arendemening": "sv_stem",
-                      "part": "sv_stem", "text_exact": "sv_exact", "rubrik_exact": "sv_exact",
-                      "arendemening_exact": "sv_exact", "part_exact": "sv_exact",
-                      "folded": "sv_folded"}
 
 
 class _Phrasal:
@@ -313,30 +309,27 @@ def _phrasal(debug: str) -> _Phrasal:
         phrases.setdefault(field, []).append(tuple(text for _, text in terms))
     # The terms named outside phrases: the phrases' spans cut out of the output (read
     # as _field_terms reads a query, so an output it does not know drops no mark).
-    single = _field_terms(_PHRASE.sub("PhraseQuery", debug))
-    if not phrases or single is None:
+    single = _field_terms(_PHRASE.sub("PhraseQuery", debug)) if phrases else None
+    if single is None:
         return found
     found.every = {field: set(terms) for field, terms in single.items()}
     for field, listed in phrases.items():
-        found.every.setdefault(field, set()).update(t for phrase in listed for t in phrase)
-    for field, listed in phrases.items():
-        only = frozenset(t for phrase in listed for t in phrase) - single.get(field, set())
-        if only:
+        named = {t for phrase in listed for t in phrase}
+        found.every.setdefault(field, set()).update(named)
+        if only := frozenset(named - single.get(field, set())):
             found.only[field] = only
             found.phrases[field] = listed
     return found
 
 
-def _phrase_marks(fragment: str, marks: tuple[Mark, ...], field: str, only: frozenset[str],
-                  phrases: list[tuple[str, ...]]) -> tuple[Mark, ...]:
+def _phrase_marks(fragment: str, marks: tuple[Mark, ...], analyzer: str,
+                  only: frozenset[str], phrases: list[tuple[str, ...]]) -> tuple[Mark, ...]:
     """`marks` without those of a term the query names only inside phrases that do not
     stand in a run of marks spelling one of those phrases (tantivy's snippet generator
     marks each term of a phrase wherever it occurs: "om" of "beslut om bygglov", "och"
     of BUN's expansion, "2021" of 2021-0133 in every date of the year). Consecutive
-    marks form a run when only spaces and punctuation stand between them."""
-    analyzer = _SNIPPET_ANALYZERS.get(field)
-    if analyzer is None:
-        return marks
+    marks form a run when only spaces and punctuation stand between them; `analyzer`:
+    the snippet field's."""
     terms = [_term(analyzer, fragment[mark.start:mark.end]) for mark in marks]
     keep = [term is None or term not in only for term in terms]
     for at in range(len(marks)):
