@@ -250,6 +250,7 @@ def try_parse(text: str, org: OrgSettings | None = None) -> Diarienummer | None:
 
 
 _MAX_PREFIX_WORD = 6
+_TAIL = re.compile(r"\d(\D*)$")       # what follows the last digit
 
 
 def looks_like_diarienummer(text: str, org: OrgSettings | None = None) -> bool:
@@ -259,12 +260,16 @@ def looks_like_diarienummer(text: str, org: OrgSettings | None = None) -> bool:
     organisation lists its series prefixes, one of them; no trailing words.
     """
     found = try_parse(text, org)
-    if found is None:
-        return False
+    return found is not None and typed_as_diarienummer(found, org)
+
+
+def typed_as_diarienummer(found: Diarienummer, org: OrgSettings | None = None) -> bool:
+    """looks_like_diarienummer of a text already parsed (with the same `org`)."""
     body = _normalize(found.written)
     tokens = _TOKEN.findall(body)
     # What follows the last digit: "" or "/DISK" (a unit code) or " bygglov" (words).
-    tail = body[max(i for i, ch in enumerate(body) if ch.isdigit()) + 1:]
+    last = _TAIL.search(body)
+    tail = last.group(1) if last else ""
     glued_unit = tail.startswith("/") and not any(ch.isspace() for ch in tail)
     if tokens and not tokens[-1].isdigit() and len(tokens[-1]) > 3 and not glued_unit:
         # "2023/123 bygglov": a dnr followed by words is a query, not a dnr; a unit code

@@ -653,7 +653,7 @@ def _diarienummers(text: str, orgs: tuple[OrgSettings, ...] = (),
         parsed = dnr_parser.try_parse(text, org)
         if parsed is None or parsed.key in found:
             continue
-        if strict and not dnr_parser.looks_like_diarienummer(text, org):
+        if strict and not dnr_parser.typed_as_diarienummer(parsed, org):
             continue
         found[parsed.key] = Diarienummer(written=text, key=parsed.key,
                                          year_serial=parsed.year_serial)
