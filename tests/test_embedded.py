@@ -248,6 +248,44 @@ def test_words_of_a_phrase_are_marked_only_where_the_phrase_stands(tmp_path: Pat
     assert marked("beslutet OR 2021-0133", "stray") == ["Beslutet"]
 
 
+def test_a_phrase_is_shown_where_it_stands_though_its_words_crowd_elsewhere(
+        tmp_path: Path) -> None:
+    """tantivy picks the fragment holding the most of the query's terms: a page where
+    the phrase's words crowd one place and the phrase stands whole later is shown at the
+    phrase, with its words marked there."""
+    engine = small(tmp_path)
+    crowd = "Beslut om taxan och om avgifter, beslut om ordningen och om bygglovstaxan. " * 6
+    filler = "Nämnden går igenom ärendena på sitt sammanträde i slutet av månaden. " * 6
+    engine.index([make_record("far", pages=(filler, crowd + filler + "Nämnden fattade "
+                                            "ett beslut om bygglov för tillbyggnaden.")),
+                  make_record("none", text=crowd)])
+    hits = {h.record.doc_id: h for h in engine.search(SearchRequest(
+        '"beslut om bygglov"')).hits}
+    assert set(hits) == {"far"}
+    (snippet,) = hits["far"].snippets
+    assert [snippet.text[m.start:m.end] for m in snippet.marks] == ["beslut", "om", "bygglov"]
+    assert snippet.page == 2
+
+
+def test_a_case_number_page_without_its_words_in_the_text_has_no_snippets(
+        tmp_path: Path) -> None:
+    """A case number matches through the register's case key: a record whose text and
+    titles hold none of the query's words, nor its digits as a whole, gets no snippet
+    (the text's dates of that year are not marked), as on Elasticsearch."""
+    engine = small(tmp_path)
+    engine.index([
+        make_record("plain", diarienummer="BUN 2021/133", dnr_key="BUN|2021|133",
+                    text="Mötet hölls 2021-08-31. Skolan får nya lokaler.", rubrik="Lokaler"),
+        make_record("named", diarienummer="BUN 2021/133", dnr_key="BUN|2021|133",
+                    text="Beslut i ärende 2021-0133 om lokaler.", rubrik="Beslut"),
+    ])
+    hits = {h.record.doc_id: h for h in engine.search(SearchRequest("bun 2021-0133")).hits}
+    assert set(hits) == {"plain", "named"}
+    assert hits["plain"].snippets == ()
+    (snippet,) = hits["named"].snippets
+    assert [snippet.text[m.start:m.end] for m in snippet.marks] == ["2021", "0133"]
+
+
 def test_a_register_entry_without_text_gets_a_title_snippet(tmp_path: Path) -> None:
     engine = small(tmp_path)
     engine.index([make_record("r", rubrik="Överklagande av bygglov")])

@@ -5,6 +5,7 @@ generation, and the one-band recency tie-breaker."""
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -282,23 +283,41 @@ def test_snippet_precheck_gives_the_same_snippets(backend: EmbeddedBackend, rare
     searcher = backend.index_obj.searcher()
     record = next(iter(generate_records(120, seed=7)))
     skipped = 0
+    prefix, year, serial = record.dnr_key.split("|")
+    typed = f"{prefix.lower()} {year}-{int(serial):04d}"     # as search_bench types it
+    checked_fields: set[str] = set()
+    skipped_anywhere = 0
     for text in (record.diarienummer, f"{record.organisation} {record.diarienummer}",
-                 "beslut", "bygglov OR tillsyn", '"beslut om"', "föresk*", "kommun"):
+                 typed, "beslut", "bygglov OR tillsyn", '"beslut om"', "föresk*", "kommun",
+                 "ks", '"beslut om bygglov" strandskydd', "bun 2021-0133"):
         planned, compiler, main = backend._compiled(text)
-        # the phrases' reading of the query names the terms _field_terms reads
-        read = snippets._phrasal(repr(main)).every
-        assert read is None or read == snippets._field_terms(repr(main)), text
+        # the query's terms are read: every term it names is one of them
+        read = snippets._read(repr(main))
+        assert read is not None, text
+        named = set(re.findall(r'Term\(field=\d+, type=Str, "([^"]*)"\)', repr(main)))
+        assert named == {t for terms in read.single.values() for t in terms} | {
+            t for listed in read.phrases.values() for p in listed for t in p}, text
         found = searcher.search(compiler.ranked(main, None), 40).hits
         records = [backend._record(searcher, address) for _, address in found]
         pairs = list(zip([address for _, address in found], records, strict=True))
         checked = snippets.Snippets(searcher, main, planned.has_words,
                                     page=[(address, hit.doc_id) for address, hit in pairs])
+        # the page checked for every field at once first (a query matching through
+        # fields without snippets: a case number, an identifier)
+        direct = snippets.Snippets(searcher, main, planned.has_words, direct=True,
+                                   page=[(address, hit.doc_id) for address, hit in pairs])
         plain = snippets.Snippets(searcher, main, planned.has_words)
         for address, hit in pairs:
             assert checked.of(hit, address) == plain.of(hit), (text, hit.doc_id)
+            assert direct.of(hit, address) == plain.of(hit), (text, hit.doc_id)
+        if (anywhere := direct.holding.get(snippets._ANY)) is not None:
+            skipped_anywhere += len(direct.keys) - len(anywhere)
         skipped += sum(len(checked.keys) - len(holding)
                        for holding in checked.holding.values() if holding is not None)
-    assert skipped > 0
+        checked_fields |= {f for f, holding in checked.holding.items() if holding is not None}
+    assert skipped > 0 and skipped_anywhere > 0
+    # the exact body field and the title fields are checked too (a case number's page)
+    assert {"text", "text_exact", snippets._TITLES} <= checked_fields, checked_fields
     # a query tantivy describes with a type the reader does not know is not read
     assert snippets._field_terms("Query(RegexQuery { regex: \"a.*\" })") is None
     assert snippets._field_terms(repr(main)) is not None

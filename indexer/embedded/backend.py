@@ -292,7 +292,8 @@ class EmbeddedBackend:
         snippets = Snippets(searcher, self._marked(searcher, state, main, planned, partial),
                             stemmed_first=planned.has_words,
                             page=[(address, record.doc_id) for (_, address, semantic, _, _),
-                                  record in zip(page, records, strict=True) if not semantic]
+                                  record in zip(page, records, strict=True) if not semantic],
+                            direct=compiler.identified or _direct(planned.node)
                             ) if (page and planned.markable and request.with_snippets) else None
         hits = []
         for (score, address, semantic, position, _), record in zip(page, records, strict=True):
@@ -425,6 +426,21 @@ def _cheap_main(planned: query_plan.QueryPlan) -> bool:
     children = node.children if isinstance(node, q.Or) else (node,)
     return isinstance(node, q.MatchAll) or any(
         isinstance(child, q.Diarienummer) for child in children)
+
+
+def _direct(node: q.Node) -> bool:
+    """Whether a record may match `node` through fields no snippet is made of: a case
+    number, a keyword filter or a date range as an alternative of an OR (a case number
+    typed alone is the parser's OR of its words and its readings) or as every part of an
+    AND; a word, phrase or prefix (also in a part or rubrik filter) matches through
+    snippet fields."""
+    if isinstance(node, q.Or):
+        return any(_direct(child) for child in node.children)
+    if isinstance(node, q.And):
+        return all(_direct(child) for child in node.children if not isinstance(child, q.Not))
+    if isinstance(node, q.Field):
+        return node.name in q.KEYWORD_FIELDS
+    return not isinstance(node, q.Word | q.Phrase | q.Prefix)
 
 
 def _run(searcher: tantivy.Searcher, query: tantivy.Query, limit: int, offset: int,

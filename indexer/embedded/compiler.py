@@ -49,6 +49,7 @@ class Compiler:
         self.swedish = swedish
         self.ranking = ranking
         self.boosts: list[tuple[Occur, tantivy.Query]] = []   # set by top(), for ranked()
+        self.identified = False     # set by top(): the text stands for an identifier too
 
     def top(self, plan: QueryPlan) -> tantivy.Query:
         """The exact query: the plan's node compiled, or a record holding the identifier
@@ -57,6 +58,7 @@ class Compiler:
         if self.ranking:
             self.boosts = [(Occur.Should, near) for near in self.proximity(plan)]
         idents = self.swedish.query_identifiers(plan.text)
+        self.identified = bool(idents)
         if idents:
             ident = Query.boost_query(terms("ident", idents), DNR_BOOST / 2)
             main = Query.boolean_query([(Occur.Should, main), (Occur.Should, ident)])

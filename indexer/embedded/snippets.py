@@ -12,7 +12,7 @@ from tantivy import Occur, Query
 
 from diarium import query as q
 from diarium.indexer.embedded.records import pages as record_pages
-from diarium.indexer.embedded.schema import SCHEMA, TEXT_ANALYZERS, tokens
+from diarium.indexer.embedded.schema import ANALYZERS, SCHEMA, TEXT_ANALYZERS, tokens
 from diarium.public import PublicRecord
 from diarium.search import SNIPPET_CHARS, Mark, Snippet
 
@@ -60,13 +60,21 @@ _KNOWN_WORDS = frozenset(word.encode() for word in (
 # bytes.translate table: ASCII letters and "_" kept, every other byte a space
 _WORDS_ONLY = bytes(c if chr(c).isascii() and (chr(c).isalpha() or c == 0x5F) else 0x20
                     for c in range(256))
-# The stemmed body fields: long texts, stemmed anew for every hit (20-60 µs), so a hit
-# is pre-checked for the query's terms in them, when it names a few (the check of one
-# term costs 30 µs a page; a union of common terms several times that, as much as it
-# saves). The exact field re-tokenises in a third of the time; the title fields are short.
-_CHECKED = ("text", "folded")
+# The fields whose snippet is tried only on the page's hits that hold something it can
+# mark (a term the query names outside phrases, or a whole phrase): the body fields, long
+# texts analyzed anew for every hit (stemmed 20-60 µs, exact 15 µs), one by one, and the
+# title fields (short, but six generator runs a hit) as one group. The check of a few
+# terms costs 30-60 µs a page; a union of many common terms several times that, as much
+# as it saves.
+_TITLE_FIELDS = tuple(field for name in ("rubrik", "arendemening", "part")
+                      for field in (name, f"{name}_exact"))
+_TITLES = "titles"          # the title fields' group in Snippets.holding
+_ANY = "any"                # every field a snippet is made of
+_CHECKED: dict[str, tuple[str, ...]] = {
+    "text": ("text",), "text_exact": ("text_exact",), "folded": ("folded",),
+    _TITLES: _TITLE_FIELDS, _ANY: tuple(TEXT_ANALYZERS)}
 _CHECKED_TERMS = 3
-# The check (0.1 ms in place: a doc_freq per term, maybe a search) is made once the
+# The check (0.05-0.1 ms in place: a doc_freq per term, maybe a search) is made once the
 # field's generator can be expected to run on this many more of the page's hits: the
 # hits after this one, times the share of hits so far that reached the field (every hit
 # reaches the first body field; few reach `folded`, after two others gave nothing).
@@ -79,31 +87,44 @@ class Snippets:
     """Snippets for the hits of one search. A SnippetGenerator per field is built once
     per search (it looks up the query's terms and their statistics), not once per hit.
 
-    A stemmed body field's snippet is tried only on hits that hold one of the query's
-    terms in it: once such a field gives a hit no snippet and is expected to be tried on
+    A snippet needs a mark: a term the query names outside phrases, or a phrase where it
+    stands whole (a term named only inside phrases is not marked elsewhere, see
+    _phrase_marks); a field whose fragment is left without one gives no snippet, and the
+    next field is tried (as Elasticsearch's highlighter does). So a body field, and the
+    title fields as one group (_CHECKED), is tried only on the hits that hold something
+    it can mark: once the field gives a hit no snippet and is expected to be tried on
     enough of the hits left (_CHECK_AFTER), one search over the page's records (by
-    doc_id) tells which of them hold any term the query names in that field
-    (read from the query, _field_terms), and the generator, which stems the whole text
-    anew (20-60 µs a hit), is skipped on the others. The same snippets: a record whose
-    indexed field holds none of those terms has none in the text shown (that text, or
-    for `folded` a part of what it indexes)."""
+    doc_id, or the few records holding rare terms) tells which of them hold any such
+    term or phrase (read from the query, _read) in the field, and its generator, which
+    analyzes the whole text anew (15-60 µs a body, 6 runs for the titles), is skipped
+    on the others. The same snippets: a record whose indexed field holds none of
+    those has none in the text shown (that text, or for `folded` a part of what it
+    indexes).
+
+    A query that also matches through fields no snippet is made of (a case number, an
+    identifier) may find a page of hits holding nothing to mark: with `direct`, the page
+    is checked for every snippet field at once before its first snippet (_ANY)."""
 
     def __init__(self, searcher: tantivy.Searcher, query: tantivy.Query,
                  stemmed_first: bool = True,
-                 page: Sequence[tuple[tantivy.DocAddress, str]] = ()) -> None:
+                 page: Sequence[tuple[tantivy.DocAddress, str]] = (),
+                 direct: bool = False) -> None:
         """`stemmed_first`: whether the query has plain words (QueryPlan.has_words);
-        `page`: the address and doc_id of each hit snippets will be asked for."""
+        `page`: the address and doc_id of each hit snippets will be asked for; `direct`:
+        whether the query matches through fields without snippets (see above)."""
         self.searcher = searcher
         self.query = query
         self.generators: dict[str, tantivy.SnippetGenerator] = {}
         self.page = [((address.segment_ord, address.doc), doc_id) for address, doc_id in page]
         self.keys = frozenset(key for key, _ in self.page)
         self.position = {key: at for at, (key, _) in enumerate(self.page)}
-        self.reached: dict[str, int] = {}       # page hits a body field was tried on
+        self.reached: dict[str, int] = {}       # page hits a field (group) was tried on
         self.holding: dict[str, frozenset[Key] | None] = {}    # holders(), once needed
-        self.terms: dict[int, set[str]] | None = None         # _field_terms() of the query
-        self.phrasal: _Phrasal | None = None                  # _phrasal() of the query
+        self.reading: _Reading | None = None     # _read() of the query, once needed
+        self.read_yet = False
+        self.phrasal: bool | None = None         # whether the query has phrases
         self.debug_text: str | None = None
+        self.direct = direct
         # Words match every inflection in the stemmed field, so highlight there first;
         # phrases and prefixes only have terms in the exact field.
         self.body_fields = (("text", "text_exact", "folded") if stemmed_first
@@ -114,6 +135,13 @@ class Snippets:
         if self.debug_text is None:
             self.debug_text = repr(self.query)
         return self.debug_text
+
+    def read(self) -> _Reading | None:
+        """_read() of the query, made once."""
+        if not self.read_yet:
+            self.reading = _read(self.debug())
+            self.read_yet = True
+        return self.reading
 
     def generator(self, field: str) -> tantivy.SnippetGenerator:
         found = self.generators.get(field)
@@ -126,68 +154,89 @@ class Snippets:
     def of(self, record: PublicRecord, address: tantivy.DocAddress | None = None
            ) -> tuple[Snippet, ...]:
         """A snippet of the body with its page; else of the title, case title or party.
-        `address`: the hit's (one of `page`: its body fields are pre-checked)."""
+        `address`: the hit's (one of `page`: its fields are pre-checked)."""
         key = (address.segment_ord, address.doc) if address is not None else None
         if key not in self.keys:
             key = None
+        if key is not None and self.direct:
+            if _ANY not in self.holding:
+                self.holding[_ANY] = self.holders(_ANY)
+            if self.skipped(_ANY, key):
+                return ()
         pages = [(number, page.strip()) for number, page in enumerate(record_pages(record), 1)]
         pages = [(number, page) for number, page in pages if page]
         for field in self.body_fields:
-            snippet = self.checked(field, pages, key)
+            if not pages or self.skipped(field, key):
+                continue
+            snippet = self.snippet(field, pages)
+            self.tried(field, key, snippet is not None)
             if snippet is not None:
                 return (Snippet(snippet.text, snippet.marks, "text", snippet.page),)
-        for name in ("rubrik", "arendemening", "part"):
-            value = getattr(record, name).strip()
-            for field in (name, f"{name}_exact"):
-                snippet = self.snippet(field, [(0, value)] if value else [])
-                if snippet is not None:
-                    return (Snippet(snippet.text, snippet.marks, name, None),)
+        if self.skipped(_TITLES, key):
+            return ()
+        for field in _TITLE_FIELDS:
+            value = getattr(record, field.removesuffix("_exact")).strip()
+            snippet = self.snippet(field, [(0, value)] if value else [])
+            if snippet is not None:
+                return (Snippet(snippet.text, snippet.marks, snippet.field.removesuffix(
+                    "_exact"), None),)
+        self.tried(_TITLES, key, False)
         return ()
 
-    def checked(self, field: str, pages: list[tuple[int, str]], key: Key | None
-                ) -> Snippet | None:
-        """snippet() of a body field, skipped for a page hit known to hold none of the
-        field's terms."""
-        if not pages:
-            return None
+    def skipped(self, field: str, key: Key | None) -> bool:
+        """Whether a page hit is known to hold nothing `field` (a group of _CHECKED)
+        can mark."""
         holding = self.holding.get(field)
-        if key is not None and holding is not None and key not in holding:
-            return None
-        found = self.snippet(field, pages)
-        if key is not None and field not in self.holding:
-            reached = self.reached[field] = self.reached.get(field, 0) + 1
-            seen = self.position[key] + 1
-            if found is None and (len(self.page) - seen) * reached >= _CHECK_AFTER * seen:
-                self.holding[field] = self.holders(field)
-        return found
+        return key is not None and holding is not None and key not in holding
+
+    def tried(self, field: str, key: Key | None, found: bool) -> None:
+        """Count a page hit `field` was tried on; when it gave nothing and the field can
+        be expected to be tried on _CHECK_AFTER more hits, check the page's hits."""
+        if key is None or field in self.holding:
+            return
+        reached = self.reached[field] = self.reached.get(field, 0) + 1
+        seen = self.position[key] + 1
+        if not found and (len(self.page) - seen) * reached >= _CHECK_AFTER * seen:
+            self.holding[field] = self.holders(field)
 
     def holders(self, field: str) -> frozenset[Key] | None:
-        """The page's hits holding any term the query names in `field`; None (no hit is
-        skipped) for a field not checked or when the query's terms cannot be read. Terms
-        no record holds (the typical case: a case number's words in the stemmed text)
-        need no search; rare ones a search of their own; else the page's records by
-        doc_id AND any of the terms."""
-        if field not in _CHECKED:
+        """The page's hits holding something the query can mark in `field` (in any
+        field of its group of _CHECKED): a term named outside phrases or a whole phrase; None
+        (no hit is skipped) for a field not checked or when the query's terms cannot be
+        read. What no record holds (the typical case: a case number's words in the
+        stemmed text) needs no search; rare terms a search of their own; else the page's
+        records by doc_id AND any of them."""
+        fields = _CHECKED.get(field)
+        if fields is None:
             return None
-        if self.terms is None:
-            read = self.phrasal.every if self.phrasal is not None else None
-            self.terms = (read if read is not None else _field_terms(self.debug())) or {}
-        if not self.terms:
+        reading = self.read()
+        if reading is None or not (reading.single or reading.phrases):
             return None
-        named = sorted(self.terms.get(_field_ids()[field], ()))
-        if not named:
+        clauses: list[Query] = []
+        held = 0
+        for name in fields:
+            field_id = _field_ids()[name]
+            single = sorted(reading.single.get(field_id, ()))
+            for term in single:
+                if freq := self.searcher.doc_freq(name, term):
+                    held += freq
+                    clauses.append(Query.term_query(SCHEMA, name, term))
+            for phrase in reading.phrases.get(field_id, ()):
+                if set(phrase) <= set(single):
+                    continue     # a hit holding it holds its terms
+                freq = min(self.searcher.doc_freq(name, term) for term in phrase)
+                if freq:
+                    held += freq
+                    clauses.append(Query.phrase_query(SCHEMA, name, list(phrase)))
+        if not clauses:
             return frozenset()
-        held = sum(self.searcher.doc_freq(field, term) for term in named)
-        if held == 0:
-            return frozenset()
-        holding = Query.boolean_query([(Occur.Should, Query.term_query(SCHEMA, field, term))
-                                       for term in named])
+        holding = Query.boolean_query([(Occur.Should, clause) for clause in clauses])
         if held <= _RARE:
             # Few records hold them: those records, without the page's doc_ids.
             found = self.searcher.search(holding, held, count=False)
             return frozenset(key for _, address in found.hits
                              if (key := (address.segment_ord, address.doc)) in self.keys)
-        if len(named) > _CHECKED_TERMS:
+        if len(clauses) > _CHECKED_TERMS * len(fields) and field != _ANY:
             return None
         ids = Query.boolean_query([(Occur.Should, Query.term_query(SCHEMA, "doc_id", doc_id))
                                    for _, doc_id in self.page])
@@ -196,8 +245,11 @@ class Snippets:
             count=False)
         return frozenset((address.segment_ord, address.doc) for _, address in found.hits)
 
-    def snippet(self, field: str, pages: list[tuple[int, str]]) -> Snippet | None:
-        """A snippet of `pages` (number, text) for the query's terms in `field`, or None."""
+    def snippet(self, field: str, pages: list[tuple[int, str]], again: bool = True
+                ) -> Snippet | None:
+        """A snippet of `pages` (number, text) for the query's terms in `field`, or None
+        (nothing marked). `again`: when tantivy's fragment holds a phrase's words but not
+        the phrase, try once more on the text around the phrase's first place."""
         if not pages:
             return None
         doc = tantivy.Document()
@@ -208,25 +260,24 @@ class Snippets:
         if not ranges:
             return None
         fragment = found.fragment()
-        raw = fragment.encode("utf-8")
-        # tantivy reports UTF-8 byte offsets; Python strings count characters.
-        marks = tuple(
-            Mark(len(raw[:r.start].decode("utf-8", "ignore")),
-                 len(raw[:r.end].decode("utf-8", "ignore")))
-            for r in ranges
-        )
+        marks = _marks(fragment, ranges)
         if self.phrasal is None:
-            self.phrasal = _phrasal(self.debug())
+            # Without a phrase (one substring test) no mark is dropped: no reading.
+            self.phrasal = "PhraseQuery {" in self.debug()
+        reading = self.read() if self.phrasal else None
         field_id = _field_ids()[field]
-        only = self.phrasal.only.get(field_id)
-        if only:
-            # When no mark is left, the fragment stays, unmarked: the title and case
-            # title are shown beside it, and trying every other field on every hit of
-            # a case number's page would double its snippet time.
+        only = reading.only.get(field_id) if reading is not None else None
+        if only and reading is not None:
             marks = _phrase_marks(fragment, marks, TEXT_ANALYZERS[field], only,
-                                  self.phrasal.phrases[field_id])
+                                  reading.phrases[field_id])
+            if not marks:
+                # tantivy picks the fragment with the most of the query's terms: here
+                # words of a phrase that also stands whole elsewhere, perhaps.
+                window = _phrase_window(pages, TEXT_ANALYZERS[field],
+                                        reading.phrases[field_id]) if again else None
+                return self.snippet(field, [window], again=False) if window else None
         # The field's values are joined with one space: find the page of the first mark.
-        hit_at = found.fragment_range().start + ranges[0].start
+        hit_at = found.fragment_range().start + len(fragment[:marks[0].start].encode("utf-8"))
         page, offset = pages[0][0], 0
         for number, text in pages:
             if offset > hit_at:
@@ -236,21 +287,104 @@ class Snippets:
         return Snippet(fragment, marks, field, page if page > 0 else None)
 
 
-def _field_terms(debug: str) -> dict[int, set[str]] | None:
-    """The text terms a query names, by field id, from tantivy's Debug output of it
-    (every term the snippet generator can highlight is among them); None when the
-    output names a query type the compiler does not build or a term with an escape."""
-    out: dict[int, set[str]] = {}
-    pieces = _TERM.split(debug)      # text, then (field, type, term, text) per term
-    for at in range(1, len(pieces), 4):
-        field, kind, text = pieces[at:at + 3]
-        if "\\" in text:
+def _marks(fragment: str, ranges: Sequence[tantivy.Range]) -> tuple[Mark, ...]:
+    """tantivy's highlighted ranges (UTF-8 byte offsets) as marks (Python strings count
+    characters)."""
+    if fragment.isascii():
+        return tuple(Mark(r.start, r.end) for r in ranges)
+    raw = fragment.encode("utf-8")
+    return tuple(Mark(len(raw[:r.start].decode("utf-8", "ignore")),
+                      len(raw[:r.end].decode("utf-8", "ignore"))) for r in ranges)
+
+
+class _Reading:
+    """The terms a query names, by field id, read from tantivy's Debug output of it:
+    `single` outside phrases (every term the snippet generator can highlight is among
+    them or the phrases'), `phrases` in order (a phrase the user typed, a synonym's
+    expansion such as BUN's "barn och utbildningsnämnden", a word the analyzer splits:
+    2021-0133 as "2021 0133"; a phrase with slop, a proximity clause, or with a stopword's
+    gap counts its terms as single), and `only`: those named only inside phrases."""
+
+    def __init__(self, single: dict[int, set[str]],
+                 phrases: dict[int, list[tuple[str, ...]]]) -> None:
+        self.single = single
+        self.phrases = phrases
+        self.only: dict[int, frozenset[str]] = {}
+        for field, listed in phrases.items():
+            named = {t for phrase in listed for t in phrase}
+            if only := frozenset(named - single.get(field, set())):
+                self.only[field] = only
+
+
+# What stands between two terms of one phrase, and after its last one.
+_CONTINUED = re.compile(r"\), \((\d+), ")
+_ENDED = re.compile(r"\)\], slop: (\d+) \}")
+
+
+def _read(debug: str) -> _Reading | None:
+    """_Reading of a query from tantivy's Debug output of it, in one pass over its
+    terms; None when the output names a query type the compiler does not build, holds an
+    escaped character, or a phrase it cannot follow."""
+    if "\\" in debug:
+        return None
+    chunks = debug.split("Term(field=")
+    between = [chunks[0]]      # the text before each term, and after the last
+    named: list[tuple[int, str, str]] = []      # (field, type, term) in order
+    for chunk in chunks[1:]:
+        number, _, chunk = chunk.partition(", type=")
+        kind, _, chunk = chunk.partition(', "')
+        text, closed, after = chunk.partition('")')
+        if not (closed and number.isdigit() and kind.isalnum()):
             return None
-        if kind == "Str":
-            out.setdefault(int(field), set()).add(text)
-    rest = "".join(pieces[0::4])
+        named.append((int(number), kind, text))
+        between.append(after)
+    rest = "".join(between)
     if '"' in rest or not set(rest.encode().translate(_WORDS_ONLY).split()) <= _KNOWN_WORDS:
         return None
+    single: dict[int, set[str]] = {}
+    phrases: dict[int, list[tuple[str, ...]]] = {}
+
+    def close(field: int, terms: list[tuple[int, str]], after: str) -> bool:
+        ended = _ENDED.match(after)
+        if ended is None:
+            return False
+        if ended.group(1) == "0" and [at for at, _ in terms] == list(range(len(terms))):
+            phrases.setdefault(field, []).append(tuple(text for _, text in terms))
+        else:
+            single.setdefault(field, set()).update(text for _, text in terms)
+        return True
+
+    phrase: tuple[int, list[tuple[int, str]]] | None = None
+    for (field, kind, text), before in zip(named, between, strict=False):
+        if phrase is not None:
+            continued = _CONTINUED.fullmatch(before)
+            if continued is not None and field == phrase[0]:
+                phrase[1].append((int(continued.group(1)), text))
+                continue
+            if not close(*phrase, before):
+                return None
+            phrase = None
+        if kind != "Str":
+            continue
+        if before.endswith("phrase_terms: [(0, ") and before.endswith(
+                f"PhraseQuery {{ field: Field({field}), phrase_terms: [(0, "):
+            phrase = (field, [(0, text)])
+        else:
+            single.setdefault(field, set()).add(text)
+    if phrase is not None and not close(*phrase, between[-1]):
+        return None
+    return _Reading(single, phrases)
+
+
+def _field_terms(debug: str) -> dict[int, set[str]] | None:
+    """Every text term a query names, by field id (_read's single and phrase terms);
+    None when the output cannot be read."""
+    reading = _read(debug)
+    if reading is None:
+        return None
+    out = {field: set(terms) for field, terms in reading.single.items()}
+    for field, listed in reading.phrases.items():
+        out.setdefault(field, set()).update(t for phrase in listed for t in phrase)
     return out
 
 
@@ -273,53 +407,46 @@ def _field_ids() -> dict[str, int]:
     return ids
 
 
-# A phrase query as tantivy's Debug output writes it: its field, its terms with their
-# positions, its slop.
-_PHRASE = re.compile(r'PhraseQuery \{ field: Field\((\d+)\), phrase_terms: \[(.*?)\], '
-                     r'slop: (\d+) \}')
-_POSITIONED = re.compile(r'\((\d+), Term\(field=\d+, type=Str, "((?:[^"\\]|\\.)*)"\)\)')
+def _phrase_window(pages: list[tuple[int, str]], analyzer: str,
+                   phrases: list[tuple[str, ...]]) -> tuple[int, str] | None:
+    """The page number and the text around the first place where one of `phrases`
+    stands whole in `pages` (as `analyzer` reads them), about a snippet long and cut at
+    spaces; None when none does."""
+    for number, text in pages:
+        at = _phrase_at(text, analyzer, phrases)
+        if at is not None:
+            lead = max(0, at - SNIPPET_CHARS // 4)
+            start = text.rfind(" ", 0, lead) + 1 if lead else 0
+            stop = text.find(" ", start + SNIPPET_CHARS)
+            return number, text[start:stop if stop >= 0 else len(text)]
+    return None
 
 
-class _Phrasal:
-    """The query's terms that it names only inside phrases, by field id (`only`), and
-    those phrases' terms in order (`phrases`): a phrase the user typed, a synonym's
-    expansion (BUN: "barn och utbildningsnämnden"), a word the analyzer splits
-    (2021-0133: "2021 0133"); and, when the query has phrases, every term it names
-    (`every`, what _field_terms reads: the output is read once)."""
+def _phrase_at(text: str, analyzer: str, phrases: list[tuple[str, ...]]) -> int | None:
+    """Where in `text` (a character offset) one of `phrases` first stands whole."""
+    if analyzer == "sv_exact":
+        # The exact analyzer's terms are the text's runs of letters and digits, lower
+        # case: a pattern finds a phrase of them without making every token.
+        places = [m.start() for phrase in phrases if (m := _standing(phrase).search(text))]
+        return min(places) if places else None
+    found = ANALYZERS[analyzer].pre_tokenize(text).tokens
+    words = [token.text for token in found]
+    firsts = {phrase[0] for phrase in phrases}
+    for at in (at for at, word in enumerate(words) if word in firsts):
+        for phrase in phrases:
+            end = at + len(phrase)
+            if (tuple(words[at:end]) == phrase
+                    and found[end - 1].position - found[at].position == len(phrase) - 1):
+                return int(found[at].char_offset_from)
+    return None
 
-    def __init__(self) -> None:
-        self.only: dict[int, frozenset[str]] = {}
-        self.phrases: dict[int, list[tuple[str, ...]]] = {}
-        self.every: dict[int, set[str]] | None = None
 
-
-def _phrasal(debug: str) -> _Phrasal:
-    """_Phrasal of a query from tantivy's Debug output of it; empty (no mark is dropped)
-    when the output cannot be read (_field_terms) or a phrase has gaps or slop."""
-    found = _Phrasal()
-    if "PhraseQuery {" not in debug:
-        return found
-    phrases: dict[int, list[tuple[str, ...]]] = {}
-    for match in _PHRASE.finditer(debug):
-        field, inner, slop = int(match.group(1)), match.group(2), int(match.group(3))
-        terms = _POSITIONED.findall(inner)
-        if (slop or "\\" in inner or _POSITIONED.sub("", inner).strip(", ")
-                or [int(at) for at, _ in terms] != list(range(len(terms)))):
-            return found           # a proximity clause or a stopword's gap: keep every mark
-        phrases.setdefault(field, []).append(tuple(text for _, text in terms))
-    # The terms named outside phrases: the phrases' spans cut out of the output (read
-    # as _field_terms reads a query, so an output it does not know drops no mark).
-    single = _field_terms(_PHRASE.sub("PhraseQuery", debug)) if phrases else None
-    if single is None:
-        return found
-    found.every = {field: set(terms) for field, terms in single.items()}
-    for field, listed in phrases.items():
-        named = {t for phrase in listed for t in phrase}
-        found.every.setdefault(field, set()).update(named)
-        if only := frozenset(named - single.get(field, set())):
-            found.only[field] = only
-            found.phrases[field] = listed
-    return found
+@lru_cache(maxsize=256)
+def _standing(phrase: tuple[str, ...]) -> re.Pattern[str]:
+    """A phrase of the exact analyzer's terms as it stands in a text: its words joined by
+    anything but letters and digits, ignoring case."""
+    return re.compile(r"(?<![^\W_])" + r"[\W_]+".join(map(re.escape, phrase))
+                      + r"(?![^\W_])", re.IGNORECASE)
 
 
 def _phrase_marks(fragment: str, marks: tuple[Mark, ...], analyzer: str,
@@ -332,11 +459,15 @@ def _phrase_marks(fragment: str, marks: tuple[Mark, ...], analyzer: str,
     the snippet field's."""
     terms = [_term(analyzer, fragment[mark.start:mark.end]) for mark in marks]
     keep = [term is None or term not in only for term in terms]
-    for at in range(len(marks)):
+    firsts = {phrase[0] for phrase in phrases}
+    for at in [at for at, term in enumerate(terms) if term in firsts]:
         for phrase in phrases:
             end = at + len(phrase)
-            if tuple(terms[at:end]) == phrase and all(
-                    not any(ch.isalnum() for ch in fragment[marks[k].end:marks[k + 1].start])
+            if tuple(terms[at:end]) == phrase and not any(
+                    _WORDY.search(fragment, marks[k].end, marks[k + 1].start)
                     for k in range(at, end - 1)):
                 keep[at:end] = [True] * len(phrase)
     return tuple(mark for mark, kept in zip(marks, keep, strict=True) if kept)
+
+
+_WORDY = re.compile(r"[^\W_]")     # a letter or a digit
