@@ -265,6 +265,15 @@ def test_a_phrase_is_shown_where_it_stands_though_its_words_crowd_elsewhere(
     (snippet,) = hits["far"].snippets
     assert [snippet.text[m.start:m.end] for m in snippet.marks] == ["beslut", "om", "bygglov"]
     assert snippet.page == 2
+    # beside a word of its own (BUN), a synonym's expansion crowded out the same way
+    engine.index([make_record("bun", pages=(
+        "Barn och unga och barn i förskolan och barn i skolan och deras vårdnadshavare. " * 5
+        + filler, "Ärendet bereds av barn och utbildningsnämnden i maj."))])
+    (snippet,) = next(h for h in engine.search(SearchRequest("bun")).hits
+                      if h.record.doc_id == "bun").snippets
+    assert [snippet.text[m.start:m.end] for m in snippet.marks] == [
+        "barn", "och", "utbildningsnämnden"]
+    assert snippet.page == 2
 
 
 def test_a_case_number_page_without_its_words_in_the_text_has_no_snippets(

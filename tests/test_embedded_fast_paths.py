@@ -37,6 +37,45 @@ def test_stored_records_rebuild_equal_to_the_indexed_ones() -> None:
     assert record_from_json(record_to_json(odd)) == odd
 
 
+def test_fast_constructors_make_what_the_dataclass_makes() -> None:
+    """fast_constructor's objects equal, hash, print and stay frozen as the dataclass's;
+    a class whose fields differ from the names given gets its own constructor."""
+    import dataclasses
+
+    from diarium.indexer.embedded.records import fast_constructor
+    from diarium.search import FacetValue, Hit, Mark, Snippet
+
+    record = next(iter(generate_records(1, seed=3)))
+    marks = (Mark(0, 4), Mark(7, 9))
+    for cls, values in ((Mark, (3, 8)), (Snippet, ("Beslut om", marks, "text", 2)),
+                        (Hit, (record, 1.5, (), True)), (FacetValue, ("Beslut", 12))):
+        names = tuple(f.name for f in dataclasses.fields(cls))
+        made, plain = fast_constructor(cls, names)(*values), cls(*values)
+        assert type(made) is cls and made == plain and hash(made) == hash(plain)
+        assert repr(made) == repr(plain)
+        with pytest.raises(dataclasses.FrozenInstanceError):
+            made.__setattr__(names[0], values[0])
+    assert fast_constructor(Mark, ("end", "start")) is Mark
+
+
+@pytest.mark.parametrize("fragment", ["Beslut om bygglov", "Åtgärd på ön: räddningstjänst",
+                                      "ärende – 2021-0133 “citat” ö"])
+def test_marks_count_characters_of_the_byte_ranges(fragment: str) -> None:
+    """tantivy's ranges are UTF-8 byte offsets; the marks count characters, each one
+    the characters of its bytes (in order, and out of order)."""
+    from types import SimpleNamespace
+
+    from diarium.indexer.embedded.snippets import _marks
+    from diarium.search import Mark
+
+    words = [(m.start(), m.end()) for m in re.finditer(r"\w+", fragment)]
+    as_bytes = [SimpleNamespace(start=len(fragment[:a].encode()), end=len(fragment[:b].encode()))
+                for a, b in words]
+    assert _marks(fragment, as_bytes) == tuple(Mark(a, b) for a, b in words)
+    backwards = list(reversed(as_bytes))
+    assert _marks(fragment, backwards) == tuple(Mark(a, b) for a, b in reversed(words))
+
+
 def test_a_stored_record_of_another_shape_still_rebuilds() -> None:
     """An object missing a field with a default (an older index) or holding an unknown
     key goes through the dataclass __init__."""

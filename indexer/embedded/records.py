@@ -62,19 +62,21 @@ def record_from_json(raw: bytes) -> PublicRecord:
 
 def fast_constructor(cls: type[T], names: tuple[str, ...]) -> Callable[..., T]:
     """A constructor of the frozen dataclass `cls` taking the values of `names` in
-    order that sets the instance's attributes at once, as record_from_json does (the
-    generated __init__ calls object.__setattr__ per field: for a page's 20 hits, their
-    snippets and marks and a hundred facet values, a tenth of a search's Python time);
-    `cls` itself when its fields are not exactly `names` or it has a __post_init__."""
+    order that sets the instance's attributes straight into its __dict__ (the generated
+    __init__ calls object.__setattr__ per field: 0.75 µs for a Hit, 0.48 for a Mark,
+    against 0.38 and 0.32 this way; a page makes hundreds of hits, snippets, marks and
+    facet values); `cls` itself when its fields are not exactly `names` or it has a
+    __post_init__. Made like the dataclass's own __init__: source from the field names
+    (identifiers), compiled once."""
     if tuple(f.name for f in dataclass_fields(cls)) != names or hasattr(cls, "__post_init__"):  # type: ignore[arg-type]
         return cls
-
-    def make(*values: object) -> T:
-        made = _new(cls)
-        made.__dict__.update(zip(names, values, strict=True))
-        return made
-
-    return make
+    assert all(name.isidentifier() for name in names)
+    sets = "".join(f"    attributes[{name!r}] = {name}\n" for name in names)
+    source = (f"def make({', '.join(names)}):\n    made = new(cls)\n"
+              f"    attributes = made.__dict__\n{sets}    return made\n")
+    scope: dict[str, object] = {"new": _new, "cls": cls}
+    exec(compile(source, f"<fast constructor of {cls.__name__}>", "exec"), scope)  # noqa: S102
+    return scope["make"]  # type: ignore[return-value]
 
 
 def facet_value(record: PublicRecord, field: str) -> str:

@@ -11,6 +11,7 @@ import tantivy
 from tantivy import Occur, Query
 
 from diarium import query as q
+from diarium.indexer.embedded.records import fast_constructor
 from diarium.indexer.embedded.records import pages as record_pages
 from diarium.indexer.embedded.schema import ANALYZERS, SCHEMA, TEXT_ANALYZERS, tokens
 from diarium.public import PublicRecord
@@ -81,6 +82,8 @@ _CHECKED_TERMS = 3
 _CHECK_AFTER = 4
 _RARE = 256                # terms held by at most this many records: read those records
 Key = tuple[int, int]      # a DocAddress as (segment_ord, doc)
+_mark = fast_constructor(Mark, ("start", "end"))
+_snippet = fast_constructor(Snippet, ("text", "marks", "field", "page"))
 
 
 class Snippets:
@@ -171,14 +174,14 @@ class Snippets:
             snippet = self.snippet(field, pages)
             self.tried(field, key, snippet is not None)
             if snippet is not None:
-                return (Snippet(snippet.text, snippet.marks, "text", snippet.page),)
+                return (_snippet(snippet.text, snippet.marks, "text", snippet.page),)
         if self.skipped(_TITLES, key):
             return ()
         for field in _TITLE_FIELDS:
             value = getattr(record, field.removesuffix("_exact")).strip()
             snippet = self.snippet(field, [(0, value)] if value else [])
             if snippet is not None:
-                return (Snippet(snippet.text, snippet.marks, snippet.field.removesuffix(
+                return (_snippet(snippet.text, snippet.marks, snippet.field.removesuffix(
                     "_exact"), None),)
         self.tried(_TITLES, key, False)
         return ()
@@ -252,6 +255,17 @@ class Snippets:
         the phrase, try once more on the text around the phrase's first place."""
         if not pages:
             return None
+        if self.phrasal is None:
+            # Without a phrase (one substring test) no mark is dropped: no reading.
+            self.phrasal = "PhraseQuery {" in self.debug()
+        reading = self.read() if self.phrasal else None
+        field_id = _field_ids()[field]
+        if (reading is not None and TEXT_ANALYZERS[field] == "sv_exact"
+                and field_id in reading.phrases and not reading.single.get(field_id)):
+            # Only phrases to mark: their first place, found by pattern, and every
+            # place in the text around it (tantivy's generator would analyze the whole
+            # text and mark each of their words wherever it stands).
+            return _phrase_snippet(field, pages, reading.phrases[field_id])
         doc = tantivy.Document()
         for _, text in pages:
             doc.add_text(field, text)
@@ -261,11 +275,6 @@ class Snippets:
             return None
         fragment = found.fragment()
         marks = _marks(fragment, ranges)
-        if self.phrasal is None:
-            # Without a phrase (one substring test) no mark is dropped: no reading.
-            self.phrasal = "PhraseQuery {" in self.debug()
-        reading = self.read() if self.phrasal else None
-        field_id = _field_ids()[field]
         only = reading.only.get(field_id) if reading is not None else None
         if only and reading is not None:
             marks = _phrase_marks(fragment, marks, TEXT_ANALYZERS[field], only,
@@ -284,17 +293,26 @@ class Snippets:
                 break
             page = number
             offset += len(text.encode("utf-8")) + 1
-        return Snippet(fragment, marks, field, page if page > 0 else None)
+        return _snippet(fragment, marks, field, page if page > 0 else None)
 
 
 def _marks(fragment: str, ranges: Sequence[tantivy.Range]) -> tuple[Mark, ...]:
-    """tantivy's highlighted ranges (UTF-8 byte offsets) as marks (Python strings count
-    characters)."""
+    """tantivy's highlighted ranges (UTF-8 byte offsets, in order) as marks (Python
+    strings count characters): each stretch of the fragment decoded once."""
     if fragment.isascii():
-        return tuple(Mark(r.start, r.end) for r in ranges)
+        return tuple(_mark(r.start, r.end) for r in ranges)
     raw = fragment.encode("utf-8")
-    return tuple(Mark(len(raw[:r.start].decode("utf-8", "ignore")),
-                      len(raw[:r.end].decode("utf-8", "ignore"))) for r in ranges)
+    out: list[Mark] = []
+    byte = char = 0
+    for r in ranges:
+        if r.start < byte:          # not in order: count from the fragment's start
+            byte = char = 0
+        char += len(raw[byte:r.start].decode("utf-8", "ignore"))
+        start = char
+        char += len(raw[r.start:r.end].decode("utf-8", "ignore"))
+        byte = r.end
+        out.append(_mark(start, char))
+    return tuple(out)
 
 
 class _Reading:
@@ -410,16 +428,47 @@ def _field_ids() -> dict[str, int]:
 def _phrase_window(pages: list[tuple[int, str]], analyzer: str,
                    phrases: list[tuple[str, ...]]) -> tuple[int, str] | None:
     """The page number and the text around the first place where one of `phrases`
-    stands whole in `pages` (as `analyzer` reads them), about a snippet long and cut at
+    stands whole in `pages` (as `analyzer` reads them), a snippet long and cut at
     spaces; None when none does."""
     for number, text in pages:
         at = _phrase_at(text, analyzer, phrases)
         if at is not None:
-            lead = max(0, at - SNIPPET_CHARS // 4)
-            start = text.rfind(" ", 0, lead) + 1 if lead else 0
-            stop = text.find(" ", start + SNIPPET_CHARS)
-            return number, text[start:stop if stop >= 0 else len(text)]
+            start, stop = _window(text, at, at)
+            return number, text[start:stop]
     return None
+
+
+def _window(text: str, first: int, end: int) -> tuple[int, int]:
+    """The start and end of a snippet of `text` holding [first, end): from a space a
+    quarter of a snippet before it, a snippet long, ending at a space."""
+    lead = max(0, first - SNIPPET_CHARS // 4)
+    start = text.rfind(" ", 0, lead) + 1 if lead else 0
+    if start + SNIPPET_CHARS >= len(text):
+        return start, len(text)
+    stop = text.rfind(" ", start, start + SNIPPET_CHARS)
+    return start, stop if stop >= end else max(end, start + SNIPPET_CHARS)
+
+
+def _phrase_snippet(field: str, pages: list[tuple[int, str]],
+                    phrases: list[tuple[str, ...]]) -> Snippet | None:
+    """A snippet of an exact field marking only phrases: the text around the first place
+    one of them stands (_standing), each word of every place within marked; None when
+    none stands in `pages`."""
+    for number, text in pages:
+        places = sorted((m.start(), m.end()) for phrase in phrases
+                        for m in _standing(phrase).finditer(text))
+        if not places:
+            continue
+        start, stop = _window(text, *places[0])
+        words = sorted({(word.start(), word.end()) for at, end in places
+                        if start <= at and end <= stop
+                        for word in _WORD.finditer(text, at, end)})
+        marks = tuple(_mark(at - start, end - start) for at, end in words)
+        return _snippet(text[start:stop].rstrip(), marks, field, number if number > 0 else None)
+    return None
+
+
+_WORD = re.compile(r"[^\W_]+")       # what the exact analyzer makes a term of
 
 
 def _phrase_at(text: str, analyzer: str, phrases: list[tuple[str, ...]]) -> int | None:
@@ -464,10 +513,8 @@ def _phrase_marks(fragment: str, marks: tuple[Mark, ...], analyzer: str,
         for phrase in phrases:
             end = at + len(phrase)
             if tuple(terms[at:end]) == phrase and not any(
-                    _WORDY.search(fragment, marks[k].end, marks[k + 1].start)
+                    _WORD.search(fragment, marks[k].end, marks[k + 1].start)
                     for k in range(at, end - 1)):
                 keep[at:end] = [True] * len(phrase)
     return tuple(mark for mark, kept in zip(marks, keep, strict=True) if kept)
 
-
-_WORDY = re.compile(r"[^\W_]")     # a letter or a digit
