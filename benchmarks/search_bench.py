@@ -20,9 +20,11 @@ Measured side by side in one run, on the same documents and the same machine:
 - the same page by raw tantivy (`same_page`): what an application calling tantivy
   directly does to show diarium's results page, with the query compiled beforehand: the
   ranked query (proximity and the recency band) for the page's top 20 with the count,
-  the stored records read and decoded, tantivy's SnippetGenerator on each hit's text,
-  and the facet counts a filtered facet needs (counted without its own filter: one
-  `filter` aggregation per group, the straightforward request). Timed interleaved with
+  the stored records read and decoded, tantivy's SnippetGenerator on each hit's text
+  (in the field the query's terms are in: stemmed for a query with words, exact for a
+  phrase or a prefix, as diarium tries first), and the facet counts a filtered facet
+  needs (counted without its own filter: one `filter` aggregation per group, the
+  straightforward request). Timed interleaved with
   `search()` (caches emptied) and checked to give the same page and the same counts,
   so the ratio is diarium's own overhead over the engine doing the same work;
 - peak memory (max RSS) and index size.
@@ -227,6 +229,9 @@ def same_page(backend: EmbeddedBackend, request: SearchRequest
         relaxed_base = all_of(relaxed, *unfiltered)
     offset = (request.page - 1) * request.per_page
     sort = {} if order is None else {"order_by_field": "datum", "order": order}
+    # A phrase or a prefix has its terms in the exact field only: a snippet of the
+    # stemmed text would mark nothing.
+    field = "text" if planned.has_words else "text_exact"
 
     def terms(names: list[str]) -> dict[str, object]:
         return {f.name: {"terms": {"field": f.field, "size": FACET_SIZE}}
@@ -257,12 +262,12 @@ def same_page(backend: EmbeddedBackend, request: SearchRequest
         records = [json.loads(searcher.doc(address).get_first("record"))
                    for _, address in found.hits]
         if planned.markable and records:
-            generator = tantivy.SnippetGenerator.create(searcher, marked, SCHEMA, "text")
+            generator = tantivy.SnippetGenerator.create(searcher, marked, SCHEMA, field)
             generator.set_max_num_chars(SNIPPET_CHARS)
             for record in records:
                 doc = tantivy.Document()
                 for text in record["pages"] or [record["text"] or ""]:
-                    doc.add_text("text", text)
+                    doc.add_text(field, text)
                 snippet = generator.snippet_from_doc(doc)
                 snippet.fragment(), snippet.highlighted()
         answer = searcher.aggregate(counted, aggs)
