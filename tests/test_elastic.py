@@ -120,28 +120,6 @@ def test_highlights_are_text_with_marks_and_page(backend: ElasticBackend) -> Non
     assert [folded.text[m.start:m.end] for m in folded.marks] == ["sophämtning"]
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_a_case_number_page_without_its_words_in_the_text_has_no_snippets(
-        engine: str, make_elastic) -> None:  # type: ignore[no-untyped-def]
-    # As on the embedded engine (tests/test_embedded.py): a record found by the case key
-    # whose text holds none of the query's words, nor its digits as a whole, has no
-    # snippet; the year's dates are not marked. Where the digits stand whole, OpenSearch
-    # marks them as the embedded engine does; Elasticsearch 9's highlighter marks only
-    # what matches a whole alternative of the query (here "bun" AND the digits).
-    backend = make_elastic(engine)
-    backend.index([
-        make_record("plain", diarienummer="BUN 2021/133", dnr_key="BUN|2021|133",
-                    text="Mötet hölls 2021-08-31. Skolan får nya lokaler.", rubrik="Lokaler"),
-        make_record("named", diarienummer="BUN 2021/133", dnr_key="BUN|2021|133",
-                    text="Beslut i ärende 2021-0133 om lokaler.", rubrik="Beslut"),
-    ])
-    hits = {h.record.doc_id: h for h in backend.search(SearchRequest("bun 2021-0133")).hits}
-    assert set(hits) == {"plain", "named"}
-    assert hits["plain"].snippets == ()
-    marked = [s.text[m.start:m.end] for s in hits["named"].snippets for m in s.marks]
-    assert marked == ([] if engine == "elasticsearch" else ["2021", "0133"])
-
-
 def test_sort_and_deep_paging(backend: ElasticBackend) -> None:
     newest = backend.search(SearchRequest(sort="newest", per_page=6))
     dates = [h.record.datum for h in newest.hits]

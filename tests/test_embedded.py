@@ -276,25 +276,6 @@ def test_a_phrase_is_shown_where_it_stands_though_its_words_crowd_elsewhere(
     assert snippet.page == 2
 
 
-def test_a_case_number_page_without_its_words_in_the_text_has_no_snippets(
-        tmp_path: Path) -> None:
-    """A case number matches through the register's case key: a record whose text and
-    titles hold none of the query's words, nor its digits as a whole, gets no snippet
-    (the text's dates of that year are not marked), as on Elasticsearch."""
-    engine = small(tmp_path)
-    engine.index([
-        make_record("plain", diarienummer="BUN 2021/133", dnr_key="BUN|2021|133",
-                    text="Mötet hölls 2021-08-31. Skolan får nya lokaler.", rubrik="Lokaler"),
-        make_record("named", diarienummer="BUN 2021/133", dnr_key="BUN|2021|133",
-                    text="Beslut i ärende 2021-0133 om lokaler.", rubrik="Beslut"),
-    ])
-    hits = {h.record.doc_id: h for h in engine.search(SearchRequest("bun 2021-0133")).hits}
-    assert set(hits) == {"plain", "named"}
-    assert hits["plain"].snippets == ()
-    (snippet,) = hits["named"].snippets
-    assert [snippet.text[m.start:m.end] for m in snippet.marks] == ["2021", "0133"]
-
-
 def test_a_register_entry_without_text_gets_a_title_snippet(tmp_path: Path) -> None:
     engine = small(tmp_path)
     engine.index([make_record("r", rubrik="Överklagande av bygglov")])
