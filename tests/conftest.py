@@ -113,6 +113,24 @@ def make_elastic(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def
             backend.close()
 
 
+@pytest.fixture
+def make_engine(request: pytest.FixtureRequest, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """Factory: make_engine("embedded" | "elasticsearch" | "opensearch") -> a backend set
+    up and empty: the embedded one in tmp_path (a small writer), the others by
+    make_elastic on their test nodes."""
+    from diarium.indexer.embedded import EmbeddedBackend
+
+    def make(engine: str):  # type: ignore[no-untyped-def]
+        if engine == "embedded":
+            backend = EmbeddedBackend(tmp_path / "index", writer_heap=30_000_000,
+                                      writer_threads=1)
+            backend.setup()
+            return backend
+        return request.getfixturevalue("make_elastic")(engine)
+
+    return make
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path) -> Site:
     """The small real diary of the web tests (tests/web_site.py), built once: store, files

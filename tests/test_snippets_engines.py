@@ -4,12 +4,9 @@ the split number's "2021")."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from diarium.indexer.base import SearchBackend
-from diarium.indexer.embedded import EmbeddedBackend
 from diarium.search import SearchRequest
 from diarium.synthetic import make_record
 
@@ -22,13 +19,8 @@ RECORDS = [
 
 
 @pytest.fixture(params=["embedded", "elasticsearch", "opensearch"])
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> SearchBackend:
-    if request.param == "embedded":
-        engine: SearchBackend = EmbeddedBackend(tmp_path / "index", writer_heap=30_000_000,
-                                                writer_threads=1)
-        engine.setup()
-    else:
-        engine = request.getfixturevalue("make_elastic")(request.param)
+def backend(request: pytest.FixtureRequest, make_engine) -> SearchBackend:  # type: ignore[no-untyped-def]
+    engine: SearchBackend = make_engine(request.param)
     engine.index(RECORDS)
     return engine
 
