@@ -181,6 +181,7 @@ class Snippets:
             value = getattr(record, field.removesuffix("_exact")).strip()
             snippet = self.snippet(field, [(0, value)] if value else [])
             if snippet is not None:
+                self.tried(_TITLES, key, True)
                 return (_snippet(snippet.text, snippet.marks, snippet.field.removesuffix(
                     "_exact"), None),)
         self.tried(_TITLES, key, False)
@@ -204,9 +205,9 @@ class Snippets:
 
     def holders(self, field: str) -> frozenset[Key] | None:
         """The page's hits holding something the query can mark in `field` (in any
-        field of its group of _CHECKED): a term named outside phrases or a whole phrase; None
-        (no hit is skipped) for a field not checked or when the query's terms cannot be
-        read. What no record holds (the typical case: a case number's words in the
+        field of its group of _CHECKED): a term named outside phrases or a whole phrase;
+        None (no hit is skipped) for a field not checked or when the query's terms cannot
+        be read. What no record holds (the typical case: a case number's words in the
         stemmed text) needs no search; rare terms a search of their own; else the page's
         records by doc_id AND any of them."""
         fields = _CHECKED.get(field)
