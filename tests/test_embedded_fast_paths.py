@@ -358,8 +358,8 @@ def test_snippet_precheck_gives_the_same_snippets(backend: EmbeddedBackend, rare
     # the exact body field and the title fields are checked too (a case number's page)
     assert {"text", "text_exact", snippets._TITLES} <= checked_fields, checked_fields
     # a query tantivy describes with a type the reader does not know is not read
-    assert snippets._field_terms("Query(RegexQuery { regex: \"a.*\" })") is None
-    assert snippets._field_terms(repr(main)) is not None
+    assert snippets._read("Query(RegexQuery { regex: \"a.*\" })") is None
+    assert snippets._read(repr(main)) is not None
 
 
 def test_requests_dated_before_the_band_run_without_it(segmented: EmbeddedBackend,

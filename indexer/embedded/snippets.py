@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import tantivy
 from tantivy import Occur, Query
@@ -50,7 +50,7 @@ def prefixes(node: q.Node) -> list[str]:
 
 # A term as tantivy's Debug output of a query names it, and the other words that output
 # may hold for the query types the compiler builds: a query naming anything else is not
-# read for its terms (see _field_terms).
+# read for its terms (see _read).
 _TERM = re.compile(r'Term\(field=(\d+), type=(\w+), "((?:[^"\\]|\\.)*)"\)')
 _KNOWN_WORDS = frozenset(word.encode() for word in (
     "Query", "BooleanQuery", "subqueries", "Should", "Must", "MustNot",
@@ -123,28 +123,27 @@ class Snippets:
         self.position = {key: at for at, (key, _) in enumerate(self.page)}
         self.reached: dict[str, int] = {}       # page hits a field (group) was tried on
         self.holding: dict[str, frozenset[Key] | None] = {}    # holders(), once needed
-        self.reading: _Reading | None = None     # _read() of the query, once needed
-        self.read_yet = False
-        self.phrasal: bool | None = None         # whether the query has phrases
-        self.debug_text: str | None = None
         self.direct = direct
         # Words match every inflection in the stemmed field, so highlight there first;
         # phrases and prefixes only have terms in the exact field.
         self.body_fields = (("text", "text_exact", "folded") if stemmed_first
                             else ("text_exact", "text", "folded"))
 
+    @cached_property
     def debug(self) -> str:
         """tantivy's Debug output of the query (read for its terms), made once."""
-        if self.debug_text is None:
-            self.debug_text = repr(self.query)
-        return self.debug_text
+        return repr(self.query)
 
-    def read(self) -> _Reading | None:
-        """_read() of the query, made once."""
-        if not self.read_yet:
-            self.reading = _read(self.debug())
-            self.read_yet = True
-        return self.reading
+    @cached_property
+    def reading(self) -> _Reading | None:
+        """_read() of the query, made once needed."""
+        return _read(self.debug)
+
+    @cached_property
+    def phrasal(self) -> bool:
+        """Whether the query has phrases (one substring test): without, no mark is
+        dropped and no reading is needed to make a snippet."""
+        return "PhraseQuery {" in self.debug
 
     def generator(self, field: str) -> tantivy.SnippetGenerator:
         found = self.generators.get(field)
@@ -213,20 +212,20 @@ class Snippets:
         fields = _CHECKED.get(field)
         if fields is None:
             return None
-        reading = self.read()
+        reading = self.reading
         if reading is None or not (reading.single or reading.phrases):
             return None
         clauses: list[Query] = []
         held = 0
         for name in fields:
             field_id = _field_ids()[name]
-            single = sorted(reading.single.get(field_id, ()))
-            for term in single:
+            single = reading.single.get(field_id, set())
+            for term in sorted(single):
                 if freq := self.searcher.doc_freq(name, term):
                     held += freq
                     clauses.append(Query.term_query(SCHEMA, name, term))
             for phrase in reading.phrases.get(field_id, ()):
-                if set(phrase) <= set(single):
+                if single.issuperset(phrase):
                     continue     # a hit holding it holds its terms
                 freq = min(self.searcher.doc_freq(name, term) for term in phrase)
                 if freq:
@@ -256,10 +255,7 @@ class Snippets:
         the phrase, try once more on the text around the phrase's first place."""
         if not pages:
             return None
-        if self.phrasal is None:
-            # Without a phrase (one substring test) no mark is dropped: no reading.
-            self.phrasal = "PhraseQuery {" in self.debug()
-        reading = self.read() if self.phrasal else None
+        reading = self.reading if self.phrasal else None
         field_id = _field_ids()[field]
         if (reading is not None and TEXT_ANALYZERS[field] == "sv_exact"
                 and field_id in reading.phrases and not reading.single.get(field_id)):
@@ -393,18 +389,6 @@ def _read(debug: str) -> _Reading | None:
     if phrase is not None and not close(*phrase, between[-1]):
         return None
     return _Reading(single, phrases)
-
-
-def _field_terms(debug: str) -> dict[int, set[str]] | None:
-    """Every text term a query names, by field id (_read's single and phrase terms);
-    None when the output cannot be read."""
-    reading = _read(debug)
-    if reading is None:
-        return None
-    out = {field: set(terms) for field, terms in reading.single.items()}
-    for field, listed in reading.phrases.items():
-        out.setdefault(field, set()).update(t for phrase in listed for t in phrase)
-    return out
 
 
 @lru_cache(maxsize=8192)
