@@ -251,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         time.sleep(args.kill_after)
         running = indexing.poll() is None
+        report["killed_while_indexing"] = running
         pid = kill_node(homes[args.kill])
         for s in searchers:
             s.killed.set()
@@ -304,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"{after_alias}, {count:,} documents")
         else:
             message = (done.stderr.strip() or done.stdout.strip())[-400:]
+            report["reindex_message"] = message
             print(f"reindex with node {args.kill} down: refused (exit {done.returncode}): "
                   f"{message}\n  alias still on {after_alias} (was {before})")
         if args.restart:
@@ -311,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
                            capture_output=True)
             health = backend.conn.request(
                 "GET", "/_cluster/health?wait_for_status=green&timeout=300s")
+            report["restarted"] = health["status"]
             print(f"node {args.kill} restarted: cluster {health['status']}")
     finally:
         try:
@@ -323,11 +326,21 @@ def main(argv: list[str] | None = None) -> int:
 
         shutil.rmtree(data, ignore_errors=True)
     print("RESULT " + json.dumps(report))
-    ok = (report.get("failed") == 0 and report.get("lost") == 0
-          and report.get("duplicated") == 0
-          and (report.get("reindex_rc") == 0 or report.get("alias_after") ==
-               report.get("alias_before")))
-    return 0 if ok else 1
+    return 0 if passed(report) else 1
+
+
+def passed(report: dict[str, Any]) -> bool:
+    """Whether a soak's report shows nothing failed: no failed search, every document of
+    the store in the alias exactly once and nothing else, `diarium index` done (on its
+    first run, or on the run after, as a scheduler would repeat it), and the reindex
+    either completed with every document or left the alias where it was."""
+    indexed = report.get("index_rc") == 0 or report.get("index_retry_rc") == 0
+    reindexed = (report.get("reindex_count") == report.get("store")
+                 if report.get("reindex_rc") == 0
+                 else report.get("alias_after") == report.get("alias_before"))
+    return (indexed and reindexed and report.get("failed") == 0
+            and report.get("lost") == 0 and report.get("duplicated") == 0
+            and report.get("unknown") == 0 and report.get("count") == report.get("store"))
 
 
 if __name__ == "__main__":
