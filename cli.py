@@ -447,11 +447,14 @@ def embed(app: AppContext, rebuild: bool, quiet: bool) -> None:
               help="Alias searched by the site (default: diarium).")
 @click.option("--rollback", is_flag=True,
               help="Point the alias back at the index the last reindex replaced.")
+@click.option("--workers", type=click.IntRange(min=0), default=None,
+              help="Processes that build the documents while this one sends them "
+                   "(default: the cores less one, at most 8; none on two cores or fewer).")
 @click.option("--quiet", "-q", is_flag=True, help="No progress line.")
 @pass_app
 @handle_errors
 def reindex(app: AppContext, engine: str | None, url: str | None, alias: str | None,
-            rollback: bool, quiet: bool) -> None:
+            rollback: bool, workers: int | None, quiet: bool) -> None:
     """Rebuild the Elasticsearch/OpenSearch index from the store without downtime: a new
     versioned index is filled, counted against the store, then the alias moves to it.
     An interrupted run continues where it stopped when run again.
@@ -459,6 +462,7 @@ def reindex(app: AppContext, engine: str | None, url: str | None, alias: str | N
     \b
     Example:
         diarium reindex --engine elasticsearch
+        diarium reindex --engine opensearch --workers 4
         diarium reindex --engine opensearch --rollback
     """
     from diarium.indexer.elastic.reindex import ReindexProgress, open_for_reindex
@@ -482,7 +486,12 @@ def reindex(app: AppContext, engine: str | None, url: str | None, alias: str | N
                 click.echo(f"Aliaset {backend.alias} pekar nu på {target}. Kör `diarium "
                            f"index --engine {backend.name}` för ändringar sedan dess.")
                 return
-            report = run_reindex(store, app.settings, backend, progress=progress)
+            if workers is None:
+                from diarium.indexer.elastic.projecting import default_workers
+
+                workers = default_workers()
+            report = run_reindex(store, app.settings, backend, progress=progress,
+                                 workers=workers)
         finally:
             backend.close()
     if show:

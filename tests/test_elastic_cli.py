@@ -41,7 +41,7 @@ def test_index_reindex_rollback(engine: str, prefix: str, filled: Settings,
     assert done.exit_code == 0, done.output
     found = json.loads(done.output)
     assert found["total"] > 0 and found["hits"][0]["snippets"][0]["marks"]
-    done = _run(filled, "reindex", "--engine", engine, env=env)
+    done = _run(filled, "reindex", "--engine", engine, "--workers", "1", env=env)
     assert done.exit_code == 0, done.output
     assert "med 30 handlingar" in done.output and "--rollback" in done.output
     done = _run(filled, "reindex", "--engine", engine, "--rollback", env=env)

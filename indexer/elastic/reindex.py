@@ -20,8 +20,9 @@ policy since the day the run began projecting (`projected_on`).
 
 from __future__ import annotations
 
+import contextlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -33,10 +34,10 @@ from diarium.indexer.elastic.admin import new_index_name
 from diarium.indexer.elastic.backend import ElasticBackend, open_elastic
 from diarium.indexer.elastic.bulk import BulkIndexer
 from diarium.indexer.elastic.config import ENGINES
+from diarium.indexer.elastic.projecting import TASK, ProjectionPool, Source, recipe_of, sources
 from diarium.indexer.elastic.settings import SCHEMA_VERSION
 from diarium.pipeline.indexing import save_last_seq
 from diarium.privacy import state as privacy_state
-from diarium.public import public_records
 from diarium.store import Store
 
 BATCH = 5_000            # documents per checkpoint
@@ -85,8 +86,11 @@ class ReindexReport:
 def reindex(store: Store, settings: Settings, backend: ElasticBackend,
             progress: Callable[[ReindexProgress], None] | None = None,
             batch: int = BATCH, parallel: int = 2, chunk_docs: int = 1000,
-            chunk_bytes: int = 8 * 1024 * 1024) -> ReindexReport:
+            chunk_bytes: int = 8 * 1024 * 1024, workers: int = 0) -> ReindexReport:
     """Build a new index from the store and move the alias to it (module doc).
+    `workers`: processes that project the records and build their documents
+    (projecting.py) while this one sends them; 0 builds them here. A store of no more
+    than one checkpoint `batch` left to write is always built here.
 
     Raises EngineUnavailable when the engine fails (the alias is untouched and a rerun
     resumes), ReindexMismatch when the count check fails, ConfigError for analysis.
@@ -130,18 +134,35 @@ def reindex(store: Store, settings: Settings, backend: ElasticBackend,
     indexer = BulkIndexer(backend.conn, name, chunk_docs=chunk_docs, chunk_bytes=chunk_bytes,
                           parallel=parallel, on_chunk=chunk_done)
     report()
-    while True:
+    read = checkpoint
+
+    def next_ids(limit: int) -> list[int]:
+        nonlocal read
         ids = [int(r[0]) for r in store.conn.execute(
-            "SELECT id FROM documents WHERE id > ? ORDER BY id LIMIT ?", (checkpoint, batch))]
-        if not ids:
-            break
-        records = public_records(store, settings, ids)
-        # Written in the layout the index was created with (a resumed run keeps it).
-        indexer.index(((r.doc_id, backend.builder.source(r)) for r in records),
-                      route=routing.router(routing.layout_of(meta)))
-        checkpoint = ids[-1]
-        meta["checkpoint"] = checkpoint
-        backend.set_meta(name, meta)
+            "SELECT id FROM documents WHERE id > ? ORDER BY id LIMIT ?", (read, limit))]
+        if ids:
+            read = ids[-1]
+        return ids
+
+    recipe = recipe_of(backend.builder, settings) if workers > 0 else None
+    with contextlib.ExitStack() as stack:
+        tasks: Iterator[tuple[list[int], Iterable[Source]]]
+        if recipe is not None and total - done > batch:
+            pool = stack.enter_context(ProjectionPool(recipe, workers))
+            tasks = pool.tasks(lambda: next_ids(min(TASK, batch)))
+        else:
+            tasks = ((ids, sources(store, settings, backend.builder, ids))
+                     for ids in iter(lambda: next_ids(batch), []))
+        while True:
+            last: list[int] = []
+            # Written in the layout the index was created with (a resumed run keeps it).
+            indexer.index(_checkpoint(tasks, batch, last),
+                          route=routing.router(routing.layout_of(meta)))
+            if not last:
+                break
+            checkpoint = last[0]
+            meta["checkpoint"] = checkpoint
+            backend.set_meta(name, meta)
 
     backend.end_bulk_mode(name)
     count = backend.count(name)
@@ -160,6 +181,19 @@ def reindex(store: Store, settings: Settings, backend: ElasticBackend,
                          store_count=store_count, written=written, resumed=resumed,
                          seconds=time.perf_counter() - started,
                          retries=indexer.stats.retries)
+
+
+def _checkpoint(tasks: Iterator[tuple[list[int], Iterable[Source]]], batch: int,
+                last: list[int]) -> Iterator[Source]:
+    """The documents of one checkpoint: tasks taken until they hold `batch` ids or none
+    is left; `last` is given the last id of the last task taken."""
+    taken = 0
+    for ids, found in tasks:
+        yield from found
+        last[:] = [ids[-1]]
+        taken += len(ids)
+        if taken >= batch:
+            return
 
 
 def rollback(store: Store, backend: ElasticBackend) -> str:
