@@ -198,6 +198,13 @@ def test_reindex_and_purge_carry_the_vectors(engine: Any, register: Settings,
     after = _stored(engine)
     assert {d: [p for p, _ in rows] for d, rows in after.items()} == \
         {d: [p for p, _ in rows] for d, rows in before.items()}
+    # The same vectors when worker processes build the documents (projecting.py; a
+    # small batch, so that this small register goes to the workers).
+    with Store(register.store_path) as store:
+        pooled = reindex(store, register, engine, workers=2, batch=2)
+    assert pooled.count == len(before)
+    assert {d: [(p, list(v)) for p, v in rows] for d, rows in _stored(engine).items()} == \
+        {d: [(p, list(v)) for p, v in rows] for d, rows in after.items()}
     assert engine.search(SearchRequest(query="skolbuss")).hits[0].semantic
     engine.purge()
     assert {d: len(rows) for d, rows in _stored(engine).items()} == \
