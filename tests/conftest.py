@@ -4,8 +4,11 @@ stores live on tmp_path; the real corpus is read from ../shared/corpus/real."""
 from __future__ import annotations
 
 import os
+import subprocess
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
@@ -44,33 +47,96 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
-def _engine_url(variable: str, name: str) -> str:
-    """The URL of a test node started by scripts/engines.sh (env, else var/engines/env.sh),
-    checked for health. Fails under CI=true when the node is missing; skips elsewhere."""
-    import os
-    import urllib.request
+ENGINES = ROOT / "scripts" / "engines.sh"
 
-    url = os.environ.get(variable, "")
-    env_file = ROOT / "var" / "engines" / "env.sh"
-    if not url and env_file.exists():
-        for line in env_file.read_text().splitlines():
-            if line.startswith(f"export {variable}="):
-                url = line.split("=", 1)[1].strip()
-    problem = ""
-    if not url:
-        problem = f"{name} test node not configured ({variable})"
-    else:
+
+def _exported(file_name: str) -> dict[str, str]:
+    """The variables a file scripts/engines.sh writes (env.sh, cluster.env) exports, in
+    DIARIUM_ENGINES_DIR (default var/engines); {} when it has not written it."""
+    folder = Path(os.environ.get("DIARIUM_ENGINES_DIR", ROOT / "var" / "engines"))
+    path = folder / file_name
+    if not path.exists():
+        return {}
+    found: dict[str, str] = {}
+    for line in path.read_text("utf-8").splitlines():
+        key, sep, value = line.removeprefix("export ").partition("=")
+        if sep and not key.startswith("#"):
+            found[key.strip()] = value.strip()
+    return found
+
+
+def _unhealthy(urls: str) -> str:
+    """Why a comma-separated list of nodes does not all answer ("" when they do)."""
+    for url in urls.split(","):
         try:
             with urllib.request.urlopen(f"{url}/_cluster/health", timeout=10) as answer:
                 answer.read()
-        except OSError as exc:
-            problem = f"{name} test node at {url} does not answer: {exc}"
-    if problem:
-        hint = "; run scripts/engines.sh start (./dev test does)"
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail(problem + hint)
-        pytest.skip(problem + hint)
-    return url
+        except (OSError, ValueError) as exc:
+            return f"{url} does not answer: {exc}"
+    return ""
+
+
+def _engine_url(variable: str, name: str) -> str:
+    """The URL of a test node started by scripts/engines.sh (env, else its env.sh),
+    checked for health. Fails under CI=true when the node is missing; skips elsewhere."""
+    url = os.environ.get(variable, "") or _exported("env.sh").get(variable, "")
+    if not url:
+        problem = f"{name} test node not configured ({variable})"
+    elif (why := _unhealthy(url)):
+        problem = f"{name} test node at {why}"
+    else:
+        return url
+    _missing(problem + "; run scripts/engines.sh start (./dev test does)")
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def _missing(problem: str) -> NoReturn:
+    """A real service a test needs is not there: a failure under CI=true, else a skip."""
+    if _in_ci():
+        pytest.fail(problem)
+    pytest.skip(problem)
+
+
+def _cluster_env() -> dict[str, str]:
+    """DIARIUM_CLUSTER_URLS and DIARIUM_CLUSTER_HOMES as `scripts/engines.sh cluster`
+    wrote them (its cluster.env), or {} when it has not."""
+    return {k: v for k, v in _exported("cluster.env").items()
+            if k in ("DIARIUM_CLUSTER_URLS", "DIARIUM_CLUSTER_HOMES")}
+
+
+def _answers(urls: str) -> bool:
+    """Whether every node of a comma-separated list answers (False for none)."""
+    return bool(urls) and not _unhealthy(urls)
+
+
+@pytest.fixture(scope="module")
+def cluster(os_url: str) -> Iterator[dict[str, str]]:
+    """The three-node OpenSearch cluster as environment variables for the benchmarks
+    (DIARIUM_CLUSTER_URLS, DIARIUM_CLUSTER_HOMES): the one running, else one started here
+    by `scripts/engines.sh cluster` and stopped after the module using it. Outside CI,
+    DIARIUM_CLUSTER=0 skips these tests, and a cluster that cannot start skips them;
+    under CI=true it fails them."""
+    if os.environ.get("DIARIUM_CLUSTER") == "0" and not _in_ci():
+        pytest.skip("DIARIUM_CLUSTER=0: the three-node cluster tests are switched off")
+    found = _cluster_env()
+    started = False
+    if not _answers(found.get("DIARIUM_CLUSTER_URLS", "")):
+        done = subprocess.run([str(ENGINES), "cluster"], capture_output=True, text=True,
+                              timeout=900)
+        found, started = _cluster_env(), True
+        if done.returncode != 0 or not _answers(found.get("DIARIUM_CLUSTER_URLS", "")):
+            problem = ("scripts/engines.sh cluster could not start the three-node cluster: "
+                       + (done.stderr.strip() or done.stdout.strip())[-800:])
+            subprocess.run([str(ENGINES), "cluster-stop"], capture_output=True, timeout=300)
+            _missing(problem)
+    try:
+        yield found
+    finally:
+        if started:
+            subprocess.run([str(ENGINES), "cluster-stop"], capture_output=True, timeout=300)
 
 
 @pytest.fixture(scope="session")

@@ -10,8 +10,6 @@ import json
 import os
 import subprocess
 import sys
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,64 +22,6 @@ from diarium.synthetic import make_record
 ROOT = Path(__file__).resolve().parent.parent
 # A loopback port nothing listens on: connecting is refused at once.
 DEAD = "http://127.0.0.1:9"
-ENGINES = ROOT / "scripts" / "engines.sh"
-
-
-def _cluster_env() -> dict[str, str]:
-    """DIARIUM_CLUSTER_URLS and DIARIUM_CLUSTER_HOMES as `scripts/engines.sh cluster`
-    wrote them (its cluster.env), or {} when it has not."""
-    folder = Path(os.environ.get("DIARIUM_ENGINES_DIR", ROOT / "var" / "engines"))
-    found: dict[str, str] = {}
-    env_file = folder / "cluster.env"
-    if env_file.exists():
-        for line in env_file.read_text("utf-8").splitlines():
-            key, _, value = line.removeprefix("export ").partition("=")
-            if key in ("DIARIUM_CLUSTER_URLS", "DIARIUM_CLUSTER_HOMES"):
-                found[key] = value.strip()
-    return found
-
-
-def _answers(urls: str) -> bool:
-    """Whether every node of a comma-separated list answers (False for none)."""
-    if not urls:
-        return False
-    try:
-        for url in urls.split(","):
-            with urllib.request.urlopen(f"{url}/_cluster/health", timeout=10) as answer:
-                answer.read()
-    except OSError:
-        return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def cluster(os_url: str) -> Iterator[dict[str, str]]:
-    """The three-node OpenSearch cluster as environment variables for the benchmarks
-    (DIARIUM_CLUSTER_URLS, DIARIUM_CLUSTER_HOMES): the one running, else one started here
-    by `scripts/engines.sh cluster` and stopped after this module. Outside CI,
-    DIARIUM_CLUSTER=0 skips these tests, and a cluster that cannot start skips them;
-    under CI=true it fails them."""
-    in_ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-    if os.environ.get("DIARIUM_CLUSTER") == "0" and not in_ci:
-        pytest.skip("DIARIUM_CLUSTER=0: the three-node cluster tests are switched off")
-    found = _cluster_env()
-    started = False
-    if not _answers(found.get("DIARIUM_CLUSTER_URLS", "")):
-        done = subprocess.run([str(ENGINES), "cluster"], capture_output=True, text=True,
-                              timeout=900)
-        found, started = _cluster_env(), True
-        if done.returncode != 0 or not _answers(found.get("DIARIUM_CLUSTER_URLS", "")):
-            problem = ("scripts/engines.sh cluster could not start the three-node cluster: "
-                       + (done.stderr.strip() or done.stdout.strip())[-800:])
-            subprocess.run([str(ENGINES), "cluster-stop"], capture_output=True, timeout=300)
-            if in_ci:
-                pytest.fail(problem)
-            pytest.skip(problem)
-    try:
-        yield found
-    finally:
-        if started:
-            subprocess.run([str(ENGINES), "cluster-stop"], capture_output=True, timeout=300)
 
 
 def _bench(name: str, args: list[str], cluster: dict[str, str], timeout: int
